@@ -1,0 +1,91 @@
+"""Deployment profiles: what a stack does with its data when it is deleted, and how much it pays for availability.
+
+``dev`` exists to be torn down by automation and leave nothing behind; ``prod`` exists to lose no data.
+Security controls (encryption, TLS, logging, least privilege) are the same in both: a profile never weakens them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from constructs_lib.policy.errors import ConfigurationError
+
+
+class RemovalBehaviour(str, Enum):
+    """What happens to a resource when its stack is deleted (rendered as CDK RemovalPolicy / Terraform flags)."""
+
+    DESTROY = "destroy"
+    RETAIN = "retain"
+    SNAPSHOT = "snapshot"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One coherent set of durability and availability choices; each field says why it has its value."""
+
+    name: str
+    #: Data stores (databases, caches): dev deletes them, prod keeps a final snapshot.
+    database_removal: RemovalBehaviour
+    #: Buckets, keys and log groups: dev deletes them (emptying buckets first), prod retains them.
+    storage_removal: RemovalBehaviour
+    #: Stops an accidental `destroy` from deleting a database; it would also stop dev teardown.
+    deletion_protection: bool
+    #: Standby in a second AZ: prod survives an AZ loss; dev pays for one instance.
+    multi_az: bool
+    #: One NAT gateway (dev, ~$33/month) or one per AZ (prod, no cross-AZ single point of failure).
+    nat_gateways_per_az: bool
+    #: Aurora Serverless v2 floor: 0 ACU with auto-pause costs nothing idle; prod keeps a warm 0.5 ACU.
+    aurora_min_capacity: float
+    aurora_max_capacity: float
+    #: Seconds of inactivity before a 0-ACU Aurora cluster pauses (only used when the floor is 0).
+    aurora_auto_pause_seconds: int
+    #: Aurora readers beside the writer: prod gets one in another AZ for failover.
+    aurora_readers: int
+    #: Redis replicas: prod gets one replica and automatic failover across AZs.
+    cache_replicas: int
+    #: Days Secrets Manager keeps a deleted secret recoverable (0 = delete now, so a redeploy can reuse the name).
+    secret_recovery_days: int
+
+
+PROFILES: dict[str, Profile] = {
+    "dev": Profile(
+        name="dev",
+        database_removal=RemovalBehaviour.DESTROY,
+        storage_removal=RemovalBehaviour.DESTROY,
+        deletion_protection=False,
+        multi_az=False,
+        nat_gateways_per_az=False,
+        aurora_min_capacity=0,
+        aurora_max_capacity=2,
+        aurora_auto_pause_seconds=300,
+        aurora_readers=0,
+        cache_replicas=0,
+        secret_recovery_days=0,
+    ),
+    "prod": Profile(
+        name="prod",
+        database_removal=RemovalBehaviour.SNAPSHOT,
+        storage_removal=RemovalBehaviour.RETAIN,
+        deletion_protection=True,
+        multi_az=True,
+        nat_gateways_per_az=True,
+        aurora_min_capacity=0.5,
+        aurora_max_capacity=16,
+        aurora_auto_pause_seconds=0,
+        aurora_readers=1,
+        cache_replicas=1,
+        secret_recovery_days=30,
+    ),
+}
+
+#: A construct used with no profile in its context keeps data: losing it is the failure that cannot be undone.
+DEFAULT_PROFILE = "prod"
+
+
+def profile_named(name: str) -> Profile:
+    """The profile called ``name``, or a ConfigurationError that lists the profiles there are."""
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise ConfigurationError("profile", name, PROFILES) from None

@@ -1,0 +1,67 @@
+"""Per-service defaults that are not about durability: sizes, thresholds, runtimes. Each value says why."""
+
+from __future__ import annotations
+
+# --- Network ---------------------------------------------------------------------------------------------------
+#: Two AZs: the minimum for Multi-AZ databases and for surviving an AZ outage.
+NETWORK_AZ_COUNT = 2
+#: A /16 leaves room for the three tiers and later growth without overlapping the common 172.31/16 default VPC.
+NETWORK_CIDR = "10.0.0.0/16"
+#: /24 per subnet: 251 usable addresses per tier per AZ.
+SUBNET_CIDR_MASK = 24
+#: Flow logs capture rejected *and* accepted traffic: an investigation needs both.
+FLOW_LOG_TRAFFIC = "ALL"
+
+# --- Kinesis ---------------------------------------------------------------------------------------------------
+#: One shard (1 MB/s in, 2 MB/s out) is the cheapest provisioned stream; stacks size it to their load.
+STREAM_SHARDS = 1
+#: Alarm when the oldest unread record is this old (ms): consumers are falling behind.
+STREAM_ITERATOR_AGE_ALARM_MS = 60_000
+#: Alarm on any throttled write in a 5-minute period: producers exceed the provisioned shards.
+STREAM_THROTTLE_ALARM_THRESHOLD = 1
+
+# --- Databases -------------------------------------------------------------------------------------------------
+#: Smallest current-generation burstable class; Graviton is ~20% cheaper than the x86 equivalent.
+POSTGRES_INSTANCE_CLASS = "db.t4g.micro"
+POSTGRES_ALLOCATED_STORAGE_GB = 20
+POSTGRES_MAX_ALLOCATED_STORAGE_GB = 100
+DATABASE_PORT = 5432
+DATABASE_NAME = "appdb"
+DATABASE_MASTER_USERNAME = "dbadmin"
+#: Enhanced monitoring every 60 s (HIPAA/PCI checks ask for it); finer granularity costs more CloudWatch.
+DATABASE_MONITORING_INTERVAL_SECONDS = 60
+#: Performance Insights free tier keeps 7 days.
+PERFORMANCE_INSIGHTS_RETENTION_DAYS = 7
+#: Log every statement taking longer than this (ms) and every connection: evidence for audits and tuning.
+POSTGRES_LOG_MIN_DURATION_MS = 1000
+POSTGRES_EXPORTED_LOGS: tuple[str, ...] = ("postgresql",)
+
+# --- Redis -----------------------------------------------------------------------------------------------------
+CACHE_NODE_TYPE = "cache.t4g.micro"
+CACHE_PORT = 6379
+#: Daily snapshots kept a week: enough to recover a cache that also stores sessions.
+CACHE_SNAPSHOT_RETENTION_DAYS = 7
+#: AUTH tokens must be 16-128 printable characters without '@', '"' or '/'.
+CACHE_AUTH_TOKEN_LENGTH = 64
+CACHE_AUTH_TOKEN_EXCLUDED_CHARACTERS = "@\"/\\'` %+~#$&*()|[]{}:;<>?!,=^"
+
+# --- Lambda ----------------------------------------------------------------------------------------------------
+LAMBDA_RUNTIME = "python3.12"
+LAMBDA_MEMORY_MB = 256
+LAMBDA_TIMEOUT_SECONDS = 60
+#: Caps concurrent executions so a burst cannot exhaust database connections.
+LAMBDA_RESERVED_CONCURRENCY = 10
+#: Records per invocation and how a failing batch is retried: split it, retry a few times, then dead-letter.
+STREAM_BATCH_SIZE = 100
+STREAM_MAX_RETRY_ATTEMPTS = 3
+STREAM_MAX_RECORD_AGE_SECONDS = 3600
+STREAM_BISECT_ON_ERROR = True
+
+# --- ECS -------------------------------------------------------------------------------------------------------
+FARGATE_TASK_CPU = 256
+FARGATE_TASK_MEMORY_MB = 512
+
+# --- Alarms ----------------------------------------------------------------------------------------------------
+ALARM_PERIOD_SECONDS = 300
+#: Any message in a dead-letter queue is a failure someone must look at.
+DEAD_LETTER_ALARM_THRESHOLD = 1
