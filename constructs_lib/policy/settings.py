@@ -33,7 +33,13 @@ def resolve_settings(
     The suffix defaults to the profile's name, so an unconfigured deploy is ``prod`` named ``prod``.
     """
     env = os.environ if environ is None else environ
-    profile_name = context(CONTEXT_PROFILE) or env.get(ENV_PROFILE) or DEFAULT_PROFILE
+    profile_name = context(CONTEXT_PROFILE)
+    if profile_name is None:
+        profile_name = env.get(ENV_PROFILE) or DEFAULT_PROFILE
     profile = profile_named(str(profile_name))
-    suffix = context(CONTEXT_SUFFIX) or env.get(ENV_SUFFIX) or profile.name
+    # An empty environment variable means "not set" (CI templates export them empty); an empty context value
+    # was given on purpose and is rejected.
+    suffix = context(CONTEXT_SUFFIX)
+    if suffix is None:
+        suffix = env.get(ENV_SUFFIX) or profile.name
     return DeploymentSettings(environment_suffix=check_suffix(str(suffix)), profile=profile)

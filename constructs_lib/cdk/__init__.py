@@ -1,0 +1,1 @@
+"""AWS CDK constructs that apply the hardening policy; each is secure with no arguments."""

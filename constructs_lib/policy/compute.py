@@ -1,0 +1,81 @@
+"""Settings of the data-tier and compute constructs that the other policy modules do not hold. Each value says why.
+
+Plain data only: the CDK constructs (PostgresInstance, AuroraServerlessCluster, RedisReplicationGroup,
+ContainerCluster, StreamConsumerFunction, SecureQueue) and their cdktf twins read the same values.
+"""
+
+from __future__ import annotations
+
+from constructs_lib.policy import services
+
+# --- RDS and Aurora PostgreSQL ---------------------------------------------------------------------------------
+#: gp3 gives 3,000 IOPS and 125 MB/s whatever the size, and costs ~20% less per GB than gp2.
+POSTGRES_STORAGE_TYPE = "gp3"
+#: The RSA-2048 CA valid until 2061: clients pin one CA for the life of the database, no forced rotation in 2024-25.
+DATABASE_CA_CERTIFICATE = "rds-ca-rsa2048-g1"
+#: Parameters that make the server refuse plain-text connections (HIPAA 164.312(e)(1), PCI DSS 4.2.1).
+DATABASE_TLS_PARAMETERS: dict[str, str] = {"rds.force_ssl": "1"}
+#: Parameters that log who connected, when they left and what ran slowly: evidence for audits (PCI DSS 10.2) and
+#: tuning. Valid in both the RDS (postgres17) and Aurora (aurora-postgresql17) families.
+DATABASE_LOGGING_PARAMETERS: dict[str, str] = {
+    "log_connections": "1",
+    "log_disconnections": "1",
+    "log_min_duration_statement": str(services.POSTGRES_LOG_MIN_DURATION_MS),
+}
+#: Exported database logs record every connection: they are an audit trail, kept for the ``audit`` retention.
+DATABASE_LOG_PURPOSE = "audit"
+#: Where RDS and Aurora publish an exported log; creating the group first lets us set its key and retention
+#: (RDS otherwise creates it unencrypted and kept forever).
+RDS_INSTANCE_LOG_GROUP = "/aws/rds/instance/{identifier}/{log}"
+RDS_CLUSTER_LOG_GROUP = "/aws/rds/cluster/{identifier}/{log}"
+#: Service principal that publishes enhanced-monitoring metrics, and the AWS managed policy made for that role.
+DATABASE_MONITORING_PRINCIPAL = "monitoring.rds.amazonaws.com"
+DATABASE_MONITORING_MANAGED_POLICY = "service-role/AmazonRDSEnhancedMonitoringRole"
+#: What reading the RDS-managed master secret takes: the value, and the metadata clients check before reading it.
+DATABASE_SECRET_READ_ACTIONS: tuple[str, ...] = ("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret")
+
+#: Aurora Serverless v2 instances scale with the cluster's ACU range; no instance size to choose or resize.
+AURORA_INSTANCE_CLASS = "db.serverless"
+#: The writer and the readers sit in failover tiers 0 and 1: they fail over first and pause and resume together.
+AURORA_WRITER_PROMOTION_TIER = 0
+AURORA_READER_PROMOTION_TIER = 1
+#: SecondsUntilAutoPause that Aurora accepts when the ACU floor is 0 (five minutes to one day).
+AURORA_AUTO_PAUSE_RANGE_SECONDS: tuple[int, int] = (300, 86_400)
+
+# --- ElastiCache Redis -----------------------------------------------------------------------------------------
+#: Clients must use TLS; "preferred" would still accept plain text (only meant for migrating a live cluster).
+CACHE_TRANSIT_ENCRYPTION_MODE = "required"
+#: Slow-log and engine-log are the two log types Redis can deliver; JSON so Logs Insights can query fields.
+CACHE_LOG_TYPES: tuple[str, ...] = ("slow-log", "engine-log")
+CACHE_LOG_FORMAT = "json"
+CACHE_LOG_PURPOSE = "application"
+
+# --- Lambda ----------------------------------------------------------------------------------------------------
+#: A new consumer starts at the oldest retained record: nothing written before it existed or during an outage is lost.
+STREAM_STARTING_POSITION = "TRIM_HORIZON"
+#: X-Ray traces every invocation: a slow or failing record can be followed from the stream to the database.
+LAMBDA_TRACING = "ACTIVE"
+#: Structured logs: Logs Insights queries by field, and the request id is on every line.
+LAMBDA_LOG_FORMAT = "JSON"
+LAMBDA_LOG_PURPOSE = "application"
+#: What a function in a VPC needs to attach its network interfaces; EC2 offers no narrower resource for these.
+LAMBDA_VPC_ACTIONS: tuple[str, ...] = (
+    "ec2:CreateNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
+    "ec2:DeleteNetworkInterface",
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:UnassignPrivateIpAddresses",
+)
+#: What the function needs to write to its own log group, and nothing else (no logs:CreateLogGroup on "*").
+LAMBDA_LOG_ACTIONS: tuple[str, ...] = ("logs:CreateLogStream", "logs:PutLogEvents")
+
+# --- ECS -------------------------------------------------------------------------------------------------------
+#: Container Insights "enabled" (per-task CPU, memory, network); "enhanced" adds per-container metrics at extra cost.
+CONTAINER_INSIGHTS = "enabled"
+#: ECS Exec sessions are commands typed into running containers: an audit trail, kept for the ``audit`` retention.
+EXEC_LOG_PURPOSE = "audit"
+
+# --- SQS and alarms --------------------------------------------------------------------------------------------
+#: One period at or above the threshold raises the alarm: a dead-lettered record should not wait for a second one.
+DEAD_LETTER_ALARM_EVALUATION_PERIODS = 1

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs whatever is missing, and nothing else: the Python virtual environment with the pinned packages and the
+# pinned CLIs (CDK, CDK for Terraform) in ./node_modules. Quick when everything is already installed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+stamp() { sha256sum "$@" | sha256sum | cut -c1-16; }
+
+py_stamp=".venv/.installed-$(stamp pyproject.toml)"
+if [ ! -f "$py_stamp" ]; then
+  echo "setup: installing Python packages into .venv (pinned in pyproject.toml)"
+  [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+  .venv/bin/pip install --quiet --upgrade pip
+  .venv/bin/pip install --quiet -e '.[dev]'
+  rm -f .venv/.installed-*
+  touch "$py_stamp"
+fi
+
+node_stamp="node_modules/.installed-$(stamp package.json package-lock.json)"
+if [ ! -f "$node_stamp" ]; then
+  echo "setup: installing pinned CLIs into node_modules (aws-cdk, cdktf-cli)"
+  npm ci --no-audit --no-fund --loglevel=error
+  touch "$node_stamp"
+fi

@@ -1,0 +1,1 @@
+"""The five reference stacks, each a short composition of constructs_lib constructs."""

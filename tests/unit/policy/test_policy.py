@@ -1,0 +1,116 @@
+"""The hardening policy: values a reviewer relies on, and bad input rejected with the field and what is allowed."""
+
+from __future__ import annotations
+
+import pytest
+
+from constructs_lib.policy import ConfigurationError, engines, naming, profiles, resolve_settings, retention
+from constructs_lib.policy.encryption import cloudwatch_alarms_key_statement, cloudwatch_logs_key_statement
+
+
+def no_context(_key: str) -> None:
+    return None
+
+
+def test_dev_profile_tears_down_cleanly() -> None:
+    dev = profiles.PROFILES["dev"]
+    assert dev.database_removal is profiles.RemovalBehaviour.DESTROY
+    assert dev.storage_removal is profiles.RemovalBehaviour.DESTROY
+    assert not dev.deletion_protection
+    assert not dev.nat_gateways_per_az
+    assert dev.aurora_min_capacity == 0 and dev.aurora_auto_pause_seconds > 0
+    assert dev.secret_recovery_days == 0
+
+
+def test_prod_profile_loses_no_data() -> None:
+    prod = profiles.PROFILES["prod"]
+    assert prod.database_removal is profiles.RemovalBehaviour.SNAPSHOT
+    assert prod.storage_removal is profiles.RemovalBehaviour.RETAIN
+    assert prod.deletion_protection and prod.multi_az and prod.nat_gateways_per_az
+    assert prod.aurora_min_capacity >= 0.5 and prod.aurora_readers >= 1
+
+
+def test_unconfigured_deployment_is_prod_named_after_it() -> None:
+    settings = resolve_settings(no_context, {})
+    assert settings.profile.name == "prod"
+    assert settings.environment_suffix == "prod"
+
+
+def test_context_wins_over_environment() -> None:
+    context = {"profile": "dev", "environmentSuffix": "pr-7"}.get
+    settings = resolve_settings(context, {"DEPLOY_PROFILE": "prod", "ENVIRONMENT_SUFFIX": "other"})
+    assert (settings.profile.name, settings.environment_suffix) == ("dev", "pr-7")
+
+
+def test_environment_used_when_context_is_silent() -> None:
+    settings = resolve_settings(no_context, {"DEPLOY_PROFILE": "dev", "ENVIRONMENT_SUFFIX": "ci-42"})
+    assert (settings.profile.name, settings.environment_suffix) == ("dev", "ci-42")
+
+
+def test_unknown_profile_names_the_field_and_the_profiles() -> None:
+    with pytest.raises(ConfigurationError, match=r"profile='staging' is not allowed: dev, prod"):
+        resolve_settings({"profile": "staging"}.get, {})
+
+
+@pytest.mark.parametrize("suffix", ["Dev", "my env", "-dev", "dev-", "dev--2", "dev_2", ""])
+def test_suffix_outside_the_common_charset_is_rejected(suffix: str) -> None:
+    with pytest.raises(ConfigurationError, match="environment_suffix=.*lower-case letters, digits and inner hyphens"):
+        resolve_settings({"environmentSuffix": suffix, "profile": "dev"}.get, {})
+
+
+def test_suffix_too_long_for_redis_names_the_name_and_limit() -> None:
+    with pytest.raises(ConfigurationError, match=r"elasticache_replication_group name .* would be 47 .* AWS allows 40"):
+        naming.resource_name("elasticache_replication_group", "iot-cache", "a" * 37)
+
+
+def test_bucket_name_is_sized_for_a_12_digit_account_and_the_longest_region() -> None:
+    assert naming.unique_bucket_name("logs", "dev", "ACCT", "REGION") == "logs-dev-ACCT-REGION"
+    longest_ok = 63 - len("logs--") - 12 - 1 - naming.LONGEST_REGION_NAME
+    naming.unique_bucket_name("logs", "a" * longest_ok, "ACCT", "REGION")
+    with pytest.raises(ConfigurationError, match="s3_bucket name 'logs-a+-<account>-<region>' would be 64"):
+        naming.unique_bucket_name("logs", "a" * (longest_ok + 1), "ACCT", "REGION")
+
+
+def test_unknown_name_kind_is_a_clear_error() -> None:
+    with pytest.raises(ConfigurationError, match="name_kind='dynamo_table'"):
+        naming.resource_name("dynamo_table", "x", "dev")
+
+
+def test_engine_versions_are_not_the_ones_the_seeds_failed_with() -> None:
+    assert engines.engine("postgres").version not in {"15.3", "15.8", "15.10"}
+    assert engines.engine("postgres").major == "17"
+    assert engines.engine("aurora-postgresql").family == "aurora-postgresql17"
+
+
+def test_region_where_the_engine_is_not_offered_fails_with_the_offered_regions() -> None:
+    with pytest.raises(ConfigurationError, match=r"region='mx-central-1' is not allowed: postgres 17.9 is offered in: .*eu-west-2"):
+        engines.engine("postgres").check_region("mx-central-1")
+    engines.engine("postgres").check_region("eu-west-2")
+
+
+def test_unknown_engine_kind_lists_the_kinds() -> None:
+    with pytest.raises(ConfigurationError, match="engine='mysql' is not allowed: aurora-postgresql, postgres, redis"):
+        engines.engine("mysql")
+
+
+def test_log_retention_by_purpose_and_cloudwatch_accepted_values() -> None:
+    assert retention.log_retention_days("application") == 14
+    assert retention.log_retention_days("audit") >= 365
+    with pytest.raises(ConfigurationError, match="log_purpose='debug'"):
+        retention.log_retention_days("debug")
+    with pytest.raises(ConfigurationError, match="retention_days=10 is not allowed: 1, 3, 5, 7, 14"):
+        retention.check_log_retention(10)
+
+
+def test_cloudwatch_logs_statement_names_the_regional_service_and_scopes_by_context() -> None:
+    statement = cloudwatch_logs_key_statement("aws", "eu-west-2", "111122223333")
+    assert statement["Principal"] == {"Service": "logs.eu-west-2.amazonaws.com"}
+    assert "kms:GenerateDataKey*" in statement["Action"]
+    condition = statement["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
+    assert condition == "arn:aws:logs:eu-west-2:111122223333:log-group:*"
+
+
+def test_alarm_statement_is_limited_to_this_account() -> None:
+    statement = cloudwatch_alarms_key_statement("111122223333")
+    assert statement["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": "111122223333"}}
