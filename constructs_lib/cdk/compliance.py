@@ -10,6 +10,8 @@ from aws_cdk import Acknowledgment, App, Validations
 from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, PCIDSS321Checks
 from constructs import IConstruct
 
+from constructs_lib.policy.accepted_findings import AcceptedFinding
+
 ACKNOWLEDGEMENT_METADATA = "hardened:acknowledgement"
 
 
@@ -24,3 +26,19 @@ def acknowledge(construct: IConstruct, rule_id: str, reason: str) -> None:
         raise ValueError(f"acknowledgement of {rule_id} needs a specific reason, got {reason!r}")
     Validations.of(construct).acknowledge(Acknowledgment(id=rule_id, reason=reason))
     construct.node.add_metadata(ACKNOWLEDGEMENT_METADATA, {"rule": rule_id, "reason": reason})
+
+
+def accept(construct: IConstruct, finding: AcceptedFinding) -> None:
+    """Acknowledge every rule of a policy-accepted finding on ``construct``, with the policy's reason."""
+    for rule in finding.rules:
+        acknowledge(construct, rule, finding.reason)
+
+
+def acknowledgements(scope: IConstruct) -> set[tuple[str, str]]:
+    """(rule, construct path) of every acknowledgement made on ``scope`` or below it."""
+    return {
+        (entry.data["rule"], construct.node.path)
+        for construct in scope.node.find_all()
+        for entry in construct.node.metadata
+        if entry.type == ACKNOWLEDGEMENT_METADATA
+    }

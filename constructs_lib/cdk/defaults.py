@@ -23,7 +23,9 @@ class Override:
     value: Any
 
 
-def merge_with_defaults(defaults: Mapping[str, Any], overrides: Mapping[str, Any]) -> tuple[dict[str, Any], list[Override]]:
+def merge_with_defaults(
+    defaults: Mapping[str, Any], overrides: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[Override]]:
     """The props to build with, and the hardened defaults the user changed (props the policy has no default for
     pass through without a warning)."""
     merged = {**defaults, **overrides}

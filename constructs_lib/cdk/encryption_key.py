@@ -32,7 +32,9 @@ class EncryptionKey(kms.Key):
     reported as a synth warning.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, description: str | None = None, **overrides: Any) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, description: str | None = None, **overrides: Any
+    ) -> None:
         settings = deployment_settings(scope)
         defaults: dict[str, Any] = {
             "enable_key_rotation": encryption.KEY_ROTATION_ENABLED,

@@ -9,10 +9,11 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from constructs_lib.cdk.compliance import accept
 from constructs_lib.cdk.defaults import merge_with_defaults, warn_overrides
 from constructs_lib.cdk.deployment import deployment_settings
 from constructs_lib.cdk.log_group import EncryptedLogGroup
-from constructs_lib.policy import services
+from constructs_lib.policy import accepted_findings, services
 
 #: Subnet group names; constructs select subnets by these.
 PUBLIC = "public"
@@ -51,7 +52,9 @@ class Network(ec2.Vpc):
             "restrict_default_security_group": True,
             "subnet_configuration": [
                 ec2.SubnetConfiguration(
-                    name=PUBLIC, subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=services.SUBNET_CIDR_MASK,
+                    name=PUBLIC,
+                    subnet_type=ec2.SubnetType.PUBLIC,
+                    cidr_mask=services.SUBNET_CIDR_MASK,
                     map_public_ip_on_launch=False,
                 ),
                 ec2.SubnetConfiguration(
@@ -66,17 +69,40 @@ class Network(ec2.Vpc):
         super().__init__(scope, construct_id, **props)
         warn_overrides(self, changed)
 
-        self.flow_log_group = EncryptedLogGroup(
-            self, "FlowLogs", purpose="network", encryption_key=encryption_key
-        )
+        self.flow_log_group = EncryptedLogGroup(self, "FlowLogs", purpose="network", encryption_key=encryption_key)
+        # The delivery role's permissions live in a customer-managed policy scoped to this one log group
+        # (HIPAA/PCI checks reject inline policies, which is what the L2 flow log's grants would create).
         flow_log_role = iam.Role(
-            self, "FlowLogRole", assumed_by=iam.ServicePrincipal("vpc-flow-logs.amazonaws.com")
+            self,
+            "FlowLogRole",
+            assumed_by=iam.ServicePrincipal("vpc-flow-logs.amazonaws.com"),
+            description="VPC flow logs delivery into the network log group",
         )
-        self.flow_log = self.add_flow_log(
+        delivery_policy = iam.ManagedPolicy(
+            self,
+            "FlowLogDelivery",
+            roles=[flow_log_role],
+            statements=[
+                iam.PolicyStatement(
+                    actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                    resources=[self.flow_log_group.log_group_arn],
+                )
+            ],
+        )
+        self.flow_log = ec2.CfnFlowLog(
+            self,
             "FlowLog",
-            destination=ec2.FlowLogDestination.to_cloud_watch_logs(self.flow_log_group, flow_log_role),
-            traffic_type=ec2.FlowLogTrafficType[services.FLOW_LOG_TRAFFIC],
+            resource_id=self.vpc_id,
+            resource_type="VPC",
+            traffic_type=services.FLOW_LOG_TRAFFIC,
+            log_destination_type="cloud-watch-logs",
+            log_group_name=self.flow_log_group.log_group_name,
+            deliver_logs_permission_arn=flow_log_role.role_arn,
         )
+        # The role must hold its permissions before the first delivery is attempted.
+        self.flow_log.node.add_dependency(delivery_policy)
+        for subnet in self.public_subnets:
+            accept(subnet, accepted_findings.PUBLIC_SUBNET_INTERNET_ROUTE)
 
     def subnets(self, tier: str) -> ec2.SubnetSelection:
         """Subnets of one tier: ``public``, ``private`` or ``isolated``."""

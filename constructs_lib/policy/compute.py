@@ -22,14 +22,19 @@ DATABASE_LOGGING_PARAMETERS: dict[str, str] = {
     "log_disconnections": "1",
     "log_min_duration_statement": str(services.POSTGRES_LOG_MIN_DURATION_MS),
 }
+#: Logs an RDS PostgreSQL instance exports: the server log, and the upgrade log that records every engine upgrade
+#: (HIPAA/PCI conformance checks ask for both). Aurora PostgreSQL exports only ``services.POSTGRES_EXPORTED_LOGS``.
+POSTGRES_INSTANCE_EXPORTED_LOGS: tuple[str, ...] = (*services.POSTGRES_EXPORTED_LOGS, "upgrade")
 #: Exported database logs record every connection: they are an audit trail, kept for the ``audit`` retention.
 DATABASE_LOG_PURPOSE = "audit"
 #: Where RDS and Aurora publish an exported log; creating the group first lets us set its key and retention
 #: (RDS otherwise creates it unencrypted and kept forever).
 RDS_INSTANCE_LOG_GROUP = "/aws/rds/instance/{identifier}/{log}"
+#: The same for an Aurora cluster (the cluster, not its instances, exports the log).
 RDS_CLUSTER_LOG_GROUP = "/aws/rds/cluster/{identifier}/{log}"
-#: Service principal that publishes enhanced-monitoring metrics, and the AWS managed policy made for that role.
+#: Only the RDS monitoring service may assume the enhanced-monitoring role ...
 DATABASE_MONITORING_PRINCIPAL = "monitoring.rds.amazonaws.com"
+#: ... whose permissions are AWS's own policy for it (log groups ``RDS*`` only), kept current by AWS.
 DATABASE_MONITORING_MANAGED_POLICY = "service-role/AmazonRDSEnhancedMonitoringRole"
 #: What reading the RDS-managed master secret takes: the value, and the metadata clients check before reading it.
 DATABASE_SECRET_READ_ACTIONS: tuple[str, ...] = ("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret")
@@ -38,7 +43,10 @@ DATABASE_SECRET_READ_ACTIONS: tuple[str, ...] = ("secretsmanager:GetSecretValue"
 AURORA_INSTANCE_CLASS = "db.serverless"
 #: The writer and the readers sit in failover tiers 0 and 1: they fail over first and pause and resume together.
 AURORA_WRITER_PROMOTION_TIER = 0
+#: Readers in tier 1 are the first failover targets and never pause on their own while the writer serves.
 AURORA_READER_PROMOTION_TIER = 1
+#: Aurora allows fifteen readers in a cluster besides the writer.
+AURORA_MAX_READERS = 15
 #: SecondsUntilAutoPause that Aurora accepts when the ACU floor is 0 (five minutes to one day).
 AURORA_AUTO_PAUSE_RANGE_SECONDS: tuple[int, int] = (300, 86_400)
 
@@ -48,6 +56,9 @@ CACHE_TRANSIT_ENCRYPTION_MODE = "required"
 #: Slow-log and engine-log are the two log types Redis can deliver; JSON so Logs Insights can query fields.
 CACHE_LOG_TYPES: tuple[str, ...] = ("slow-log", "engine-log")
 CACHE_LOG_FORMAT = "json"
+#: CloudWatch Logs rather than Firehose: searchable at once, encrypted with the CMK, retention set per purpose.
+CACHE_LOG_DESTINATION = "cloudwatch-logs"
+#: Cache logs help debug latency and evictions; they hold no access trail, so ``application`` retention.
 CACHE_LOG_PURPOSE = "application"
 
 # --- Lambda ----------------------------------------------------------------------------------------------------
@@ -57,7 +68,10 @@ STREAM_STARTING_POSITION = "TRIM_HORIZON"
 LAMBDA_TRACING = "ACTIVE"
 #: Structured logs: Logs Insights queries by field, and the request id is on every line.
 LAMBDA_LOG_FORMAT = "JSON"
+#: Function logs serve debugging; audit trails live in the stores the function writes to.
 LAMBDA_LOG_PURPOSE = "application"
+#: Only the Lambda service may assume a function's execution role.
+LAMBDA_PRINCIPAL = "lambda.amazonaws.com"
 #: What a function in a VPC needs to attach its network interfaces; EC2 offers no narrower resource for these.
 LAMBDA_VPC_ACTIONS: tuple[str, ...] = (
     "ec2:CreateNetworkInterface",
@@ -67,15 +81,29 @@ LAMBDA_VPC_ACTIONS: tuple[str, ...] = (
     "ec2:AssignPrivateIpAddresses",
     "ec2:UnassignPrivateIpAddresses",
 )
+#: What sending to a queue encrypted with a CMK takes on the key, and no more (CDK's queue grants add
+#: kms:Encrypt and kms:ReEncrypt*, which a producer never needs).
+SQS_SEND_KMS_ACTIONS: tuple[str, ...] = ("kms:GenerateDataKey", "kms:Decrypt")
+#: A dead-letter producer only sends; it never reads, deletes or purges what it dead-lettered.
+SQS_SEND_ACTIONS: tuple[str, ...] = ("sqs:SendMessage",)
 #: What the function needs to write to its own log group, and nothing else (no logs:CreateLogGroup on "*").
 LAMBDA_LOG_ACTIONS: tuple[str, ...] = ("logs:CreateLogStream", "logs:PutLogEvents")
 
 # --- ECS -------------------------------------------------------------------------------------------------------
 #: Container Insights "enabled" (per-task CPU, memory, network); "enhanced" adds per-container metrics at extra cost.
 CONTAINER_INSIGHTS = "enabled"
+#: Graviton (ARM64) Fargate tasks cost ~20% less than x86 for the same vCPU and memory.
+FARGATE_CPU_ARCHITECTURE = "ARM64"
+#: Default image of a processing task: stacks pass their own; this keeps a bare task definition complete, pulled
+#: from ECR Public (no Docker Hub rate limit), multi-architecture so it runs on ARM64.
+PROCESSING_TASK_IMAGE = "public.ecr.aws/docker/library/python:3.12-slim"
+#: Containers run as an unprivileged user with a read-only root filesystem: a compromised process can neither act
+#: as root nor change the image's files (CIS Docker 4.1 and 5.12).
+CONTAINER_USER = "1000:1000"
+CONTAINER_READONLY_ROOT_FILESYSTEM = True
+#: Container output serves debugging; ECS Exec sessions (below) are the audit trail.
+CONTAINER_LOG_PURPOSE = "application"
+#: Only ECS tasks may assume a task or task-execution role.
+ECS_TASKS_PRINCIPAL = "ecs-tasks.amazonaws.com"
 #: ECS Exec sessions are commands typed into running containers: an audit trail, kept for the ``audit`` retention.
 EXEC_LOG_PURPOSE = "audit"
-
-# --- SQS and alarms --------------------------------------------------------------------------------------------
-#: One period at or above the threshold raises the alarm: a dead-lettered record should not wait for a second one.
-DEAD_LETTER_ALARM_EVALUATION_PERIODS = 1

@@ -15,10 +15,23 @@ from constructs_lib.policy.errors import ConfigurationError
 #: Newer opt-in regions receive engine minors later; a region missing here fails at synth rather than on deploy.
 COMMERCIAL_REGIONS: frozenset[str] = frozenset(
     {
-        "us-east-1", "us-east-2", "us-west-1", "us-west-2",
+        "us-east-1",
+        "us-east-2",
+        "us-west-1",
+        "us-west-2",
         "ca-central-1",
-        "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-north-1", "eu-south-1",
-        "ap-south-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
+        "eu-west-1",
+        "eu-west-2",
+        "eu-west-3",
+        "eu-central-1",
+        "eu-north-1",
+        "eu-south-1",
+        "ap-south-1",
+        "ap-southeast-1",
+        "ap-southeast-2",
+        "ap-northeast-1",
+        "ap-northeast-2",
+        "ap-northeast-3",
         "sa-east-1",
     }
 )

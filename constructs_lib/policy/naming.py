@@ -65,6 +65,7 @@ def _check_length(kind: str, name_for_length: str, shown_name: str, suffix: str)
 
 def resource_name(kind: str, base: str, suffix: str) -> str:
     """``<base>-<suffix>``, checked against the limit for ``kind`` (e.g. 'elasticache_replication_group')."""
+    check_suffix(base, field="name_prefix")
     check_suffix(suffix)
     name = f"{base}-{suffix}"
     _check_length(kind, name, name, suffix)
@@ -77,6 +78,7 @@ def unique_bucket_name(base: str, suffix: str, account: str, region: str) -> str
     ``account`` and ``region`` may be deploy-time tokens; the length check then assumes a 12-digit account and the
     longest region name, so a name that passes here fits everywhere.
     """
+    check_suffix(base, field="name_prefix")
     check_suffix(suffix)
     sized = f"{base}-{suffix}-{'0' * ACCOUNT_ID_LENGTH}-{'x' * LONGEST_REGION_NAME}"
     _check_length("s3_bucket", sized, f"{base}-{suffix}-<account>-<region>", suffix)

@@ -7,12 +7,12 @@ Security controls (encryption, TLS, logging, least privilege) are the same in bo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from constructs_lib.policy.errors import ConfigurationError
 
 
-class RemovalBehaviour(str, Enum):
+class RemovalBehaviour(StrEnum):
     """What happens to a resource when its stack is deleted (rendered as CDK RemovalPolicy / Terraform flags)."""
 
     DESTROY = "destroy"

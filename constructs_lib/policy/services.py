@@ -39,14 +39,14 @@ POSTGRES_EXPORTED_LOGS: tuple[str, ...] = ("postgresql",)
 # --- Redis -----------------------------------------------------------------------------------------------------
 CACHE_NODE_TYPE = "cache.t4g.micro"
 CACHE_PORT = 6379
-#: Daily snapshots kept a week: enough to recover a cache that also stores sessions.
-CACHE_SNAPSHOT_RETENTION_DAYS = 7
+#: Daily snapshots kept 15 days: the HIPAA conformance pack minimum (ElastiCache allows up to 35).
+CACHE_SNAPSHOT_RETENTION_DAYS = 15
 #: AUTH tokens must be 16-128 printable characters without '@', '"' or '/'.
 CACHE_AUTH_TOKEN_LENGTH = 64
 CACHE_AUTH_TOKEN_EXCLUDED_CHARACTERS = "@\"/\\'` %+~#$&*()|[]{}:;<>?!,=^"
 
 # --- Lambda ----------------------------------------------------------------------------------------------------
-LAMBDA_RUNTIME = "python3.12"
+LAMBDA_RUNTIME = "python3.14"
 LAMBDA_MEMORY_MB = 256
 LAMBDA_TIMEOUT_SECONDS = 60
 #: Caps concurrent executions so a burst cannot exhaust database connections.

@@ -21,13 +21,11 @@ BUCKET_KEY_ENABLED = True
 #: ACLs off; the bucket owner owns every object, so access is decided by policies alone (AWS's recommended setting).
 OBJECT_OWNERSHIP = "BucketOwnerEnforced"
 
-#: Bucket properties no construct sets, whatever the caller asks: each makes automated teardown impossible.
-#: Seed 004 enabled MFA delete and its pipeline could no longer delete the bucket.
+#: Bucket properties refused whatever the caller asks: each makes automated teardown impossible (seed 004's MFA
+#: delete did the same; CloudFormation cannot turn MFA delete on at all, object lock it can, so it is refused here).
 FORBIDDEN_BUCKET_PROPS: dict[str, str] = {
     "object_lock_enabled": "never: locked object versions cannot be deleted, so the bucket can never be torn down",
     "object_lock_default_retention": "never: it turns on object lock, and locked versions block teardown",
-    "server_access_logs_bucket": "pass access_log_bucket: the construct wires logging through a bucket policy",
-    "server_access_logs_prefix": "pass access_log_bucket: the construct chooses one prefix per source bucket",
 }
 
 #: Name part appended to a bucket's base name for the access-log bucket it creates (``<base>-logs-<suffix>-...``).

@@ -72,7 +72,9 @@ def test_key_policy_lets_cloudwatch_alarms_publish_to_encrypted_topics(dev) -> N
 
 
 def test_dev_key_is_deleted_after_seven_days_prod_key_is_retained(dev, prod) -> None:
-    dev[1].has_resource("AWS::KMS::Key", {"DeletionPolicy": "Delete", "Properties": Match.object_like({"PendingWindowInDays": 7})})
+    dev[1].has_resource(
+        "AWS::KMS::Key", {"DeletionPolicy": "Delete", "Properties": Match.object_like({"PendingWindowInDays": 7})}
+    )
     prod[1].has_resource(
         "AWS::KMS::Key", {"DeletionPolicy": "Retain", "Properties": Match.object_like({"PendingWindowInDays": 30})}
     )
@@ -111,7 +113,10 @@ def test_network_spans_two_azs_with_three_tiers(dev) -> None:
     template = dev[1]
     subnets = template.find_resources("AWS::EC2::Subnet")
     names = sorted(
-        tag["Value"] for subnet in subnets.values() for tag in subnet["Properties"]["Tags"] if tag["Key"] == "aws-cdk:subnet-name"
+        tag["Value"]
+        for subnet in subnets.values()
+        for tag in subnet["Properties"]["Tags"]
+        if tag["Key"] == "aws-cdk:subnet-name"
     )
     assert names == ["isolated", "isolated", "private", "private", "public", "public"]
 
@@ -153,7 +158,11 @@ def test_stack_is_named_with_suffix_tagged_and_protected_in_prod(dev, prod) -> N
     assert not dev[0].termination_protection and prod[0].termination_protection
     dev[1].has_resource_properties(
         "AWS::EC2::VPC",
-        {"Tags": Match.array_with([{"Key": "DataClassification", "Value": "internal"}, {"Key": "Profile", "Value": "dev"}])},
+        {
+            "Tags": Match.array_with(
+                [{"Key": "DataClassification", "Value": "internal"}, {"Key": "Profile", "Value": "dev"}]
+            )
+        },
     )
 
 
@@ -164,7 +173,10 @@ def test_outputs_are_written(dev) -> None:
 def test_acknowledgement_is_recorded_with_its_reason(dev) -> None:
     network = dev[0].node.find_child("Network")
     entries = [entry.data for entry in network.node.metadata if entry.type == ACKNOWLEDGEMENT_METADATA]
-    assert {"rule": "AwsSolutions-VPC7", "reason": "flow logs are configured by the Network construct itself"} in entries
+    assert {
+        "rule": "AwsSolutions-VPC7",
+        "reason": "flow logs are configured by the Network construct itself",
+    } in entries
 
 
 def test_acknowledgement_without_a_real_reason_is_refused(dev) -> None:

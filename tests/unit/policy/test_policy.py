@@ -54,7 +54,7 @@ def test_unknown_profile_names_the_field_and_the_profiles() -> None:
 
 @pytest.mark.parametrize("suffix", ["Dev", "my env", "-dev", "dev-", "dev--2", "dev_2", ""])
 def test_suffix_outside_the_common_charset_is_rejected(suffix: str) -> None:
-    with pytest.raises(ConfigurationError, match="environment_suffix=.*lower-case letters, digits and inner hyphens"):
+    with pytest.raises(ConfigurationError, match=r"environment_suffix=.*lower-case letters, digits and inner hyphens"):
         resolve_settings({"environmentSuffix": suffix, "profile": "dev"}.get, {})
 
 
@@ -67,7 +67,7 @@ def test_bucket_name_is_sized_for_a_12_digit_account_and_the_longest_region() ->
     assert naming.unique_bucket_name("logs", "dev", "ACCT", "REGION") == "logs-dev-ACCT-REGION"
     longest_ok = 63 - len("logs--") - 12 - 1 - naming.LONGEST_REGION_NAME
     naming.unique_bucket_name("logs", "a" * longest_ok, "ACCT", "REGION")
-    with pytest.raises(ConfigurationError, match="s3_bucket name 'logs-a+-<account>-<region>' would be 64"):
+    with pytest.raises(ConfigurationError, match=r"s3_bucket name 'logs-a+-<account>-<region>' would be 64"):
         naming.unique_bucket_name("logs", "a" * (longest_ok + 1), "ACCT", "REGION")
 
 
@@ -83,7 +83,9 @@ def test_engine_versions_are_not_the_ones_the_seeds_failed_with() -> None:
 
 
 def test_region_where_the_engine_is_not_offered_fails_with_the_offered_regions() -> None:
-    with pytest.raises(ConfigurationError, match=r"region='mx-central-1' is not allowed: postgres 17.9 is offered in: .*eu-west-2"):
+    with pytest.raises(
+        ConfigurationError, match=r"region='mx-central-1' is not allowed: postgres 17.9 is offered in: .*eu-west-2"
+    ):
         engines.engine("postgres").check_region("mx-central-1")
     engines.engine("postgres").check_region("eu-west-2")
 

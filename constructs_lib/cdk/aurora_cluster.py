@@ -1,0 +1,249 @@
+"""AuroraServerlessCluster: Aurora PostgreSQL Serverless v2 on L1 resources, always with a writer instance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jsii
+from aws_cdk import Stack, Token
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_rds as rds
+from constructs import Construct
+
+from constructs_lib.cdk import network
+from constructs_lib.cdk.compliance import accept
+from constructs_lib.cdk.defaults import Override, merge_with_defaults, warn_overrides
+from constructs_lib.cdk.deployment import deployment_settings, removal_policy
+from constructs_lib.cdk.encryption_key import EncryptionKey
+from constructs_lib.cdk.log_group import EncryptedLogGroup
+from constructs_lib.cdk.postgres_instance import grant_secret_read
+from constructs_lib.policy import accepted_findings, compute, engines, naming, retention, services, storage
+from constructs_lib.policy.errors import ConfigurationError
+
+#: Scaling props accepted as overrides next to the CfnDBCluster props.
+_SCALING_PROPS = ("min_capacity", "max_capacity", "seconds_until_auto_pause")
+
+
+@jsii.implements(ec2.IConnectable)
+class AuroraServerlessCluster(Construct):
+    """Aurora PostgreSQL Serverless v2 cluster, secure with no arguments.
+
+    - A cluster with no DB instance accepts no connection (seed 003 shipped one): there is always one
+      ``db.serverless`` writer, plus the profile's readers (prod: one, a failover target in another AZ).
+    - ACU range from the profile: dev scales to 0 and pauses after the profile's idle seconds; prod keeps 0.5 warm.
+    - Engine version from ``policy.engines["aurora-postgresql"]`` (>= 16.3, so scale-to-zero works); a concrete stack
+      region where it is not offered fails at synth.
+    - RDS-managed master password in Secrets Manager under the CMK; storage and Performance Insights encrypted with
+      the CMK; TLS forced and connections logged by the cluster parameter group; ``postgresql`` log exported to an
+      encrypted log group with audit retention; IAM auth; enhanced monitoring; 30-day backups copied with tags.
+    - Isolated subnets, own security group with no ingress until :meth:`allow_from`.
+    - Deletion protection and DeletionPolicy from the profile (dev: Delete; prod: protected, final Snapshot).
+      Instances are always Delete: the cluster volume and its snapshot hold the data.
+
+    Example::
+
+        db = AuroraServerlessCluster(self, "Telemetry", vpc=network, encryption_key=key, name_prefix="iot-db")
+        db.allow_from(service)
+
+    Any ``rds.CfnDBCluster`` prop (snake_case), ``min_capacity``, ``max_capacity`` and ``seconds_until_auto_pause``
+    may be passed; replacing a hardened value is reported as a synth warning. ``readers`` raises the reader count
+    for a system that needs them in every profile (fewer than the profile's is reported).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        vpc: ec2.IVpc | None = None,
+        encryption_key: kms.IKey | None = None,
+        name_prefix: str | None = None,
+        readers: int | None = None,
+        parameters: dict[str, str] | None = None,
+        **overrides: Any,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        settings = deployment_settings(self)
+        profile = settings.profile
+        engine = engines.engine("aurora-postgresql")
+        region = Stack.of(self).region
+        if not Token.is_unresolved(region):
+            engine.check_region(region)
+        if "master_user_password" in overrides and overrides.get("manage_master_user_password", True):
+            raise ConfigurationError(
+                "master_user_password", "<hidden>", "nothing while RDS manages the master password"
+            )
+        prefix = naming.check_suffix(name_prefix or storage.base_name_for(construct_id), field="name_prefix")
+        suffix = settings.environment_suffix
+        identifier = naming.resource_name("rds_cluster", prefix, suffix)
+
+        self.encryption_key: kms.IKey = encryption_key or EncryptionKey(self, "Key", description=f"Aurora {identifier}")
+        self.vpc: ec2.IVpc = vpc or network.Network(self, "Network", encryption_key=self.encryption_key)
+
+        subnet_group = rds.CfnDBSubnetGroup(
+            self,
+            "SubnetGroup",
+            db_subnet_group_description=f"Isolated subnets of {identifier}",
+            db_subnet_group_name=naming.resource_name("db_subnet_group", prefix, suffix),
+            subnet_ids=self.vpc.select_subnets(subnet_group_name=network.ISOLATED).subnet_ids,
+        )
+        self.security_group = ec2.SecurityGroup(
+            self,
+            "SecurityGroup",
+            vpc=self.vpc,
+            description=f"Aurora {identifier}: no ingress until allow_from",
+            allow_all_outbound=False,
+        )
+        db_parameters, parameter_changes = merge_with_defaults(
+            {**compute.DATABASE_TLS_PARAMETERS, **compute.DATABASE_LOGGING_PARAMETERS}, parameters or {}
+        )
+        parameter_group = rds.CfnDBClusterParameterGroup(
+            self,
+            "ParameterGroup",
+            family=engine.family,
+            description=f"TLS only, connection and slow-statement logging for {identifier}",
+            parameters=db_parameters,
+        )
+        scales_to_zero = profile.aurora_min_capacity == 0
+        defaults: dict[str, Any] = {
+            "engine": engine.engine,
+            "engine_version": engine.version,
+            "db_cluster_identifier": identifier,
+            "database_name": services.DATABASE_NAME,
+            "port": services.DATABASE_PORT,
+            "min_capacity": profile.aurora_min_capacity,
+            "max_capacity": profile.aurora_max_capacity,
+            "seconds_until_auto_pause": profile.aurora_auto_pause_seconds if scales_to_zero else None,
+            "storage_encrypted": True,
+            "kms_key_id": self.encryption_key.key_arn,
+            "manage_master_user_password": True,
+            "master_username": services.DATABASE_MASTER_USERNAME,
+            "master_user_secret": rds.CfnDBCluster.MasterUserSecretProperty(kms_key_id=self.encryption_key.key_arn),
+            "db_subnet_group_name": subnet_group.ref,
+            "vpc_security_group_ids": [self.security_group.security_group_id],
+            "db_cluster_parameter_group_name": parameter_group.ref,
+            "backup_retention_period": retention.DATABASE_BACKUP_RETENTION_DAYS,
+            "copy_tags_to_snapshot": True,
+            "enable_cloudwatch_logs_exports": list(services.POSTGRES_EXPORTED_LOGS),
+            "enable_iam_database_authentication": True,
+            "auto_minor_version_upgrade": True,
+            "deletion_protection": profile.deletion_protection,
+            "removal_policy": removal_policy(profile.database_removal),
+        }
+        props, changed = merge_with_defaults(defaults, overrides)
+        removal = props.pop("removal_policy")
+        min_capacity, max_capacity, auto_pause = (props.pop(name) for name in _SCALING_PROPS)
+        _check_scaling(min_capacity, max_capacity, auto_pause)
+
+        self.log_groups = [
+            EncryptedLogGroup(
+                self,
+                f"{log.title()}Logs",
+                purpose=compute.DATABASE_LOG_PURPOSE,
+                encryption_key=self.encryption_key,
+                log_group_name=compute.RDS_CLUSTER_LOG_GROUP.format(identifier=props["db_cluster_identifier"], log=log),
+            )
+            for log in props["enable_cloudwatch_logs_exports"] or []
+        ]
+        self.cluster = rds.CfnDBCluster(
+            self,
+            "Cluster",
+            serverless_v2_scaling_configuration=rds.CfnDBCluster.ServerlessV2ScalingConfigurationProperty(
+                min_capacity=min_capacity,
+                max_capacity=max_capacity,
+                seconds_until_auto_pause=auto_pause if min_capacity == 0 else None,
+            ),
+            **props,
+        )
+        self.cluster.apply_removal_policy(removal)
+        for log_group in self.log_groups:
+            # Aurora would create the group itself (unencrypted, kept forever) if it did not exist yet.
+            self.cluster.node.add_dependency(log_group)
+
+        reader_count = profile.aurora_readers if readers is None else readers
+        if not 0 <= reader_count <= compute.AURORA_MAX_READERS:
+            raise ConfigurationError("readers", reader_count, f"0-{compute.AURORA_MAX_READERS}")
+        if reader_count < profile.aurora_readers:
+            changed.append(Override("readers", profile.aurora_readers, reader_count))
+        monitoring_role = iam.Role(
+            self,
+            "MonitoringRole",
+            assumed_by=iam.ServicePrincipal(compute.DATABASE_MONITORING_PRINCIPAL),
+            managed_policies=[
+                iam.ManagedPolicy.from_aws_managed_policy_name(compute.DATABASE_MONITORING_MANAGED_POLICY)
+            ],
+        )
+        self.writer = self._instance(
+            "Writer", f"{prefix}-writer", compute.AURORA_WRITER_PROMOTION_TIER, monitoring_role
+        )
+        self.readers = [
+            self._instance(f"Reader{n}", f"{prefix}-reader{n}", compute.AURORA_READER_PROMOTION_TIER, monitoring_role)
+            for n in range(1, reader_count + 1)
+        ]
+        for reader in self.readers:
+            # The writer comes first so that it, not a reader, takes the writer role when the cluster is created.
+            reader.node.add_dependency(self.writer)
+        warn_overrides(self, changed + parameter_changes)
+        accept(monitoring_role, accepted_findings.RDS_MONITORING_MANAGED_POLICY)
+        # The pack checks each member instance for a backup plan; backups of Aurora are taken of the cluster.
+        accept(self, accepted_findings.DATABASE_BACKUP_PLAN)
+        if not props["deletion_protection"] and not profile.deletion_protection:
+            accept(self.cluster, accepted_findings.DEV_NO_DELETION_PROTECTION)
+
+        #: The port as deployed (a string, ready for environment variables and outputs).
+        self.port: str = self.cluster.attr_endpoint_port
+        self.database_name: str = props["database_name"]
+        self.endpoint_address: str = self.cluster.attr_endpoint_address
+        self.reader_endpoint_address: str = self.cluster.attr_read_endpoint_address
+        self.cluster_identifier: str = self.cluster.ref
+        self.secret_arn: str = self.cluster.attr_master_user_secret_secret_arn
+        self._connections = ec2.Connections(
+            security_groups=[self.security_group], default_port=ec2.Port.tcp(int(props["port"]))
+        )
+
+    def _instance(self, construct_id: str, base: str, tier: int, monitoring_role: iam.IRole) -> rds.CfnDBInstance:
+        """A ``db.serverless`` member of the cluster with Performance Insights (CMK) and enhanced monitoring."""
+        instance = rds.CfnDBInstance(
+            self,
+            construct_id,
+            db_cluster_identifier=self.cluster.ref,
+            db_instance_identifier=naming.resource_name(
+                "rds_instance", base, deployment_settings(self).environment_suffix
+            ),
+            db_instance_class=compute.AURORA_INSTANCE_CLASS,
+            engine=self.cluster.engine,
+            promotion_tier=tier,
+            ca_certificate_identifier=compute.DATABASE_CA_CERTIFICATE,
+            publicly_accessible=False,
+            auto_minor_version_upgrade=True,
+            enable_performance_insights=True,
+            performance_insights_kms_key_id=self.encryption_key.key_arn,
+            performance_insights_retention_period=services.PERFORMANCE_INSIGHTS_RETENTION_DAYS,
+            monitoring_interval=services.DATABASE_MONITORING_INTERVAL_SECONDS,
+            monitoring_role_arn=monitoring_role.role_arn,
+        )
+        return instance
+
+    @property
+    def connections(self) -> ec2.Connections:
+        """The cluster's security group and port, so peers can be allowed with ``connections`` helpers."""
+        return self._connections
+
+    def allow_from(self, peer: ec2.IConnectable, description: str | None = None) -> None:
+        """Open the database port to ``peer`` (its security groups) and to nothing else."""
+        self._connections.allow_default_port_from(peer, description or f"Aurora clients of {self.node.path}")
+
+    def grant_connect_secret(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` read the master secret, and decrypt it with the CMK only through Secrets Manager."""
+        return grant_secret_read(self, grantee, self.secret_arn, self.encryption_key)
+
+
+def _check_scaling(min_capacity: float, max_capacity: float, auto_pause: int | None) -> None:
+    """Reject ACU settings Aurora refuses on deploy: an inverted range, or a 0 floor without a valid pause delay."""
+    if max_capacity < min_capacity:
+        raise ConfigurationError("max_capacity", max_capacity, f"at least min_capacity ({min_capacity})")
+    low, high = compute.AURORA_AUTO_PAUSE_RANGE_SECONDS
+    if min_capacity == 0 and not (auto_pause is not None and low <= auto_pause <= high):
+        raise ConfigurationError("seconds_until_auto_pause", auto_pause, f"{low}-{high} seconds when min_capacity is 0")

@@ -1,0 +1,220 @@
+"""PostgresInstance: RDS PostgreSQL on L1 resources, with RDS-managed credentials and no way in until granted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jsii
+from aws_cdk import Stack, Token
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_rds as rds
+from constructs import Construct
+
+from constructs_lib.cdk import network
+from constructs_lib.cdk.compliance import accept
+from constructs_lib.cdk.defaults import merge_with_defaults, warn_overrides
+from constructs_lib.cdk.deployment import deployment_settings, removal_policy
+from constructs_lib.cdk.encryption_key import EncryptionKey
+from constructs_lib.cdk.log_group import EncryptedLogGroup
+from constructs_lib.policy import accepted_findings, compute, engines, naming, retention, services, storage
+from constructs_lib.policy.errors import ConfigurationError
+from constructs_lib.policy.profiles import RemovalBehaviour
+
+
+@jsii.implements(ec2.IConnectable)
+class PostgresInstance(Construct):
+    """RDS PostgreSQL instance, secure with no arguments.
+
+    - Engine version and parameter-group family from ``policy.engines["postgres"]``; a concrete stack region where
+      that version is not offered fails at synth (seeds 001 and 002 failed on deploy with 15.3).
+    - Isolated subnets only, not publicly accessible, its own security group with no ingress until
+      :meth:`allow_from`.
+    - The master password is generated, stored and rotated by RDS in Secrets Manager under the CMK: no password
+      exists in the template or in any parameter.
+    - Storage (gp3), Performance Insights and the master secret are encrypted with the CMK; TLS is forced and every
+      connection, disconnection and slow statement is logged to an encrypted log group with audit retention.
+    - Enhanced monitoring, IAM database authentication, automatic minor upgrades, 30-day backups copied with tags.
+    - Multi-AZ, deletion protection and DeletionPolicy from the profile (dev: Delete; prod: Multi-AZ, protected,
+      final Snapshot). ``multi_az=True`` makes Multi-AZ a requirement of the system in every profile.
+
+    Example::
+
+        db = PostgresInstance(self, "Db", vpc=network, encryption_key=key, name_prefix="patients-db")
+        db.allow_from(processor)
+        db.grant_connect_secret(processor)
+
+    Any ``rds.CfnDBInstance`` prop may be passed (snake_case) and ``parameters`` adds or replaces database
+    parameters; replacing a hardened value is reported as a synth warning.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        vpc: ec2.IVpc | None = None,
+        encryption_key: kms.IKey | None = None,
+        name_prefix: str | None = None,
+        multi_az: bool | None = None,
+        parameters: dict[str, str] | None = None,
+        **overrides: Any,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        settings = deployment_settings(self)
+        profile = settings.profile
+        engine = engines.engine("postgres")
+        region = Stack.of(self).region
+        if not Token.is_unresolved(region):
+            engine.check_region(region)
+        if "master_user_password" in overrides and overrides.get("manage_master_user_password", True):
+            raise ConfigurationError(
+                "master_user_password", "<hidden>", "nothing while RDS manages the master password"
+            )
+        prefix = naming.check_suffix(name_prefix or storage.base_name_for(construct_id), field="name_prefix")
+        suffix = settings.environment_suffix
+        identifier = naming.resource_name("rds_instance", prefix, suffix)
+
+        self.encryption_key: kms.IKey = encryption_key or EncryptionKey(self, "Key", description=f"RDS {identifier}")
+        self.vpc: ec2.IVpc = vpc or network.Network(self, "Network", encryption_key=self.encryption_key)
+
+        subnet_group = rds.CfnDBSubnetGroup(
+            self,
+            "SubnetGroup",
+            db_subnet_group_description=f"Isolated subnets of {identifier}",
+            db_subnet_group_name=naming.resource_name("db_subnet_group", prefix, suffix),
+            subnet_ids=self.vpc.select_subnets(subnet_group_name=network.ISOLATED).subnet_ids,
+        )
+        self.security_group = ec2.SecurityGroup(
+            self,
+            "SecurityGroup",
+            vpc=self.vpc,
+            description=f"PostgreSQL {identifier}: no ingress until allow_from",
+            allow_all_outbound=False,
+        )
+        db_parameters, parameter_changes = merge_with_defaults(
+            {**compute.DATABASE_TLS_PARAMETERS, **compute.DATABASE_LOGGING_PARAMETERS}, parameters or {}
+        )
+        parameter_group = rds.CfnDBParameterGroup(
+            self,
+            "ParameterGroup",
+            family=engine.family,
+            description=f"TLS only, connection and slow-statement logging for {identifier}",
+            parameters=db_parameters,
+        )
+        monitoring_role = iam.Role(
+            self,
+            "MonitoringRole",
+            assumed_by=iam.ServicePrincipal(compute.DATABASE_MONITORING_PRINCIPAL),
+            managed_policies=[
+                iam.ManagedPolicy.from_aws_managed_policy_name(compute.DATABASE_MONITORING_MANAGED_POLICY)
+            ],
+        )
+        defaults: dict[str, Any] = {
+            "engine": engine.engine,
+            "engine_version": engine.version,
+            "db_instance_identifier": identifier,
+            "db_instance_class": services.POSTGRES_INSTANCE_CLASS,
+            "db_name": services.DATABASE_NAME,
+            "port": str(services.DATABASE_PORT),
+            "allocated_storage": str(services.POSTGRES_ALLOCATED_STORAGE_GB),
+            "max_allocated_storage": services.POSTGRES_MAX_ALLOCATED_STORAGE_GB,
+            "storage_type": compute.POSTGRES_STORAGE_TYPE,
+            "storage_encrypted": True,
+            "kms_key_id": self.encryption_key.key_arn,
+            "manage_master_user_password": True,
+            "master_username": services.DATABASE_MASTER_USERNAME,
+            "master_user_secret": rds.CfnDBInstance.MasterUserSecretProperty(kms_key_id=self.encryption_key.key_arn),
+            "db_subnet_group_name": subnet_group.ref,
+            "vpc_security_groups": [self.security_group.security_group_id],
+            "db_parameter_group_name": parameter_group.ref,
+            "ca_certificate_identifier": compute.DATABASE_CA_CERTIFICATE,
+            "backup_retention_period": retention.DATABASE_BACKUP_RETENTION_DAYS,
+            "copy_tags_to_snapshot": True,
+            "delete_automated_backups": profile.database_removal is RemovalBehaviour.DESTROY,
+            "enable_cloudwatch_logs_exports": list(compute.POSTGRES_INSTANCE_EXPORTED_LOGS),
+            "monitoring_interval": services.DATABASE_MONITORING_INTERVAL_SECONDS,
+            "monitoring_role_arn": monitoring_role.role_arn,
+            "enable_performance_insights": True,
+            "performance_insights_kms_key_id": self.encryption_key.key_arn,
+            "performance_insights_retention_period": services.PERFORMANCE_INSIGHTS_RETENTION_DAYS,
+            "auto_minor_version_upgrade": True,
+            "publicly_accessible": False,
+            "enable_iam_database_authentication": True,
+            # A system that requires Multi-AZ (HIPAA, stream processor) asks for it; that is not an override.
+            "multi_az": profile.multi_az or multi_az is True,
+            "deletion_protection": profile.deletion_protection,
+            "removal_policy": removal_policy(profile.database_removal),
+        }
+        if multi_az is False:
+            overrides = {"multi_az": False, **overrides}
+        props, changed = merge_with_defaults(defaults, overrides)
+        removal = props.pop("removal_policy")
+
+        self.log_groups = [
+            EncryptedLogGroup(
+                self,
+                f"{log.title()}Logs",
+                purpose=compute.DATABASE_LOG_PURPOSE,
+                encryption_key=self.encryption_key,
+                log_group_name=compute.RDS_INSTANCE_LOG_GROUP.format(
+                    identifier=props["db_instance_identifier"], log=log
+                ),
+            )
+            for log in props["enable_cloudwatch_logs_exports"] or []
+        ]
+        self.instance = rds.CfnDBInstance(self, "Instance", **props)
+        self.instance.apply_removal_policy(removal)
+        for log_group in self.log_groups:
+            # RDS would create the group itself (unencrypted, kept forever) if it did not exist yet.
+            self.instance.node.add_dependency(log_group)
+        warn_overrides(self, changed + parameter_changes)
+        accept(monitoring_role, accepted_findings.RDS_MONITORING_MANAGED_POLICY)
+        accept(self.instance, accepted_findings.DEFAULT_DATABASE_PORT)
+        accept(self.instance, accepted_findings.DATABASE_BACKUP_PLAN)
+        if not props["multi_az"] and not profile.multi_az:
+            accept(self.instance, accepted_findings.DEV_SINGLE_AZ)
+        if not props["deletion_protection"] and not profile.deletion_protection:
+            accept(self.instance, accepted_findings.DEV_NO_DELETION_PROTECTION)
+
+        #: The port as deployed (a string, ready for environment variables and outputs).
+        self.port: str = self.instance.attr_endpoint_port
+        self.database_name: str = props["db_name"]
+        self.endpoint_address: str = self.instance.attr_endpoint_address
+        self.instance_identifier: str = self.instance.ref
+        self.secret_arn: str = self.instance.attr_master_user_secret_secret_arn
+        self._connections = ec2.Connections(
+            security_groups=[self.security_group], default_port=ec2.Port.tcp(int(props["port"]))
+        )
+
+    @property
+    def connections(self) -> ec2.Connections:
+        """The database's security group and port, so peers can be allowed with ``connections`` helpers."""
+        return self._connections
+
+    def allow_from(self, peer: ec2.IConnectable, description: str | None = None) -> None:
+        """Open the database port to ``peer`` (its security groups) and to nothing else."""
+        self._connections.allow_default_port_from(peer, description or f"PostgreSQL clients of {self.node.path}")
+
+    def grant_connect_secret(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` read the master secret, and decrypt it with the CMK only through Secrets Manager."""
+        return grant_secret_read(self, grantee, self.secret_arn, self.encryption_key)
+
+
+def grant_secret_read(scope: Construct, grantee: iam.IGrantable, secret_arn: str, key: kms.IKey) -> iam.Grant:
+    """Read one secret, and kms:Decrypt on its key only when Secrets Manager asks (``kms:ViaService``).
+
+    Both statements go to the grantee's policy: the key policy is not widened per reader.
+    """
+    stack = Stack.of(scope)
+    secret_grant = iam.Grant.add_to_principal(
+        grantee=grantee, actions=list(compute.DATABASE_SECRET_READ_ACTIONS), resource_arns=[secret_arn]
+    )
+    key_grant = iam.Grant.add_to_principal(
+        grantee=grantee,
+        actions=["kms:Decrypt"],
+        resource_arns=[key.key_arn],
+        conditions={"StringEquals": {"kms:ViaService": f"secretsmanager.{stack.region}.{stack.url_suffix}"}},
+    )
+    return secret_grant.combine(key_grant)

@@ -1,0 +1,197 @@
+"""RedisReplicationGroup: ElastiCache Redis with TLS required, AUTH from Secrets Manager and logs under a CMK."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jsii
+from aws_cdk import Stack, Token
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_elasticache as elasticache
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
+
+from constructs_lib.cdk import network
+from constructs_lib.cdk.compliance import accept
+from constructs_lib.cdk.defaults import Override, merge_with_defaults, warn_overrides
+from constructs_lib.cdk.deployment import deployment_settings, removal_policy, storage_removal_policy
+from constructs_lib.cdk.encryption_key import EncryptionKey
+from constructs_lib.cdk.log_group import EncryptedLogGroup
+from constructs_lib.cdk.postgres_instance import grant_secret_read
+from constructs_lib.policy import accepted_findings, compute, engines, naming, services, storage
+from constructs_lib.policy.errors import ConfigurationError
+
+
+@jsii.implements(ec2.IConnectable)
+class RedisReplicationGroup(Construct):
+    """ElastiCache Redis replication group, secure with no arguments.
+
+    - Engine and version from ``policy.engines["redis"]``; a concrete stack region where it is not offered fails at
+      synth. Name ``<name_prefix>-<suffix>`` checked against ElastiCache's 40 characters at synth.
+    - TLS required for every client, at-rest encryption with the CMK, and an AUTH token generated into Secrets
+      Manager (CMK, characters Redis accepts) that the template only references (``{{resolve:secretsmanager:...}}``).
+    - Replicas from the profile: dev one node (no failover possible), prod a replica with automatic failover and
+      Multi-AZ. Daily snapshots kept a week; DeletionPolicy from the profile (dev Delete, prod Snapshot).
+    - Isolated subnets, own security group with no ingress until :meth:`allow_from`.
+    - Slow log and engine log delivered as JSON to two encrypted log groups.
+    - The AUTH secret is deleted with a dev stack and retained by a prod one. (CloudFormation deletes a secret
+      without a recovery window, so the profile's recovery days only apply to the Terraform rendering.)
+
+    Example::
+
+        cache = RedisReplicationGroup(self, "Cache", vpc=network, encryption_key=key, name_prefix="iot-cache")
+        cache.allow_from(service)
+        cache.grant_read_auth_token(service.task_definition.task_role)
+
+    Any ``elasticache.CfnReplicationGroup`` prop may be passed (snake_case); replacing a hardened value is reported
+    as a synth warning. ``replicas`` raises the replica count for a system that needs them in every profile.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        vpc: ec2.IVpc | None = None,
+        encryption_key: kms.IKey | None = None,
+        name_prefix: str | None = None,
+        replicas: int | None = None,
+        **overrides: Any,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        settings = deployment_settings(self)
+        profile = settings.profile
+        engine = engines.engine("redis")
+        region = Stack.of(self).region
+        if not Token.is_unresolved(region):
+            engine.check_region(region)
+        if "auth_token" in overrides:
+            raise ConfigurationError("auth_token", "<hidden>", "nothing: the token is generated into Secrets Manager")
+        prefix = naming.check_suffix(name_prefix or storage.base_name_for(construct_id), field="name_prefix")
+        suffix = settings.environment_suffix
+        name = naming.resource_name("elasticache_replication_group", prefix, suffix)
+
+        self.encryption_key: kms.IKey = encryption_key or EncryptionKey(self, "Key", description=f"Redis {name}")
+        self.vpc: ec2.IVpc = vpc or network.Network(self, "Network", encryption_key=self.encryption_key)
+
+        subnet_group = elasticache.CfnSubnetGroup(
+            self,
+            "SubnetGroup",
+            description=f"Isolated subnets of {name}",
+            cache_subnet_group_name=naming.resource_name("elasticache_subnet_group", prefix, suffix),
+            subnet_ids=self.vpc.select_subnets(subnet_group_name=network.ISOLATED).subnet_ids,
+        )
+        self.security_group = ec2.SecurityGroup(
+            self,
+            "SecurityGroup",
+            vpc=self.vpc,
+            description=f"Redis {name}: no ingress until allow_from",
+            allow_all_outbound=False,
+        )
+        # No secret name: CloudFormation generates a unique one, so a retained prod secret never blocks a redeploy.
+        self.auth_secret = secretsmanager.Secret(
+            self,
+            "AuthToken",
+            description=f"Redis AUTH token of {name}",
+            encryption_key=self.encryption_key,
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=services.CACHE_AUTH_TOKEN_LENGTH,
+                exclude_characters=services.CACHE_AUTH_TOKEN_EXCLUDED_CHARACTERS,
+            ),
+            removal_policy=storage_removal_policy(self),
+        )
+        self.log_groups: dict[str, EncryptedLogGroup] = {
+            log_type: EncryptedLogGroup(
+                self,
+                "".join(part.title() for part in log_type.split("-")),
+                purpose=compute.CACHE_LOG_PURPOSE,
+                encryption_key=self.encryption_key,
+                log_group_name=f"/aws/elasticache/{name}/{log_type}",
+            )
+            for log_type in compute.CACHE_LOG_TYPES
+        }
+
+        replica_count = profile.cache_replicas if replicas is None else replicas
+        changed: list[Override] = []
+        if replica_count < profile.cache_replicas:
+            changed.append(Override("replicas", profile.cache_replicas, replica_count))
+        defaults: dict[str, Any] = {
+            "replication_group_id": name,
+            "replication_group_description": f"Redis {name}",
+            "engine": engine.engine,
+            "engine_version": engine.version,
+            "cache_node_type": services.CACHE_NODE_TYPE,
+            "port": services.CACHE_PORT,
+            "num_cache_clusters": 1 + replica_count,
+            "automatic_failover_enabled": replica_count > 0,
+            "multi_az_enabled": replica_count > 0,
+            "transit_encryption_enabled": True,
+            "transit_encryption_mode": compute.CACHE_TRANSIT_ENCRYPTION_MODE,
+            "at_rest_encryption_enabled": True,
+            "kms_key_id": self.encryption_key.key_arn,
+            # A dynamic reference: CloudFormation resolves it at deploy time; the template never holds the token.
+            "auth_token": self.auth_secret.secret_value.unsafe_unwrap(),
+            "cache_subnet_group_name": subnet_group.ref,
+            "security_group_ids": [self.security_group.security_group_id],
+            "snapshot_retention_limit": services.CACHE_SNAPSHOT_RETENTION_DAYS,
+            "auto_minor_version_upgrade": True,
+            "log_delivery_configurations": [
+                elasticache.CfnReplicationGroup.LogDeliveryConfigurationRequestProperty(
+                    destination_type=compute.CACHE_LOG_DESTINATION,
+                    log_format=compute.CACHE_LOG_FORMAT,
+                    log_type=log_type,
+                    destination_details=elasticache.CfnReplicationGroup.DestinationDetailsProperty(
+                        cloud_watch_logs_details=elasticache.CfnReplicationGroup.CloudWatchLogsDestinationDetailsProperty(
+                            log_group=log_group.log_group_name
+                        )
+                    ),
+                )
+                for log_type, log_group in self.log_groups.items()
+            ],
+            "removal_policy": removal_policy(profile.database_removal),
+        }
+        props, override_changes = merge_with_defaults(defaults, overrides)
+        _check_failover(props)
+        removal = props.pop("removal_policy")
+        self.replication_group = elasticache.CfnReplicationGroup(self, "ReplicationGroup", **props)
+        self.replication_group.apply_removal_policy(removal)
+        warn_overrides(self, changed + override_changes)
+        accept(self.replication_group, accepted_findings.DEFAULT_CACHE_PORT)
+        accept(self.auth_secret, accepted_findings.REDIS_AUTH_TOKEN_ROTATION)
+        if not props.get("multi_az_enabled") and not profile.cache_replicas:
+            accept(self.replication_group, accepted_findings.DEV_SINGLE_AZ)
+
+        #: The port as deployed (a string, ready for environment variables and outputs).
+        self.port: str = self.replication_group.attr_primary_end_point_port
+        self.primary_endpoint_address: str = self.replication_group.attr_primary_end_point_address
+        self.primary_endpoint_port: str = self.port
+        self.replication_group_id: str = self.replication_group.ref
+        self._connections = ec2.Connections(
+            security_groups=[self.security_group], default_port=ec2.Port.tcp(int(props["port"]))
+        )
+
+    @property
+    def connections(self) -> ec2.Connections:
+        """The cache's security group and port, so peers can be allowed with ``connections`` helpers."""
+        return self._connections
+
+    def allow_from(self, peer: ec2.IConnectable, description: str | None = None) -> None:
+        """Open the Redis port to ``peer`` (its security groups) and to nothing else."""
+        self._connections.allow_default_port_from(peer, description or f"Redis clients of {self.node.path}")
+
+    def grant_read_auth_token(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` read the AUTH token, and decrypt it with the CMK only through Secrets Manager."""
+        return grant_secret_read(self, grantee, self.auth_secret.secret_arn, self.encryption_key)
+
+
+def _check_failover(props: dict[str, Any]) -> None:
+    """Reject what ElastiCache refuses on deploy: failover without a replica, Multi-AZ without failover."""
+    nodes = props["num_cache_clusters"]
+    if props["automatic_failover_enabled"] and nodes < 2:
+        raise ConfigurationError(
+            "automatic_failover_enabled", True, f"only with a replica (num_cache_clusters >= 2, not {nodes})"
+        )
+    if props["multi_az_enabled"] and not props["automatic_failover_enabled"]:
+        raise ConfigurationError("multi_az_enabled", True, "only with automatic_failover_enabled=True")

@@ -1,0 +1,99 @@
+"""SecureQueue: an SQS queue under a CMK, TLS only, kept 14 days, with an alarm on the first message it holds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from constructs_lib.cdk.alarm_topic import AlarmTopic
+from constructs_lib.cdk.defaults import merge_with_defaults, warn_overrides
+from constructs_lib.cdk.deployment import deployment_settings, storage_removal_policy
+from constructs_lib.cdk.encryption_key import EncryptionKey
+from constructs_lib.policy import naming, retention, services, storage
+
+_TREAT_MISSING_DATA: dict[str, cloudwatch.TreatMissingData] = {
+    "breaching": cloudwatch.TreatMissingData.BREACHING,
+    "notBreaching": cloudwatch.TreatMissingData.NOT_BREACHING,
+    "ignore": cloudwatch.TreatMissingData.IGNORE,
+    "missing": cloudwatch.TreatMissingData.MISSING,
+}
+
+
+class SecureQueue(sqs.Queue):
+    """SQS queue meant as a dead-letter queue, secure with no arguments.
+
+    - Encrypted with a customer-managed key (its own :class:`EncryptionKey` when none is given); a policy denies
+      every request not made over TLS.
+    - Messages kept the maximum 14 days so a failure can still be inspected after a long weekend.
+    - An alarm fires as soon as ``ApproximateNumberOfMessagesVisible`` reaches the policy threshold (1): a
+      dead-lettered message is a failure someone must look at. It notifies ``alarm_topic`` on breach and recovery
+      (else its own :class:`AlarmTopic`, ``<id>Alarms``: an alarm nobody hears protects nothing).
+    - Name ``<name_prefix>-<suffix>``; removal from the profile (dev deletes, prod retains what failed).
+
+    Example::
+
+        dlq = SecureQueue(self, "OrdersDlq", encryption_key=key, name_prefix="orders-dlq", alarm_topic=topic)
+
+    Any ``sqs.Queue`` prop may be passed; overriding a hardened default is reported as a synth warning.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        encryption_key: kms.IKey | None = None,
+        name_prefix: str | None = None,
+        alarm_topic: sns.ITopic | None = None,
+        **overrides: Any,
+    ) -> None:
+        settings = deployment_settings(scope)
+        prefix = naming.check_suffix(name_prefix or storage.base_name_for(construct_id), field="name_prefix")
+        name = naming.resource_name("sqs_queue", prefix, settings.environment_suffix)
+        if encryption_key is None:
+            encryption_key = EncryptionKey(scope, f"{construct_id}Key", description=f"queue {name}")
+        defaults: dict[str, Any] = {
+            "queue_name": name,
+            "encryption": sqs.QueueEncryption.KMS,
+            "encryption_master_key": encryption_key,
+            "enforce_ssl": True,
+            "retention_period": Duration.seconds(retention.DEAD_LETTER_RETENTION_SECONDS),
+            "removal_policy": storage_removal_policy(scope),
+        }
+        props, changed = merge_with_defaults(defaults, overrides)
+        super().__init__(scope, construct_id, **props)
+        warn_overrides(self, changed)
+
+        if alarm_topic is None:
+            alarm_topic = AlarmTopic(
+                scope,
+                f"{construct_id}Alarms",
+                name_prefix=f"{prefix}-{storage.ALARM_TOPIC_BASE_SUFFIX}",
+                encryption_key=encryption_key,
+            )
+        self.alarm_topic = alarm_topic
+        self.messages_visible_alarm = cloudwatch.Alarm(
+            self,
+            "MessagesVisibleAlarm",
+            alarm_name=naming.resource_name(
+                "cloudwatch_alarm", f"{prefix}-messages-visible", settings.environment_suffix
+            ),
+            alarm_description=f"Messages are waiting in {name}: something failed and needs a look",
+            metric=self.metric_approximate_number_of_messages_visible(
+                period=Duration.seconds(services.ALARM_PERIOD_SECONDS), statistic=cloudwatch.Stats.MAXIMUM
+            ),
+            threshold=services.DEAD_LETTER_ALARM_THRESHOLD,
+            evaluation_periods=storage.ALARM_EVALUATION_PERIODS,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=_TREAT_MISSING_DATA[storage.ALARM_TREAT_MISSING_DATA],
+        )
+        action = cloudwatch_actions.SnsAction(alarm_topic)
+        self.messages_visible_alarm.add_alarm_action(action)
+        self.messages_visible_alarm.add_ok_action(action)
