@@ -1,0 +1,90 @@
+"""Format-neutral resource kinds: one name for the CloudFormation type and the Terraform type of the same thing.
+
+Only types a check, a cost report or a diagram cares about are listed; everything else is ``other`` and keeps its
+exact ``type``. Add a row here, not a special case in a rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+OTHER = "other"
+
+KINDS: dict[str, str] = {
+    # Storage
+    "AWS::S3::Bucket": "s3_bucket",
+    "aws_s3_bucket": "s3_bucket",
+    "aws_s3_bucket_versioning": "s3_bucket_versioning",
+    "aws_s3_bucket_logging": "s3_bucket_logging",
+    "aws_s3_bucket_lifecycle_configuration": "s3_bucket_lifecycle",
+    "aws_s3_bucket_server_side_encryption_configuration": "s3_bucket_encryption",
+    "aws_s3_bucket_object_lock_configuration": "s3_bucket_object_lock",
+    "AWS::DynamoDB::Table": "dynamodb_table",
+    "AWS::DynamoDB::GlobalTable": "dynamodb_table",
+    "aws_dynamodb_table": "dynamodb_table",
+    # Databases and caches
+    "AWS::RDS::DBInstance": "db_instance",
+    "aws_db_instance": "db_instance",
+    "aws_rds_cluster_instance": "db_cluster_instance",
+    "AWS::RDS::DBCluster": "db_cluster",
+    "aws_rds_cluster": "db_cluster",
+    "AWS::ElastiCache::ReplicationGroup": "cache_replication_group",
+    "aws_elasticache_replication_group": "cache_replication_group",
+    "AWS::ElastiCache::CacheCluster": "cache_cluster",
+    "aws_elasticache_cluster": "cache_cluster",
+    # Messaging and streaming
+    "AWS::SQS::Queue": "queue",
+    "aws_sqs_queue": "queue",
+    "AWS::Kinesis::Stream": "stream",
+    "aws_kinesis_stream": "stream",
+    "AWS::SNS::Topic": "topic",
+    "aws_sns_topic": "topic",
+    # Keys, secrets, logs
+    "AWS::KMS::Key": "kms_key",
+    "aws_kms_key": "kms_key",
+    "aws_kms_key_policy": "kms_key_policy",
+    "AWS::SecretsManager::Secret": "secret",
+    "aws_secretsmanager_secret": "secret",
+    "AWS::Logs::LogGroup": "log_group",
+    "aws_cloudwatch_log_group": "log_group",
+    "Custom::LogRetention": "log_retention",
+    "Custom::S3AutoDeleteObjects": "s3_auto_delete",
+    # Compute
+    "AWS::Lambda::Function": "function",
+    "aws_lambda_function": "function",
+    "AWS::ECS::Cluster": "ecs_cluster",
+    "aws_ecs_cluster": "ecs_cluster",
+    # Network and identity
+    "AWS::EC2::SecurityGroup": "security_group",
+    "aws_security_group": "security_group",
+    "AWS::EC2::SecurityGroupIngress": "security_group_ingress",
+    "aws_vpc_security_group_ingress_rule": "security_group_ingress",
+    "aws_security_group_rule": "security_group_rule",
+    "AWS::IAM::Role": "iam_role",
+    "aws_iam_role": "iam_role",
+    "aws_iam_role_policy_attachment": "iam_role_policy_attachment",
+    "AWS::NetworkFirewall::Firewall": "network_firewall",
+    "aws_networkfirewall_firewall": "network_firewall",
+    "AWS::NetworkFirewall::RuleGroup": "network_firewall_rule_group",
+    "aws_networkfirewall_rule_group": "network_firewall_rule_group",
+}
+
+#: Where data lives: losing one on delete loses data; a test wants to read each one.
+DATA_STORE_KINDS: frozenset[str] = frozenset(
+    {"s3_bucket", "dynamodb_table", "db_instance", "db_cluster", "cache_replication_group", "cache_cluster"}
+)
+#: Where messages wait: a test wants to put to or read from each one.
+MESSAGING_KINDS: frozenset[str] = frozenset({"queue", "stream"})
+#: Databases and caches: engine versions, passwords, network exposure.
+DATABASE_KINDS: frozenset[str] = frozenset(
+    {"db_instance", "db_cluster", "db_cluster_instance", "cache_replication_group", "cache_cluster"}
+)
+
+
+def kind_of(resource_type: str, properties: Mapping[str, Any]) -> str:
+    """The neutral kind; an RDS DB instance that belongs to an Aurora cluster is a ``db_cluster_instance``."""
+    kind = KINDS.get(resource_type, OTHER)
+    if resource_type == "AWS::RDS::DBInstance" and properties.get("DBClusterIdentifier") is not None:
+        return "db_cluster_instance"
+    return kind

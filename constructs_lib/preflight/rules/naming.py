@@ -1,0 +1,148 @@
+"""Names that collide or break on deploy: S3 names without an account part (seed 004), account IDs typed into the
+code (seed 004), and names longer than AWS allows once the suffix, account and region are in them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from constructs_lib.model import Resource, Stack, tokens
+from constructs_lib.policy.engines import LONGEST_REGION_NAME
+from constructs_lib.policy.naming import ACCOUNT_ID_LENGTH, NAME_LIMITS
+from constructs_lib.preflight.registry import Rule, Severity, Violation
+
+_ARN_ACCOUNT = re.compile(r"arn:[^:\s\"]*:[^:\s\"]*:[^:\s\"]*:(\d{12})(?=[:/])")
+_QUOTED_ACCOUNT = re.compile(r"\"(\d{12})\"")
+_BARE_ACCOUNT = re.compile(r"(?<![0-9a-fA-F])(\d{12})(?![0-9a-fA-F])")
+_NAME_KEY = re.compile(r"(?:^|[._\]])(?:[A-Za-z]*Name|name|bucket|identifier|[A-Za-z]*Identifier|[A-Za-z]*Id)$")
+_S3_LITERAL_CHARACTERS = re.compile(r"^[a-z0-9.-]*$")
+
+#: kind -> (CloudFormation name property, Terraform name argument, key in constructs_lib.policy.naming.NAME_LIMITS)
+NAME_PROPERTIES: dict[str, tuple[str, str, str]] = {
+    "s3_bucket": ("BucketName", "bucket", "s3_bucket"),
+    "cache_replication_group": ("ReplicationGroupId", "replication_group_id", "elasticache_replication_group"),
+    "db_instance": ("DBInstanceIdentifier", "identifier", "rds_instance"),
+    "db_cluster": ("DBClusterIdentifier", "cluster_identifier", "rds_cluster"),
+    "stream": ("Name", "name", "kinesis_stream"),
+    "function": ("FunctionName", "function_name", "lambda_function"),
+    "iam_role": ("RoleName", "name", "iam_role"),
+    "queue": ("QueueName", "name", "sqs_queue"),
+    "topic": ("TopicName", "name", "sns_topic"),
+    "log_group": ("LogGroupName", "name", "log_group"),
+    "secret": ("Name", "name", "secret"),
+    "security_group": ("GroupName", "name", "security_group"),
+    "ecs_cluster": ("ClusterName", "name", "ecs_cluster"),
+    "network_firewall": ("FirewallName", "name", "network_firewall"),
+}
+
+
+def check_bucket_name(resource: Resource, stack: Stack) -> Iterator[Violation]:
+    """A bucket name chosen in code must carry the account (and region): the S3 namespace is global."""
+    text = tokens.render(resource.get("bucket_name"))
+    if text is None:
+        return  # no name: CloudFormation / Terraform generate a unique one
+    parts = tokens.expressions(text)
+    fixed = tokens.literal_text(text)
+    if not fixed or any(tokens.is_random(e) for e in parts):
+        return  # the whole name comes from elsewhere, or carries a per-deployment random part
+    has_account = any(tokens.names_account(e) for e in parts) or bool(stack.account and stack.account in fixed)
+    has_region = any(tokens.names_region(e) for e in parts) or bool(stack.region and stack.region in fixed)
+    fix = "name it with constructs_lib.policy.naming.unique_bucket_name(base, suffix, account, region)"
+    if not has_account:
+        yield Violation(
+            f"bucket name '{text}' has no account-unique part: S3 names are global, so the deploy fails with "
+            "BucketAlreadyExists wherever the name is taken",
+            fix,
+        )
+    elif not has_region:
+        yield Violation(
+            f"bucket name '{text}' has no region part: the same stack in a second region collides",
+            fix,
+            severity=Severity.WARNING,
+        )
+
+
+def hard_coded_accounts(resource: Resource, own_account: str | None) -> list[tuple[str, str]]:
+    """(account, property path) for each 12-digit account ID written into an ARN, principal, condition or name."""
+    found: list[tuple[str, str]] = []
+    for path, text in tokens.leaves(resource.properties):
+        accounts = _ARN_ACCOUNT.findall(text) + _QUOTED_ACCOUNT.findall(text)
+        if re.fullmatch(r"\d{12}", text) or _NAME_KEY.search(path):
+            accounts += _BARE_ACCOUNT.findall(text)
+        found += [(account, path) for account in dict.fromkeys(accounts) if account != own_account]
+    return found
+
+
+def check_hard_coded_accounts(stack: Stack) -> Iterator[Violation]:
+    """No account ID typed into the code: the stack would only work in that one account (or nowhere)."""
+    for resource in stack:
+        found = hard_coded_accounts(resource, stack.account)
+        if found:
+            accounts = ", ".join(dict.fromkeys(account for account, _ in found))
+            yield Violation(
+                f"hard-coded account ID {accounts} in {found[0][1]}: the stack cannot deploy to any other account",
+                "use the deploying account: CDK Stack.of(self).account / Aws.ACCOUNT_ID, Terraform "
+                "data.aws_caller_identity.current.account_id",
+                resource=resource,
+            )
+
+
+def _sized_length(text: str) -> tuple[int, bool]:
+    """Length with the account as 12 digits and the region as the longest name; ``True`` when that is exact."""
+    length, exact = len(tokens.literal_text(text)), True
+    for expression in tokens.expressions(text):
+        if tokens.names_account(expression):
+            length += ACCOUNT_ID_LENGTH
+        elif tokens.names_region(expression):
+            length += LONGEST_REGION_NAME
+        else:
+            exact = False
+    return length, exact
+
+
+def check_name_length(resource: Resource, stack: Stack) -> Iterator[Violation]:
+    """A name must fit AWS's limit with the real account and region in it; an S3 name only lower-case characters."""
+    cfn_key, tf_key, limit_key = NAME_PROPERTIES[resource.kind]
+    text = tokens.render(resource.properties.get(cfn_key if resource.source_format == "cloudformation" else tf_key))
+    if text is None:
+        return
+    length, exact = _sized_length(text)
+    limit = NAME_LIMITS[limit_key]
+    if length > limit:
+        size = f"{length} characters" if exact else f"at least {length} characters"
+        yield Violation(
+            f"name '{text}' is {size} with a 12-digit account and the longest region; AWS allows {limit}",
+            "shorten the base name or the environment suffix (constructs_lib.policy.naming checks this at synth)",
+        )
+    if resource.kind == "s3_bucket" and not _S3_LITERAL_CHARACTERS.match(tokens.literal_text(text)):
+        yield Violation(
+            f"bucket name '{text}' has characters S3 rejects (only a-z, 0-9, '.' and '-')",
+            "use lower-case letters, digits and hyphens",
+        )
+
+
+S3_BUCKET_NAME_UNIQUE = Rule(
+    rule_id="s3-bucket-name-unique",
+    title="A bucket name written in code carries the account (and region)",
+    seeds=("004",),
+    severity=Severity.ERROR,
+    check=check_bucket_name,
+    kinds=frozenset({"s3_bucket"}),
+)
+
+NO_HARD_CODED_ACCOUNT = Rule(
+    rule_id="no-hard-coded-account",
+    title="No 12-digit account ID written into an ARN, principal, condition or name",
+    seeds=("004",),
+    severity=Severity.ERROR,
+    check=check_hard_coded_accounts,
+)
+
+NAME_LENGTH = Rule(
+    rule_id="name-length",
+    title="Names fit AWS limits once suffix, account and region are in them",
+    seeds=("004",),
+    severity=Severity.ERROR,
+    check=check_name_length,
+    kinds=frozenset(NAME_PROPERTIES),
+)
