@@ -25,14 +25,14 @@ def build_app(app: cdk.App) -> cdk.App:
     """Add the three stacks and the compliance gates to ``app``."""
     region = app.node.try_get_context("region") or os.environ.get("STACK_REGION")
     account = os.environ.get("CDK_DEFAULT_ACCOUNT")
-    suffix_env = cdk.Environment(account=account, region=region) if region else None
-    IotPlatformStack(app, "IotPlatform", env=suffix_env)
+    env = cdk.Environment(account=account, region=region) if region else None
+    IotPlatformStack(app, "IotPlatform", env=env)
     HealthcarePipelineStack(
         app,
         "HealthcarePipeline",
-        props=HealthcarePipelineProps(region=region or HealthcarePipelineProps.region, account=account),
+        props=HealthcarePipelineProps(account=account, **({"region": region} if region else {})),
     )
-    StreamProcessorStack(app, "StreamProcessor", env=suffix_env)
+    StreamProcessorStack(app, "StreamProcessor", env=env)
     enable_compliance_checks(app)
     return app
 

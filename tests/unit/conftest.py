@@ -1,7 +1,49 @@
-"""Shared fixtures: the three CDK stacks, synthesized once per test session in each profile."""
+"""Shared fixtures: the CDK app's three stacks, synthesized once per test session in each profile.
+
+Synthesis runs the cdk-nag packs exactly as ``cdk synth`` does, so every test here also proves the stacks pass the
+compliance gates in that profile.
+"""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
+
+import pytest
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+import aws_cdk as cdk  # noqa: E402
+from aws_cdk.assertions import Template  # noqa: E402
+
+from app import build_app  # noqa: E402
+
+
+@dataclass
+class SynthesizedApp:
+    """One profile's app: its stacks by construct id, and their templates."""
+
+    app: cdk.App
+    stacks: dict[str, cdk.Stack]
+    templates: dict[str, Template]
+
+    def template(self, stack_id: str) -> Template:
+        return self.templates[stack_id]
+
+
+def synthesize(profile: str, tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
+    outdir = tmp_path_factory.mktemp(f"cdk-{profile}")
+    app = build_app(cdk.App(outdir=str(outdir), context={"profile": profile, "environmentSuffix": f"t-{profile}"}))
+    app.synth()
+    stacks = {child.node.id: child for child in app.node.children if isinstance(child, cdk.Stack)}
+    return SynthesizedApp(app, stacks, {name: Template.from_stack(stack) for name, stack in stacks.items()})
+
+
+@pytest.fixture(scope="session")
+def dev_app(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
+    return synthesize("dev", tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def prod_app(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
+    return synthesize("prod", tmp_path_factory)

@@ -1,0 +1,95 @@
+"""Benchmark: synth time per CDK stack and the unit-suite wall time, beside a bare one-resource stack.
+
+Prints medians of several runs and our overhead as a ratio to the bare stack. Timings live here, never in tests.
+
+    .venv/bin/python scripts/benchmark.py [--runs 5] [--suite-runs 3] [--skip-suite]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+import aws_cdk as cdk  # noqa: E402
+from aws_cdk import aws_sqs as sqs  # noqa: E402
+
+from constructs_lib.cdk.compliance import enable_compliance_checks  # noqa: E402
+from stacks.healthcare_pipeline.stack import HealthcarePipelineStack  # noqa: E402
+from stacks.iot_platform.stack import IotPlatformStack  # noqa: E402
+from stacks.stream_processor.stack import StreamProcessorStack  # noqa: E402
+
+CONTEXT = {"profile": "dev", "environmentSuffix": "bench"}
+
+
+def bare_stack(app: cdk.App) -> None:
+    stack = cdk.Stack(app, "Bare")
+    sqs.CfnQueue(stack, "Queue")
+
+
+STACKS: dict[str, Callable[[cdk.App], object]] = {
+    "bare one-resource stack": bare_stack,
+    "IotPlatform": lambda app: IotPlatformStack(app, "IotPlatform"),
+    "HealthcarePipeline": lambda app: HealthcarePipelineStack(app, "HealthcarePipeline"),
+    "StreamProcessor": lambda app: StreamProcessorStack(app, "StreamProcessor"),
+}
+
+
+def synth_seconds(build: Callable[[cdk.App], object], with_nag: bool) -> float:
+    with tempfile.TemporaryDirectory() as outdir:
+        started = time.perf_counter()
+        app = cdk.App(outdir=outdir, context=CONTEXT)
+        build(app)
+        if with_nag:
+            enable_compliance_checks(app)
+        app.synth()
+        return time.perf_counter() - started
+
+
+def suite_seconds(args: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--suite-runs", type=int, default=3)
+    parser.add_argument("--skip-suite", action="store_true")
+    options = parser.parse_args()
+
+    synth_seconds(bare_stack, with_nag=True)  # warm the jsii runtime once, as every process pays it once
+    print(f"synth time, median of {options.runs} runs (dev profile, cdk-nag packs on):")
+    bare = None
+    for name, build in STACKS.items():
+        median = statistics.median(synth_seconds(build, with_nag=True) for _ in range(options.runs))
+        bare = bare or median
+        print(f"  {name:<26} {median:6.2f} s   x{median / bare:5.1f} the bare stack")
+
+    if not options.skip_suite:
+        print(f"unit suite wall time, median of {options.suite_runs} runs:")
+        bare_test = ROOT / "scripts" / "bare_suite" / "test_bare.py"
+        bare_suite = statistics.median(suite_seconds([str(bare_test)]) for _ in range(options.suite_runs))
+        full = statistics.median(suite_seconds(["tests/unit"]) for _ in range(options.suite_runs))
+        print(f"  {'bare one-test suite':<26} {bare_suite:6.2f} s")
+        print(f"  {'tests/unit':<26} {full:6.2f} s   x{full / bare_suite:5.1f} the bare suite")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,187 @@
+"""The main job: synthesize all five stacks in both profiles, run every check, print a one-screen summary.
+
+Exit status is non-zero when any check fails. Each step runs the same command a user would run by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PROFILES = ("dev", "prod")
+ACK_METADATA = "hardened:acknowledgement"
+
+
+def cdk_out(profile: str) -> Path:
+    return ROOT / ("cdk.out" if profile == "dev" else f"cdk.out.{profile}")
+
+
+def cdktf_out(profile: str) -> Path:
+    return ROOT / ("cdktf.out" if profile == "dev" else f"cdktf.out.{profile}")
+
+
+@dataclass
+class StackRow:
+    """One line of the summary."""
+
+    stack: str
+    tool: str
+    profile: str
+    resources: int = 0
+    acknowledged: int = 0
+    lint: int = 0
+    preflight_errors: int = 0
+    preflight_warnings: int = 0
+    path: str = ""
+
+
+@dataclass
+class Report:
+    rows: dict[tuple[str, str], StackRow] = field(default_factory=dict)
+    steps: list[tuple[str, float, bool, str]] = field(default_factory=list)
+    acknowledgements: dict[str, set[tuple[str, str]]] = field(default_factory=lambda: defaultdict(set))
+
+    def row(self, stack: str, tool: str, profile: str) -> StackRow:
+        return self.rows.setdefault((stack, profile), StackRow(stack, tool, profile))
+
+    @property
+    def failed(self) -> bool:
+        return any(not ok for _, _, ok, _ in self.steps)
+
+
+def run(
+    report: Report, name: str, command: list[str], env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """Run one check, record its time and outcome, and show its output when it fails."""
+    started = time.monotonic()
+    result = subprocess.run(command, cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True)
+    seconds = time.monotonic() - started
+    ok = result.returncode == 0
+    report.steps.append((name, seconds, ok, "" if ok else (result.stdout + result.stderr)[-4000:]))
+    print(f"  {'ok  ' if ok else 'FAIL'} {name} ({seconds:.1f} s)", flush=True)
+    return result
+
+
+def synth_cdk(report: Report, profile: str) -> None:
+    out = cdk_out(profile)
+    run(
+        report,
+        f"cdk synth ({profile}, with cdk-nag)",
+        [
+            "cdk",
+            "synth",
+            "--quiet",
+            "-o",
+            str(out),
+            "-c",
+            f"profile={profile}",
+            "-c",
+            f"environmentSuffix={profile}",
+        ],
+    )
+    manifest = (
+        json.loads((out / "manifest.json").read_text()) if (out / "manifest.json").exists() else {"artifacts": {}}
+    )
+    for name, artifact in manifest["artifacts"].items():
+        if artifact.get("type") != "aws:cloudformation:stack":
+            continue
+        template = json.loads((out / artifact["properties"]["templateFile"]).read_text())
+        row = report.row(artifact["properties"].get("stackName", name), "cdk", profile)
+        row.resources = len(template.get("Resources", {}))
+        row.path = str((out / artifact["properties"]["templateFile"]).resolve())
+        metadata = artifact.get("metadata", {})
+        if "additionalMetadataFile" in artifact:
+            metadata = {**metadata, **json.loads((out / artifact["additionalMetadataFile"]).read_text())}
+        for entries in metadata.values():
+            for entry in entries:
+                if entry["type"] == ACK_METADATA:
+                    report.acknowledgements[entry["data"]["rule"]].add(
+                        (row.stack.split("-")[0], entry["data"]["reason"])
+                    )
+                    row.acknowledged += 1
+
+
+def cfn_lint(report: Report, profile: str) -> None:
+    templates = sorted(cdk_out(profile).glob("*.template.json"))
+    result = run(
+        report,
+        f"cfn-lint ({profile})",
+        [
+            "cfn-lint",
+            "--format",
+            "json",
+            "--regions",
+            "us-east-1",
+            "eu-west-2",
+            "--",
+            *map(str, templates),
+        ],
+    )
+    stack_names = {row.path: row.stack for row in report.rows.values() if row.profile == profile}
+    for finding in json.loads(result.stdout or "[]"):
+        report.row(stack_names[str(Path(finding["Filename"]).resolve())], "cdk", profile).lint += 1
+
+
+def preflight(report: Report, profile: str) -> None:
+    outputs = [str(path) for path in (cdk_out(profile), cdktf_out(profile)) if path.exists()]
+    result = run(
+        report,
+        f"preflight ({profile})",
+        [sys.executable, "-m", "constructs_lib.preflight", *outputs, "--format", "json"],
+    )
+    checked = json.loads(result.stdout) if result.stdout.startswith("{") else {"stacks": [], "findings": []}
+    for stack in checked["stacks"]:
+        report.row(stack["name"], "cdk" if stack["format"] == "cloudformation" else "cdktf", profile)
+    for finding in checked["findings"]:
+        row = report.row(finding["stack"], "", profile)
+        if finding["severity"] == "error":
+            row.preflight_errors += 1
+        else:
+            row.preflight_warnings += 1
+
+
+def print_summary(report: Report, seconds: float) -> None:
+    print()
+    header = f"{'stack':<30}{'tool':<7}{'profile':<8}{'resources':>10}{'acks':>6}{'lint':>6}{'preflight E/W':>15}"
+    print(header)
+    print("-" * len(header))
+    for row in sorted(report.rows.values(), key=lambda r: (r.tool, r.stack, r.profile)):
+        print(
+            f"{row.stack:<30}{row.tool:<7}{row.profile:<8}{row.resources:>10}{row.acknowledged:>6}{row.lint:>6}"
+            f"{row.preflight_errors:>9}/{row.preflight_warnings}"
+        )
+    print()
+    print("cdk-nag acknowledgements (rule: stacks — reason):")
+    for rule in sorted(report.acknowledgements):
+        for stacks_reason in sorted({reason for _, reason in report.acknowledgements[rule]}):
+            stacks = sorted({stack for stack, reason in report.acknowledgements[rule] if reason == stacks_reason})
+            print(f"  {rule}: {', '.join(stacks)} — {stacks_reason}")
+    print()
+    for name, _seconds, ok, output in report.steps:
+        if not ok:
+            print(f"--- {name} failed:\n{output}")
+    status = "FAILED" if report.failed else "passed"
+    print(f"main job {status}: {len(report.steps)} steps in {seconds:.0f} s")
+
+
+def main() -> int:
+    started = time.monotonic()
+    report = Report()
+    for profile in PROFILES:
+        print(f"profile {profile}:", flush=True)
+        synth_cdk(report, profile)
+        cfn_lint(report, profile)
+        preflight(report, profile)
+    print_summary(report, time.monotonic() - started)
+    return 1 if report.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

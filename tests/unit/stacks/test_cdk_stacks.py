@@ -1,0 +1,318 @@
+"""The three CDK stacks, as synthesized by the app in each profile (once per session, cdk-nag packs included)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from constructs_lib.policy import engines, retention
+
+STACKS = ("IotPlatform", "HealthcarePipeline", "StreamProcessor")
+
+
+def only(template: Template, resource_type: str, props: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The one resource of ``resource_type`` matching ``props``."""
+    found = template.find_resources(resource_type, {"Properties": Match.object_like(props or {})})
+    assert len(found) == 1, f"expected one {resource_type} matching {props}, found {len(found)}"
+    return next(iter(found.values()))
+
+
+def key_arn(template: Template, description: str) -> dict[str, Any]:
+    keys = template.find_resources(
+        "AWS::KMS::Key", {"Properties": {"Description": Match.string_like_regexp(description)}}
+    )
+    assert len(keys) == 1
+    return {"Fn::GetAtt": [next(iter(keys)), "Arn"]}
+
+
+@pytest.fixture(scope="module", params=["dev", "prod"])
+def synthesized(request: pytest.FixtureRequest):
+    return request.param, request.getfixturevalue(f"{request.param}_app")
+
+
+# --- every stack ----------------------------------------------------------------------------------------------------
+
+
+def test_app_has_the_three_stacks_named_with_the_suffix(dev_app) -> None:
+    assert sorted(dev_app.stacks) == sorted(STACKS)
+    assert {stack.stack_name for stack in dev_app.stacks.values()} == {f"{name}-t-dev" for name in STACKS}
+
+
+@pytest.mark.parametrize("stack_id", STACKS)
+def test_no_log_retention_custom_resource_anywhere(dev_app, stack_id: str) -> None:
+    assert dev_app.template(stack_id).find_resources("Custom::LogRetention") == {}
+
+
+@pytest.mark.parametrize("stack_id", STACKS)
+def test_every_log_group_is_encrypted_and_has_a_retention(synthesized, stack_id: str) -> None:
+    _, app = synthesized
+    groups = app.template(stack_id).find_resources("AWS::Logs::LogGroup")
+    assert groups
+    for group in groups.values():
+        assert "KmsKeyId" in group["Properties"] and group["Properties"]["RetentionInDays"] > 0
+
+
+@pytest.mark.parametrize("stack_id", STACKS)
+def test_every_key_rotates_and_lets_cloudwatch_logs_use_it(dev_app, stack_id: str) -> None:
+    for key in dev_app.template(stack_id).find_resources("AWS::KMS::Key").values():
+        assert key["Properties"]["EnableKeyRotation"] is True
+        sids = {statement.get("Sid") for statement in key["Properties"]["KeyPolicy"]["Statement"]}
+        assert "AllowCloudWatchLogsInThisAccount" in sids
+
+
+@pytest.mark.parametrize("stack_id", STACKS)
+def test_vpc_flow_logs_capture_all_traffic(dev_app, stack_id: str) -> None:
+    only(dev_app.template(stack_id), "AWS::EC2::FlowLog", {"TrafficType": "ALL", "ResourceType": "VPC"})
+
+
+@pytest.mark.parametrize("stack_id", STACKS)
+def test_stream_is_encrypted_with_the_stacks_key(dev_app, stack_id: str) -> None:
+    template = dev_app.template(stack_id)
+    stream = only(template, "AWS::Kinesis::Stream")
+    encryption = stream["Properties"]["StreamEncryption"]
+    assert encryption["EncryptionType"] == "KMS"
+    assert encryption["KeyId"] == key_arn(template, r"\(t-dev\)")
+
+
+@pytest.mark.parametrize("stack_id", STACKS)
+def test_prod_stack_has_termination_protection_dev_does_not(dev_app, prod_app, stack_id: str) -> None:
+    assert prod_app.stacks[stack_id].termination_protection
+    assert not dev_app.stacks[stack_id].termination_protection
+
+
+@pytest.mark.parametrize("stack_id", STACKS)
+def test_dev_deletes_every_data_store_prod_snapshots_or_retains(dev_app, prod_app, stack_id: str) -> None:
+    stores = ("AWS::RDS::DBCluster", "AWS::RDS::DBInstance", "AWS::ElastiCache::ReplicationGroup", "AWS::KMS::Key")
+    for store in stores:
+        for logical_id, resource in dev_app.template(stack_id).find_resources(store).items():
+            assert resource.get("DeletionPolicy", "Delete") == "Delete", logical_id
+        for logical_id, resource in prod_app.template(stack_id).find_resources(store).items():
+            if store == "AWS::RDS::DBInstance" and "DBClusterIdentifier" in resource["Properties"]:
+                continue  # Aurora members: the cluster holds the data and takes the snapshot
+            assert resource["DeletionPolicy"] in {"Snapshot", "Retain"}, logical_id
+
+
+# --- IoT platform -----------------------------------------------------------------------------------------------
+
+
+def test_iot_telemetry_stream_has_two_shards(dev_app) -> None:
+    only(dev_app.template("IotPlatform"), "AWS::Kinesis::Stream", {"ShardCount": 2, "Name": "iot-telemetry-t-dev"})
+
+
+def test_iot_aurora_is_serverless_v2_on_the_policy_engine_with_30_day_backups(synthesized) -> None:
+    profile, app = synthesized
+    template = app.template("IotPlatform")
+    aurora = engines.engine("aurora-postgresql")
+    cluster = only(
+        template,
+        "AWS::RDS::DBCluster",
+        {
+            "Engine": aurora.engine,
+            "EngineVersion": aurora.version,
+            "StorageEncrypted": True,
+            "ManageMasterUserPassword": True,
+            "BackupRetentionPeriod": retention.DATABASE_BACKUP_RETENTION_DAYS,
+        },
+    )
+    scaling = cluster["Properties"]["ServerlessV2ScalingConfiguration"]
+    if profile == "dev":
+        assert scaling["MinCapacity"] == 0 and scaling["SecondsUntilAutoPause"] > 0
+    else:
+        assert scaling["MinCapacity"] == 0.5 and "SecondsUntilAutoPause" not in scaling
+    assert "MasterUserPassword" not in cluster["Properties"]
+
+
+def test_iot_aurora_cluster_always_has_a_writer_instance(synthesized) -> None:
+    profile, app = synthesized
+    template = app.template("IotPlatform")
+    cluster_id = next(iter(template.find_resources("AWS::RDS::DBCluster")))
+    members = template.find_resources(
+        "AWS::RDS::DBInstance", {"Properties": Match.object_like({"DBClusterIdentifier": {"Ref": cluster_id}})}
+    )
+    assert len(members) == (1 if profile == "dev" else 2)
+    assert all(member["Properties"]["DBInstanceClass"] == "db.serverless" for member in members.values())
+
+
+def test_iot_redis_encrypts_in_transit_and_at_rest_with_an_auth_token_from_secrets_manager(synthesized) -> None:
+    profile, app = synthesized
+    template = app.template("IotPlatform")
+    group = only(
+        template,
+        "AWS::ElastiCache::ReplicationGroup",
+        {"TransitEncryptionEnabled": True, "AtRestEncryptionEnabled": True, "Engine": "redis"},
+    )
+    props = group["Properties"]
+    assert props["KmsKeyId"] == key_arn(template, r"IoT platform")
+    assert "{{resolve:secretsmanager:" in props["AuthToken"]["Fn::Join"][1][0]
+    assert {config["LogType"] for config in props["LogDeliveryConfigurations"]} == {"slow-log", "engine-log"}
+    assert props["MultiAZEnabled"] is (profile == "prod")
+
+
+def test_iot_ecs_cluster_has_container_insights(dev_app) -> None:
+    only(
+        dev_app.template("IotPlatform"),
+        "AWS::ECS::Cluster",
+        {"ClusterSettings": [{"Name": "containerInsights", "Value": "enabled"}]},
+    )
+
+
+def test_iot_application_logs_are_kept_fourteen_days(dev_app) -> None:
+    template = dev_app.template("IotPlatform")
+    task = only(template, "AWS::ECS::TaskDefinition")
+    log_group_ref = task["Properties"]["ContainerDefinitions"][0]["LogConfiguration"]["Options"]["awslogs-group"]
+    log_group = template.to_json()["Resources"][log_group_ref["Ref"]]
+    assert log_group["Properties"]["RetentionInDays"] == retention.log_retention_days("application") == 14
+
+
+def test_iot_outputs_every_identifier_a_test_needs(dev_app) -> None:
+    outputs = set(dev_app.template("IotPlatform").to_json()["Outputs"])
+    assert {
+        "TelemetryStreamName",
+        "AuroraClusterIdentifier",
+        "AuroraClusterEndpoint",
+        "AuroraSecretArn",
+        "RedisReplicationGroupId",
+        "RedisPrimaryEndpoint",
+        "RedisAuthSecretArn",
+        "EcsClusterName",
+        "VpcId",
+        "KmsKeyArn",
+        "FlowLogGroupName",
+        "AlarmTopicArn",
+    } <= outputs
+
+
+# --- HIPAA healthcare pipeline ----------------------------------------------------------------------------------
+
+
+def test_healthcare_is_deployed_in_eu_west_2(dev_app) -> None:
+    assert dev_app.stacks["HealthcarePipeline"].region == "eu-west-2"
+
+
+def test_healthcare_database_is_multi_az_postgres_on_the_policy_version_in_every_profile(synthesized) -> None:
+    profile, app = synthesized
+    template = app.template("HealthcarePipeline")
+    postgres = engines.engine("postgres")
+    instance = only(
+        template,
+        "AWS::RDS::DBInstance",
+        {"Engine": "postgres", "EngineVersion": postgres.version, "MultiAZ": True, "StorageEncrypted": True},
+    )
+    props = instance["Properties"]
+    assert props["KmsKeyId"] == key_arn(template, "PHI")
+    assert props["PubliclyAccessible"] is False and props["ManageMasterUserPassword"] is True
+    assert props["DeletionProtection"] is (profile == "prod")
+    assert instance.get("DeletionPolicy", "Delete") == ("Snapshot" if profile == "prod" else "Delete")
+
+
+def test_healthcare_database_forces_tls(dev_app) -> None:
+    only(dev_app.template("HealthcarePipeline"), "AWS::RDS::DBParameterGroup", {"Parameters": {"rds.force_ssl": "1"}})
+
+
+def test_healthcare_audit_log_is_kept_a_year_under_the_phi_key(dev_app) -> None:
+    template = dev_app.template("HealthcarePipeline")
+    only(
+        template,
+        "AWS::Logs::LogGroup",
+        {"LogGroupName": "/healthcare/audit-t-dev", "RetentionInDays": 365, "KmsKeyId": key_arn(template, "PHI")},
+    )
+
+
+def test_healthcare_key_policy_names_the_eu_west_2_logs_service(dev_app) -> None:
+    template = dev_app.template("HealthcarePipeline")
+    only(
+        template,
+        "AWS::KMS::Key",
+        {
+            "KeyPolicy": {
+                "Statement": Match.array_with(
+                    [Match.object_like({"Principal": {"Service": "logs.eu-west-2.amazonaws.com"}})]
+                )
+            }
+        },
+    )
+
+
+def test_healthcare_outputs(dev_app) -> None:
+    outputs = set(dev_app.template("HealthcarePipeline").to_json()["Outputs"])
+    assert {
+        "KmsKeyArn",
+        "PatientStreamName",
+        "AuditLogGroupName",
+        "DatabaseEndpoint",
+        "DatabaseSecretArn",
+        "DatabaseIdentifier",
+        "VpcId",
+    } <= outputs
+
+
+# --- stream processor -------------------------------------------------------------------------------------------
+
+
+def test_stream_processor_consumer_bisects_retries_and_dead_letters_failed_batches(dev_app) -> None:
+    template = dev_app.template("StreamProcessor")
+    queues = template.find_resources(
+        "AWS::SQS::Queue", {"Properties": {"QueueName": "stream-consumer-stream-dlq-t-dev"}}
+    )
+    only(
+        template,
+        "AWS::Lambda::EventSourceMapping",
+        {
+            "BisectBatchOnFunctionError": True,
+            "MaximumRetryAttempts": 3,
+            "DestinationConfig": {"OnFailure": {"Destination": {"Fn::GetAtt": [next(iter(queues)), "Arn"]}}},
+        },
+    )
+
+
+def test_stream_processor_lambda_runs_in_the_vpc_with_an_explicit_log_group(dev_app) -> None:
+    template = dev_app.template("StreamProcessor")
+    function = only(template, "AWS::Lambda::Function", {"FunctionName": "stream-consumer-t-dev"})
+    props = function["Properties"]
+    assert props["Runtime"] == "python3.14" and props["Handler"] == "processor.handler"
+    assert props["VpcConfig"]["SubnetIds"]
+    assert "Ref" in props["LoggingConfig"]["LogGroup"]
+    assert set(props["Environment"]["Variables"]) == {"DB_HOST", "DB_PORT", "DB_NAME", "DB_SECRET_ARN"}
+
+
+def test_stream_processor_only_the_lambda_reaches_the_database(dev_app) -> None:
+    template = dev_app.template("StreamProcessor")
+    ingress = template.find_resources("AWS::EC2::SecurityGroupIngress", {"Properties": {"FromPort": 5432}})
+    assert len(ingress) == 1
+    source = next(iter(ingress.values()))["Properties"]["SourceSecurityGroupId"]["Fn::GetAtt"][0]
+    assert source.startswith("ConsumerSecurityGroup")
+    for group in template.find_resources("AWS::EC2::SecurityGroup").values():
+        for rule in group["Properties"].get("SecurityGroupIngress", []):
+            assert rule.get("CidrIp") != "0.0.0.0/0"
+
+
+def test_stream_processor_database_is_multi_az_in_every_profile(synthesized) -> None:
+    _, app = synthesized
+    only(app.template("StreamProcessor"), "AWS::RDS::DBInstance", {"MultiAZ": True, "Engine": "postgres"})
+
+
+def test_stream_processor_alarms_notify_the_encrypted_topic(dev_app) -> None:
+    template = dev_app.template("StreamProcessor")
+    topic_id = next(
+        iter(template.find_resources("AWS::SNS::Topic", {"Properties": {"KmsMasterKeyId": Match.any_value()}}))
+    )
+    alarms = template.find_resources("AWS::CloudWatch::Alarm")
+    assert len(alarms) >= 4
+    for alarm in alarms.values():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic_id}]
+
+
+def test_stream_processor_outputs(dev_app) -> None:
+    outputs = set(dev_app.template("StreamProcessor").to_json()["Outputs"])
+    assert {
+        "StreamName",
+        "ConsumerFunctionName",
+        "FailedBatchQueueUrl",
+        "DeadLetterQueueUrl",
+        "DatabaseEndpoint",
+        "DatabaseSecretArn",
+        "DatabaseSecurityGroupId",
+        "AlarmTopicArn",
+    } <= outputs
