@@ -47,4 +47,4 @@ class RedundantDependencyPruner:
         referenced = referenced_logical_ids(stack.resolve(node._cfn_properties))
         for dependency in node.obtain_dependencies():
             if isinstance(dependency, CfnResource) and stack.resolve(dependency.logical_id) in referenced:
-                node.remove_dependency(dependency)
+                node.remove_resource_dependency(dependency)
