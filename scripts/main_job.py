@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -147,6 +148,39 @@ def preflight(report: Report, profile: str) -> None:
             row.preflight_warnings += 1
 
 
+def synth_cdktf(report: Report, profile: str) -> None:
+    out = cdktf_out(profile)
+    run(
+        report,
+        f"cdktf synth ({profile})",
+        ["cdktf", "synth", "--output", str(out)],
+        env={"DEPLOY_PROFILE": profile, "ENVIRONMENT_SUFFIX": profile},
+    )
+    for stack_file in sorted(out.glob("stacks/*/cdk.tf.json")):
+        resources = json.loads(stack_file.read_text()).get("resource", {})
+        row = report.row(stack_file.parent.name, "cdktf", profile)
+        row.resources = sum(len(instances) for instances in resources.values())
+
+
+def terraform_validate(report: Report, profile: str) -> None:
+    run(
+        report,
+        f"terraform validate ({profile}, offline)",
+        [sys.executable, "scripts/terraform_validate.py", "--out", str(cdktf_out(profile))],
+    )
+
+
+def checkov(report: Report, profile: str) -> None:
+    result = run(report, f"checkov ({profile}, own venv)", ["scripts/checkov.sh", str(cdktf_out(profile)), profile])
+    for line in result.stdout.splitlines():
+        # The gate prints "<stack>: <p> passed, <f> failed (<a> acknowledged, <n> not)" per stack.
+        match = re.fullmatch(r"(\S+): \d+ passed, (\d+) failed \((\d+) acknowledged, (\d+) not\)", line)
+        if match:
+            row = report.row(match[1], "cdktf", profile)
+            row.acknowledged += int(match[3])
+            row.lint += int(match[4])
+
+
 def print_summary(report: Report, seconds: float) -> None:
     print()
     header = f"{'stack':<30}{'tool':<7}{'profile':<8}{'resources':>10}{'acks':>6}{'lint':>6}{'preflight E/W':>15}"
@@ -178,6 +212,9 @@ def main() -> int:
         print(f"profile {profile}:", flush=True)
         synth_cdk(report, profile)
         cfn_lint(report, profile)
+        synth_cdktf(report, profile)
+        terraform_validate(report, profile)
+        checkov(report, profile)
         preflight(report, profile)
     print_summary(report, time.monotonic() - started)
     return 1 if report.failed else 0

@@ -1,4 +1,4 @@
-"""Merge a user's props over the hardened defaults, and say so at synth when a default is overridden.
+"""Say so at synth when a construct's hardened default is overridden (the merge itself is policy.overrides).
 
 Overrides are allowed (a reference stack must fit real projects) but never silent: each one becomes a CDK warning
 that names the property, the hardened default and the new value, visible in ``cdk synth`` and in the assembly.
@@ -6,35 +6,12 @@ that names the property, the hardened default and the new value, visible in ``cd
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
-
 from aws_cdk import Annotations
 from constructs import IConstruct
 
+from constructs_lib.policy.overrides import Override, describe, merge_with_defaults
 
-@dataclass(frozen=True)
-class Override:
-    """One hardened default the user replaced."""
-
-    prop: str
-    default: Any
-    value: Any
-
-
-def merge_with_defaults(
-    defaults: Mapping[str, Any], overrides: Mapping[str, Any]
-) -> tuple[dict[str, Any], list[Override]]:
-    """The props to build with, and the hardened defaults the user changed (props the policy has no default for
-    pass through without a warning)."""
-    merged = {**defaults, **overrides}
-    changed = [
-        Override(prop, defaults[prop], value)
-        for prop, value in overrides.items()
-        if prop in defaults and value is not defaults[prop] and value != defaults[prop]
-    ]
-    return merged, changed
+__all__ = ["Override", "merge_with_defaults", "warn_overrides"]
 
 
 def warn_overrides(construct: IConstruct, changed: list[Override]) -> None:
@@ -43,10 +20,5 @@ def warn_overrides(construct: IConstruct, changed: list[Override]) -> None:
         Annotations.of(construct).add_warning_v2(
             f"hardened:override:{override.prop}",
             f"{type(construct).__name__} '{construct.node.path}': '{override.prop}' overrides the hardened default "
-            f"{_describe(override.default)} with {_describe(override.value)}",
+            f"{describe(override.default)} with {describe(override.value)}",
         )
-
-
-def _describe(value: Any) -> str:
-    to_string = getattr(value, "to_human_string", None)
-    return to_string() if callable(to_string) else repr(value)

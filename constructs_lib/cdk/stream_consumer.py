@@ -214,6 +214,7 @@ class StreamConsumerFunction(lambda_.Function):
         self.node.default_child.add_metadata("cfn-lint", {"config": {"ignore_checks": ["W3005"]}})
         accept(stream_failure_queue, accepted_findings.STREAM_FAILURE_QUEUE)
         accept(role, accepted_findings.VPC_FUNCTION_WILDCARDS)
+        accept(self, accepted_findings.PINNED_LAMBDA_RUNTIME)
         self.encryption_key = encryption_key
         self.vpc = vpc
         self.stream_failure_queue = stream_failure_queue

@@ -52,6 +52,11 @@ VPC_FUNCTION_WILDCARDS = AcceptedFinding(
     "ec2:CreateNetworkInterface/DescribeNetworkInterfaces/DeleteNetworkInterface (VPC attachment) and "
     "xray:PutTraceSegments/PutTelemetryRecords support no resource-level permissions",
 )
+PINNED_LAMBDA_RUNTIME = AcceptedFinding(
+    ("AwsSolutions-L1",),
+    "the policy pins python3.13 for every function, the newest runtime the pinned Terraform AWS provider accepts, so "
+    "CDK and Terraform deploy the same runtime; it is in standard support until 2029",
+)
 CONTAINER_ENVIRONMENT = AcceptedFinding(
     ("AwsSolutions-ECS2",),
     "the task environment holds only resource names and endpoints; credentials reach the task through its role "

@@ -21,6 +21,8 @@ DATABASE_LOGGING_PARAMETERS: dict[str, str] = {
     "log_connections": "1",
     "log_disconnections": "1",
     "log_min_duration_statement": str(services.POSTGRES_LOG_MIN_DURATION_MS),
+    # Schema changes (CREATE/ALTER/DROP) are audit evidence; statement values (which may hold PHI) are not logged.
+    "log_statement": "ddl",
 }
 #: Logs an RDS PostgreSQL instance exports: the server log, and the upgrade log that records every engine upgrade
 #: (HIPAA/PCI conformance checks ask for both). Aurora PostgreSQL exports only ``services.POSTGRES_EXPORTED_LOGS``.

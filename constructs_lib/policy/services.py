@@ -46,7 +46,8 @@ CACHE_AUTH_TOKEN_LENGTH = 64
 CACHE_AUTH_TOKEN_EXCLUDED_CHARACTERS = "@\"/\\'` %+~#$&*()|[]{}:;<>?!,=^"
 
 # --- Lambda ----------------------------------------------------------------------------------------------------
-LAMBDA_RUNTIME = "python3.14"
+#: The newest Python runtime both renderings can express: Terraform hashicorp/aws 5.100.0 (pinned) stops at 3.13.
+LAMBDA_RUNTIME = "python3.13"
 LAMBDA_MEMORY_MB = 256
 LAMBDA_TIMEOUT_SECONDS = 60
 #: Caps concurrent executions so a burst cannot exhaust database connections.

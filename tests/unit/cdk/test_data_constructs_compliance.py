@@ -41,6 +41,7 @@ ACKNOWLEDGED: set[tuple[str, str]] = {
     ("HIPAA.Security-SecretsManagerRotationEnabled", "Cache/AuthToken"),
     ("AwsSolutions-SQS3", "ConsumerStreamFailureQueue"),
     ("AwsSolutions-IAM5[Resource::*]", "ConsumerRole"),
+    ("AwsSolutions-L1", "Consumer"),
 }
 #: Only in dev: single-AZ and unprotected by design of the dev profile, never acknowledged in prod.
 ACKNOWLEDGED_DEV: set[tuple[str, str]] = {

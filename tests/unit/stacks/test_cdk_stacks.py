@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from constructs_lib.policy import engines, retention
+from constructs_lib.policy import engines, retention, services
 
 STACKS = ("IotPlatform", "HealthcarePipeline", "StreamProcessor")
 
@@ -271,7 +271,7 @@ def test_stream_processor_lambda_runs_in_the_vpc_with_an_explicit_log_group(dev_
     template = dev_app.template("StreamProcessor")
     function = only(template, "AWS::Lambda::Function", {"FunctionName": "stream-consumer-t-dev"})
     props = function["Properties"]
-    assert props["Runtime"] == "python3.14" and props["Handler"] == "processor.handler"
+    assert props["Runtime"] == services.LAMBDA_RUNTIME and props["Handler"] == "processor.handler"
     assert props["VpcConfig"]["SubnetIds"]
     assert "Ref" in props["LoggingConfig"]["LogGroup"]
     assert set(props["Environment"]["Variables"]) == {"DB_HOST", "DB_PORT", "DB_NAME", "DB_SECRET_ARN"}

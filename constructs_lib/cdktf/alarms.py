@@ -1,0 +1,115 @@
+"""Alarms: an encrypted topic alarms publish to, and metric alarms with the policy's period and missing-data rule."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
+from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
+from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
+from constructs import Construct
+
+from constructs_lib.cdktf.deployment import account_context, deployment_settings
+from constructs_lib.cdktf.encryption_key import EncryptionKey
+from constructs_lib.cdktf.iam import policy_document
+from constructs_lib.policy import naming, services, storage
+
+
+class AlarmTopic(Construct):
+    """SNS topic for operational alarms, secure with no arguments.
+
+    - Name ``<name_prefix>-<suffix>`` (default prefix: the construct id in kebab case).
+    - Encrypted with a customer-managed key (``encryption_key``, else its own :class:`EncryptionKey`, whose policy
+      already lets CloudWatch alarms use it: without that statement notifications are silently dropped).
+    - Topic policy: publishing without TLS is denied, and CloudWatch alarms of this account (only) may publish.
+    - Messages signed with SHA256 (signature version 2) rather than SHA1.
+
+    Example::
+
+        topic = AlarmTopic(self, "alarms", name_prefix="streamflix-alarms", encryption_key=key)
+        KinesisStream(self, "ingest", alarm_topic=topic)
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        name_prefix: str | None = None,
+        encryption_key: EncryptionKey | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        settings = deployment_settings(self)
+        account = account_context(self)
+        base = naming.check_suffix(name_prefix or storage.base_name_for(construct_id), field="name_prefix")
+        if encryption_key is None:
+            encryption_key = EncryptionKey(self, "key", description=f"alarm topic {self.node.path}")
+        self.encryption_key = encryption_key
+        self.topic = SnsTopic(
+            self,
+            "topic",
+            name=naming.resource_name("sns_topic", base, settings.environment_suffix),
+            kms_master_key_id=encryption_key.arn,
+            signature_version=int(storage.TOPIC_SIGNATURE_VERSION),
+        )
+        self.policy = SnsTopicPolicy(
+            self,
+            "policy",
+            arn=self.topic.arn,
+            policy=policy_document(
+                [
+                    {
+                        "Sid": "DenyPublishWithoutTls",
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": "sns:Publish",
+                        "Resource": self.topic.arn,
+                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                    },
+                    storage.cloudwatch_alarms_topic_statement(
+                        self.topic.arn, account.partition, account.region, account.account_id
+                    ),
+                ]
+            ),
+        )
+
+    @property
+    def arn(self) -> str:
+        return self.topic.arn
+
+
+def metric_alarm(
+    scope: Construct,
+    construct_id: str,
+    *,
+    alarm_name: str,
+    description: str,
+    namespace: str,
+    metric_name: str,
+    dimensions: Mapping[str, str],
+    threshold: float,
+    statistic: str = "Sum",
+    topic: AlarmTopic | None = None,
+    evaluation_periods: int = storage.ALARM_EVALUATION_PERIODS,
+) -> CloudwatchMetricAlarm:
+    """A ``>= threshold`` alarm over one policy period that notifies ``topic`` on breach and on recovery; no data is
+    not a breach (an idle stream is healthy)."""
+    actions = [topic.arn] if topic is not None else []
+    settings = deployment_settings(scope)
+    return CloudwatchMetricAlarm(
+        scope,
+        construct_id,
+        alarm_name=naming.resource_name("cloudwatch_alarm", alarm_name, settings.environment_suffix),
+        alarm_description=description,
+        namespace=namespace,
+        metric_name=metric_name,
+        dimensions=dict(dimensions),
+        statistic=statistic,
+        period=services.ALARM_PERIOD_SECONDS,
+        evaluation_periods=evaluation_periods,
+        threshold=threshold,
+        comparison_operator="GreaterThanOrEqualToThreshold",
+        treat_missing_data=storage.ALARM_TREAT_MISSING_DATA,
+        alarm_actions=actions,
+        ok_actions=actions,
+    )

@@ -1,0 +1,252 @@
+"""AuroraServerlessCluster: Aurora PostgreSQL Serverless v2 with its instances, a password RDS keeps, and TLS."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
+from cdktf_cdktf_provider_aws.rds_cluster import RdsCluster, RdsClusterServerlessv2ScalingConfiguration
+from cdktf_cdktf_provider_aws.rds_cluster_instance import RdsClusterInstance
+from cdktf_cdktf_provider_aws.rds_cluster_parameter_group import (
+    RdsClusterParameterGroup,
+    RdsClusterParameterGroupParameter,
+)
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
+from constructs import Construct
+
+from constructs_lib.cdktf.defaults import Override, merge_with_defaults, warn_overrides
+from constructs_lib.cdktf.deployment import account_context, deployment_settings, skip_final_snapshot
+from constructs_lib.cdktf.encryption_key import EncryptionKey
+from constructs_lib.cdktf.iam import ServiceRole, secret_read_statements
+from constructs_lib.cdktf.log_group import EncryptedLogGroup
+from constructs_lib.cdktf.network import Network
+from constructs_lib.policy import compute, engines, naming, retention, services, storage
+from constructs_lib.policy.errors import ConfigurationError
+
+#: Parameter changes take effect at the next reboot: static ones (``rds.force_ssl`` on some versions) must.
+PARAMETER_APPLY_METHOD = "pending-reboot"
+
+
+class AuroraServerlessCluster(Construct):
+    """Aurora PostgreSQL Serverless v2 cluster *with* its instances (seed 003 created a cluster with none), secure
+    with no arguments (the cdktf twin of the CDK ``AuroraServerlessCluster``).
+
+    - One ``db.serverless`` writer plus the profile's readers (prod: one), private, Performance Insights (CMK) and
+      enhanced monitoring on. ACU range from the profile: dev scales to 0 and pauses, prod keeps 0.5 warm.
+    - The master password is generated and kept by RDS in Secrets Manager (``manage_master_user_password``),
+      encrypted with ``encryption_key``: no password in code, variables or Terraform state (nor ``random_password``).
+    - Storage encrypted; TLS forced and connections logged by the cluster parameter group; the ``postgresql`` log is
+      exported to a KMS-encrypted log group (audit retention) created before RDS would create an unencrypted one.
+    - Private subnets of ``network`` (or a network of its own); its own security group with no rules until
+      :meth:`allow_from`.
+    - Deletion from the profile: dev skips the final snapshot and has no deletion protection; prod takes a final
+      snapshot and is deletion-protected.
+
+    Example::
+
+        db = AuroraServerlessCluster(self, "metadata", network=network, encryption_key=key)
+        db.allow_from(tasks_security_group, "video processing tasks")
+        TerraformOutput(self, "db_secret_arn", value=db.secret_arn)
+
+    Any ``RdsCluster`` argument, ``min_capacity``, ``max_capacity`` and ``seconds_until_auto_pause`` may be passed;
+    replacing a hardened value is reported as a synth warning. ``readers`` sets the reader count.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        network: Network | None = None,
+        name_prefix: str | None = None,
+        encryption_key: EncryptionKey | None = None,
+        readers: int | None = None,
+        parameters: dict[str, str] | None = None,
+        **overrides: Any,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        settings = deployment_settings(self)
+        profile = settings.profile
+        suffix = settings.environment_suffix
+        engine = engines.engine("aurora-postgresql")
+        if "master_password" in overrides:
+            raise ConfigurationError("master_password", "<hidden>", "nothing: RDS manages the master password")
+        prefix = naming.check_suffix(name_prefix or storage.base_name_for(construct_id), field="name_prefix")
+        identifier = naming.resource_name("rds_cluster", prefix, suffix)
+        if encryption_key is None:
+            encryption_key = EncryptionKey(self, "key", description=f"Aurora {identifier}")
+        if network is None:
+            network = Network(self, "network", encryption_key=encryption_key)
+        self.encryption_key = encryption_key
+        self.network = network
+        self._account = account_context(self)
+
+        self.security_group = SecurityGroup(
+            self,
+            "security-group",
+            name=naming.resource_name("security_group", f"{prefix}-db", suffix),
+            description=f"Aurora {identifier}: no ingress until allow_from, no egress",
+            vpc_id=network.vpc.id,
+        )
+        self.subnet_group = DbSubnetGroup(
+            self,
+            "subnets",
+            name=naming.resource_name("db_subnet_group", prefix, suffix),
+            description=f"Private subnets of Aurora {identifier}",
+            subnet_ids=network.private_subnet_ids,
+        )
+        db_parameters, parameter_changes = merge_with_defaults(
+            {**compute.DATABASE_TLS_PARAMETERS, **compute.DATABASE_LOGGING_PARAMETERS}, parameters or {}
+        )
+        self.parameter_group = RdsClusterParameterGroup(
+            self,
+            "parameters",
+            name=identifier,
+            family=engine.family,
+            description=f"TLS only, connection and slow-statement logging for {identifier}",
+            parameter=[
+                RdsClusterParameterGroupParameter(name=name, value=value, apply_method=PARAMETER_APPLY_METHOD)
+                for name, value in db_parameters.items()
+            ],
+        )
+        skip_snapshot = skip_final_snapshot(profile)
+        scales_to_zero = profile.aurora_min_capacity == 0
+        defaults: dict[str, Any] = {
+            "min_capacity": profile.aurora_min_capacity,
+            "max_capacity": profile.aurora_max_capacity,
+            "seconds_until_auto_pause": profile.aurora_auto_pause_seconds if scales_to_zero else None,
+            "backup_retention_period": retention.DATABASE_BACKUP_RETENTION_DAYS,
+            "deletion_protection": profile.deletion_protection,
+            "skip_final_snapshot": skip_snapshot,
+            "final_snapshot_identifier": None if skip_snapshot else f"{identifier}-final",
+            "enabled_cloudwatch_logs_exports": list(services.POSTGRES_EXPORTED_LOGS),
+        }
+        props, changed = merge_with_defaults(defaults, overrides)
+        min_capacity, max_capacity, auto_pause = (
+            props.pop(name) for name in ("min_capacity", "max_capacity", "seconds_until_auto_pause")
+        )
+        _check_scaling(min_capacity, max_capacity, auto_pause)
+        self.log_groups = [
+            EncryptedLogGroup(
+                self,
+                f"{log}-logs",
+                log_group_name=compute.RDS_CLUSTER_LOG_GROUP.format(identifier=identifier, log=log),
+                purpose=compute.DATABASE_LOG_PURPOSE,
+                encryption_key=encryption_key,
+            )
+            for log in props["enabled_cloudwatch_logs_exports"] or []
+        ]
+        self.cluster = RdsCluster(
+            self,
+            "cluster",
+            cluster_identifier=identifier,
+            engine=engine.engine,
+            engine_version=engine.version,
+            engine_mode="provisioned",
+            database_name=services.DATABASE_NAME,
+            master_username=services.DATABASE_MASTER_USERNAME,
+            manage_master_user_password=True,
+            master_user_secret_kms_key_id=encryption_key.arn,
+            storage_encrypted=True,
+            kms_key_id=encryption_key.arn,
+            port=services.DATABASE_PORT,
+            db_subnet_group_name=self.subnet_group.name,
+            vpc_security_group_ids=[self.security_group.id],
+            db_cluster_parameter_group_name=self.parameter_group.name,
+            iam_database_authentication_enabled=True,
+            copy_tags_to_snapshot=True,
+            serverlessv2_scaling_configuration=RdsClusterServerlessv2ScalingConfiguration(
+                min_capacity=min_capacity,
+                max_capacity=max_capacity,
+                seconds_until_auto_pause=auto_pause if min_capacity == 0 else None,
+            ),
+            # Aurora would create the log groups itself (unencrypted, kept forever) if they did not exist yet.
+            depends_on=[group.log_group for group in self.log_groups],
+            **props,
+        )
+
+        reader_count = profile.aurora_readers if readers is None else readers
+        if not 0 <= reader_count <= compute.AURORA_MAX_READERS:
+            raise ConfigurationError("readers", reader_count, f"0-{compute.AURORA_MAX_READERS}")
+        if reader_count < profile.aurora_readers:
+            changed.append(Override("readers", profile.aurora_readers, reader_count))
+        warn_overrides(self, changed + parameter_changes)
+        self.monitoring_role = ServiceRole(
+            self,
+            "monitoring-role",
+            service=compute.DATABASE_MONITORING_PRINCIPAL,
+            name_prefix=f"{prefix}-monitoring",
+            managed_policies=[compute.DATABASE_MONITORING_MANAGED_POLICY],
+        )
+        self.writer = self._instance("writer", f"{prefix}-writer", compute.AURORA_WRITER_PROMOTION_TIER, [])
+        self.readers = [
+            # The writer comes first so that it, not a reader, takes the writer role when the cluster is created.
+            self._instance(f"reader{n}", f"{prefix}-reader{n}", compute.AURORA_READER_PROMOTION_TIER, [self.writer])
+            for n in range(1, reader_count + 1)
+        ]
+        self.identifier = identifier
+
+    def _instance(self, construct_id: str, base: str, tier: int, after: list[RdsClusterInstance]) -> RdsClusterInstance:
+        """A ``db.serverless`` member of the cluster with Performance Insights (CMK) and enhanced monitoring."""
+        return RdsClusterInstance(
+            self,
+            construct_id,
+            identifier=naming.resource_name("rds_instance", base, deployment_settings(self).environment_suffix),
+            cluster_identifier=self.cluster.id,
+            instance_class=compute.AURORA_INSTANCE_CLASS,
+            engine=self.cluster.engine,
+            engine_version=self.cluster.engine_version,
+            db_subnet_group_name=self.subnet_group.name,
+            promotion_tier=tier,
+            ca_cert_identifier=compute.DATABASE_CA_CERTIFICATE,
+            publicly_accessible=False,
+            auto_minor_version_upgrade=True,
+            performance_insights_enabled=True,
+            performance_insights_kms_key_id=self.encryption_key.arn,
+            performance_insights_retention_period=services.PERFORMANCE_INSIGHTS_RETENTION_DAYS,
+            monitoring_interval=services.DATABASE_MONITORING_INTERVAL_SECONDS,
+            monitoring_role_arn=self.monitoring_role.arn,
+            copy_tags_to_snapshot=True,
+            depends_on=[*self.monitoring_role.attachments, *after],
+        )
+
+    @property
+    def endpoint(self) -> str:
+        return self.cluster.endpoint
+
+    @property
+    def reader_endpoint(self) -> str:
+        return self.cluster.reader_endpoint
+
+    @property
+    def secret_arn(self) -> str:
+        """ARN of the Secrets Manager secret RDS created for the master user."""
+        return self.cluster.master_user_secret.get(0).secret_arn
+
+    def secret_read_statements(self) -> list[dict[str, Any]]:
+        """What a client needs to read the master secret: the secret, and its key only through Secrets Manager."""
+        return secret_read_statements([self.secret_arn], self.encryption_key.arn, self._account)
+
+    def allow_from(self, security_group: SecurityGroup, description: str) -> VpcSecurityGroupIngressRule:
+        """Open the database port to members of ``security_group`` only."""
+        index = len([c for c in self.node.children if isinstance(c, VpcSecurityGroupIngressRule)])
+        return VpcSecurityGroupIngressRule(
+            self,
+            f"ingress-{index}",
+            security_group_id=self.security_group.id,
+            referenced_security_group_id=security_group.id,
+            ip_protocol="tcp",
+            from_port=services.DATABASE_PORT,
+            to_port=services.DATABASE_PORT,
+            description=f"PostgreSQL from {description}",
+        )
+
+
+def _check_scaling(min_capacity: float, max_capacity: float, auto_pause: int | None) -> None:
+    """Reject ACU settings Aurora refuses on apply: an inverted range, or a 0 floor without a valid pause delay."""
+    if max_capacity < min_capacity:
+        raise ConfigurationError("max_capacity", max_capacity, f"at least min_capacity ({min_capacity})")
+    low, high = compute.AURORA_AUTO_PAUSE_RANGE_SECONDS
+    if min_capacity == 0 and not (auto_pause is not None and low <= auto_pause <= high):
+        raise ConfigurationError("seconds_until_auto_pause", auto_pause, f"{low}-{high} seconds when min_capacity is 0")

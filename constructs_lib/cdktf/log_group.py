@@ -1,0 +1,69 @@
+"""EncryptedLogGroup: a CloudWatch log group with a customer-managed key and a retention chosen by purpose."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from constructs import Construct
+
+from constructs_lib.cdktf.defaults import merge_with_defaults, warn_overrides
+from constructs_lib.cdktf.deployment import deployment_settings, skip_destroy
+from constructs_lib.cdktf.encryption_key import EncryptionKey
+from constructs_lib.policy import naming, retention, storage
+
+
+def default_log_group_name(path: str, suffix: str) -> str:
+    """``/<construct path in kebab case>-<suffix>``: unique in the account, readable in the console."""
+    parts = [storage.base_name_for(part) for part in path.split("/")]
+    return "/" + "/".join([*parts[:-1], naming.resource_name("log_group", parts[-1], suffix)])
+
+
+class EncryptedLogGroup(Construct):
+    """Log group encrypted with a customer-managed key, kept for the policy's retention for its ``purpose``.
+
+    ``purpose`` is ``application`` (14 days), ``audit`` (365 days) or ``network`` (90 days). With no
+    ``encryption_key`` the group gets its own :class:`EncryptionKey`, whose policy already lets CloudWatch Logs use
+    it. ``log_group_name`` is used as given (services such as RDS and Lambda expect exact names); with none the group
+    is named after its construct path and the environment suffix. In prod the group survives ``destroy``
+    (``skip_destroy``): the evidence outlives the stack. ``retention_in_days`` overrides the policy (reported at
+    synth); a value CloudWatch rejects fails at synth.
+
+    Example::
+
+        audit = EncryptedLogGroup(self, "audit", log_group_name="/pci/audit-dev", purpose="audit", encryption_key=key)
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        log_group_name: str | None = None,
+        purpose: str = "application",
+        encryption_key: EncryptionKey | None = None,
+        **overrides: Any,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        settings = deployment_settings(self)
+        if encryption_key is None:
+            encryption_key = EncryptionKey(self, "key", description=f"log group {self.node.path}")
+        self.encryption_key = encryption_key
+        defaults: dict[str, Any] = {
+            "retention_in_days": retention.log_retention_days(purpose),
+            "skip_destroy": skip_destroy(settings.profile),
+        }
+        props, changed = merge_with_defaults(defaults, overrides)
+        retention.check_log_retention(props["retention_in_days"], "retention_in_days")
+        if log_group_name is None:
+            log_group_name = default_log_group_name(self.node.path, settings.environment_suffix)
+        self.log_group = CloudwatchLogGroup(self, "group", name=log_group_name, kms_key_id=encryption_key.arn, **props)
+        warn_overrides(self, changed)
+
+    @property
+    def name(self) -> str:
+        return self.log_group.name
+
+    @property
+    def arn(self) -> str:
+        return self.log_group.arn

@@ -1,0 +1,63 @@
+"""The AWS provider and the state backend of a cdktf stack, each built in exactly one place.
+
+Every stack calls :func:`aws_provider` and :func:`configure_backend`; a later target (a local emulator, another
+partition) changes these two functions, not the stacks.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from cdktf import LocalBackend, S3Backend, TerraformStack
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
+from constructs import IConstruct
+
+from constructs_lib.policy import cdktf_backend as backend_policy
+
+
+def resolve_region(scope: IConstruct, default: str, environ: Mapping[str, str] | None = None) -> str:
+    """Region from context ``region``, else ``AWS_REGION``, else the stack's default; validated."""
+    env = os.environ if environ is None else environ
+    region = scope.node.try_get_context(backend_policy.CONTEXT_REGION) or env.get(backend_policy.ENV_REGION) or default
+    return backend_policy.check_region(str(region))
+
+
+def aws_provider(stack: TerraformStack, region: str, default_tags: Mapping[str, str]) -> AwsProvider:
+    """The stack's AWS provider: one region, and the standard tags on every resource that takes tags."""
+    return AwsProvider(
+        stack,
+        "aws",
+        region=region,
+        default_tags=[AwsProviderDefaultTags(tags=dict(default_tags))],
+    )
+
+
+def state_bucket(scope: IConstruct, environ: Mapping[str, str] | None = None) -> str | None:
+    """The state bucket from context ``stateBucket`` or ``TF_STATE_BUCKET``; None means local state."""
+    env = os.environ if environ is None else environ
+    bucket = scope.node.try_get_context(backend_policy.CONTEXT_STATE_BUCKET) or env.get(backend_policy.ENV_STATE_BUCKET)
+    return backend_policy.check_state_bucket(str(bucket)) if bucket else None
+
+
+def configure_backend(
+    stack: TerraformStack,
+    stack_name: str,
+    environment_suffix: str,
+    region: str,
+    environ: Mapping[str, str] | None = None,
+) -> LocalBackend | S3Backend:
+    """Local state at a path relative to the stack directory, or encrypted, lock-file-locked S3 state per stack."""
+    bucket = state_bucket(stack, environ)
+    if bucket is None:
+        return LocalBackend(stack, path=backend_policy.LOCAL_STATE_FILE.format(stack=stack_name))
+    backend = S3Backend(
+        stack,
+        bucket=bucket,
+        key=backend_policy.S3_STATE_KEY.format(stack=stack_name, suffix=environment_suffix),
+        region=region,
+        encrypt=backend_policy.S3_STATE_ENCRYPT,
+    )
+    # cdktf 0.21 has no typed field for S3-native locking (Terraform >= 1.10), so it is set on the rendered block.
+    stack.add_override("terraform.backend.s3.use_lockfile", backend_policy.S3_STATE_USE_LOCKFILE)
+    return backend

@@ -1,0 +1,2 @@
+"""PCI DSS data platform (seed 004), as a CDK for Terraform stack split into security, networking,
+data-processing and monitoring modules."""

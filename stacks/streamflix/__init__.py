@@ -1,0 +1,1 @@
+"""StreamFlix video-processing pipeline (seed 003), as a CDK for Terraform stack."""

@@ -1,0 +1,113 @@
+"""App-wide properties: state backend, provider, tags, no literals, and bad input failing at synth."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from tfjson import PROFILES, STACKS, TWELVE_DIGITS
+
+from constructs_lib.policy import ConfigurationError
+
+ALL = [(profile, stack) for profile in PROFILES for stack in STACKS]
+
+
+def _streamflix_only(app):
+    from stacks.streamflix.stack import StreamFlixStack
+
+    StreamFlixStack(app, "streamflix")
+
+
+@pytest.mark.parametrize(("profile", "stack"), ALL)
+def test_local_state_is_a_relative_path_per_stack(synthesized, profile, stack):
+    terraform = synthesized[profile][stack]["terraform"]
+    assert terraform["backend"] == {"local": {"path": f"terraform.{stack}.tfstate"}}
+    assert terraform["required_providers"]["aws"]["version"] == "5.100.0"
+
+
+@pytest.mark.parametrize(("profile", "stack"), ALL)
+def test_no_account_id_or_machine_path_literal_anywhere(synthesized, profile, stack):
+    text = re.sub(r"assets/[^\"]*", "", synthesized[profile].text(stack))
+    assert not TWELVE_DIGITS.findall(text)
+    assert not re.findall(r"\"/(?:work|tmp|home|root|Users)/", text)
+
+
+@pytest.mark.parametrize(("profile", "stack"), ALL)
+def test_provider_region_and_standard_tags(synthesized, profile, stack):
+    (provider,) = synthesized[profile][stack]["provider"]["aws"]
+    assert provider["region"] == "us-east-1"
+    (tags,) = provider["default_tags"]
+    assert tags["tags"]["Environment"] == profile and tags["tags"]["Profile"] == profile
+    assert tags["tags"]["System"] == stack and tags["tags"]["ManagedBy"] == "hardened-iac-stacks"
+
+
+def test_state_bucket_from_context_selects_encrypted_locked_s3_state_per_stack(synth_app):
+    synth = synth_app({"profile": "dev", "environmentSuffix": "pr-7", "stateBucket": "team-tf-state"}, _streamflix_only)
+    assert synth["streamflix"]["terraform"]["backend"] == {
+        "s3": {
+            "bucket": "team-tf-state",
+            "key": "streamflix/pr-7/terraform.tfstate",
+            "region": "us-east-1",
+            "encrypt": True,
+            "use_lockfile": True,
+        }
+    }
+
+
+def test_state_bucket_and_region_from_the_environment(synth_app):
+    synth = synth_app(
+        {"profile": "dev", "environmentSuffix": "env"},
+        _streamflix_only,
+        environ={"TF_STATE_BUCKET": "env-state-bucket", "AWS_REGION": "eu-west-1"},
+    )
+    backend = synth["streamflix"]["terraform"]["backend"]["s3"]
+    assert backend["bucket"] == "env-state-bucket" and backend["region"] == "eu-west-1"
+    assert synth["streamflix"]["provider"]["aws"][0]["region"] == "eu-west-1"
+
+
+def test_suffix_and_profile_from_the_environment_when_the_context_is_silent(synth_app):
+    synth = synth_app({}, _streamflix_only, environ={"ENVIRONMENT_SUFFIX": "ci-9", "DEPLOY_PROFILE": "dev"})
+    (cluster,) = synth["streamflix"]["resource"]["aws_rds_cluster"].values()
+    assert cluster["cluster_identifier"] == "streamflix-metadata-ci-9" and cluster["deletion_protection"] is False
+
+
+def test_region_from_stack_props_wins(synth_app):
+    from stacks.pci_platform.stack import PciPlatformProps, PciPlatformStack
+
+    synth = synth_app(
+        {"profile": "dev", "environmentSuffix": "eu", "region": "us-west-2"},
+        lambda app: PciPlatformStack(app, "pci-platform", PciPlatformProps(region="eu-central-1")),
+    )
+    assert synth["pci-platform"]["provider"]["aws"][0]["region"] == "eu-central-1"
+
+
+@pytest.mark.parametrize(
+    ("context", "field"),
+    [
+        ({"environmentSuffix": "Bad_Suffix"}, "environment_suffix"),
+        ({"profile": "staging"}, "profile"),
+        ({"region": "moon-base-1a"}, "region"),
+        ({"region": "af-south-1"}, "region"),
+        ({"stateBucket": "Not A Bucket"}, "stateBucket"),
+    ],
+)
+def test_bad_input_fails_at_synth_naming_the_field(synth_app, context, field):
+    with pytest.raises(ConfigurationError) as error:
+        synth_app({"profile": "dev", **context})
+    assert error.value.field == field
+    assert field in str(error.value)
+
+
+def test_bad_region_in_props_fails_naming_the_field(synth_app):
+    from stacks.streamflix.stack import StreamFlixProps, StreamFlixStack
+
+    with pytest.raises(ConfigurationError) as error:
+        synth_app({"profile": "dev"}, lambda app: StreamFlixStack(app, "streamflix", StreamFlixProps(region="EU")))
+    assert error.value.field == "region"
+
+
+def test_without_context_the_app_is_prod_named_prod(synth_app):
+    synth = synth_app({}, _streamflix_only)
+    stack = synth["streamflix"]
+    (cluster,) = stack["resource"]["aws_rds_cluster"].values()
+    assert cluster["cluster_identifier"] == "streamflix-metadata-prod" and cluster["deletion_protection"] is True
