@@ -4,30 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-import jsii
-from aws_cdk import Stack, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_rds as rds
 from constructs import Construct
 
-from constructs_lib.cdk import network
 from constructs_lib.cdk.compliance import accept
 from constructs_lib.cdk.defaults import Override, merge_with_defaults, warn_overrides
 from constructs_lib.cdk.deployment import deployment_settings, removal_policy
-from constructs_lib.cdk.encryption_key import EncryptionKey
+from constructs_lib.cdk.isolated_data_store import IsolatedDataStore, grant_secret_read
 from constructs_lib.cdk.log_group import EncryptedLogGroup
-from constructs_lib.cdk.postgres_instance import grant_secret_read
-from constructs_lib.policy import accepted_findings, compute, engines, naming, retention, services, storage
+from constructs_lib.policy import accepted_findings, compute, naming, retention, services
 from constructs_lib.policy.errors import ConfigurationError
 
 #: Scaling props accepted as overrides next to the CfnDBCluster props.
 _SCALING_PROPS = ("min_capacity", "max_capacity", "seconds_until_auto_pause")
 
 
-@jsii.implements(ec2.IConnectable)
-class AuroraServerlessCluster(Construct):
+class AuroraServerlessCluster(IsolatedDataStore):
     """Aurora PostgreSQL Serverless v2 cluster, secure with no arguments.
 
     - A cluster with no DB instance accepts no connection (seed 003 shipped one): there is always one
@@ -52,6 +47,10 @@ class AuroraServerlessCluster(Construct):
     for a system that needs them in every profile (fewer than the profile's is reported).
     """
 
+    ENGINE = "aurora-postgresql"
+    NAME_KIND = "rds_cluster"
+    LABEL = "Aurora"
+
     def __init__(
         self,
         scope: Construct,
@@ -64,37 +63,19 @@ class AuroraServerlessCluster(Construct):
         parameters: dict[str, str] | None = None,
         **overrides: Any,
     ) -> None:
-        super().__init__(scope, construct_id)
-        settings = deployment_settings(self)
-        profile = settings.profile
-        engine = engines.engine("aurora-postgresql")
-        region = Stack.of(self).region
-        if not Token.is_unresolved(region):
-            engine.check_region(region)
         if "master_user_password" in overrides and overrides.get("manage_master_user_password", True):
             raise ConfigurationError(
                 "master_user_password", "<hidden>", "nothing while RDS manages the master password"
             )
-        prefix = naming.check_suffix(name_prefix or storage.base_name_for(construct_id), field="name_prefix")
-        suffix = settings.environment_suffix
-        identifier = naming.resource_name("rds_cluster", prefix, suffix)
-
-        self.encryption_key: kms.IKey = encryption_key or EncryptionKey(self, "Key", description=f"Aurora {identifier}")
-        self.vpc: ec2.IVpc = vpc or network.Network(self, "Network", encryption_key=self.encryption_key)
-
+        super().__init__(scope, construct_id, vpc=vpc, encryption_key=encryption_key, name_prefix=name_prefix)
+        profile, engine, identifier = self.profile, self.engine, self.name
+        prefix, suffix = self.name_prefix, self.suffix
         subnet_group = rds.CfnDBSubnetGroup(
             self,
             "SubnetGroup",
             db_subnet_group_description=f"Isolated subnets of {identifier}",
             db_subnet_group_name=naming.resource_name("db_subnet_group", prefix, suffix),
-            subnet_ids=self.vpc.select_subnets(subnet_group_name=network.ISOLATED).subnet_ids,
-        )
-        self.security_group = ec2.SecurityGroup(
-            self,
-            "SecurityGroup",
-            vpc=self.vpc,
-            description=f"Aurora {identifier}: no ingress until allow_from",
-            allow_all_outbound=False,
+            subnet_ids=self.isolated_subnet_ids,
         )
         db_parameters, parameter_changes = merge_with_defaults(
             {**compute.DATABASE_TLS_PARAMETERS, **compute.DATABASE_LOGGING_PARAMETERS}, parameters or {}
@@ -199,9 +180,7 @@ class AuroraServerlessCluster(Construct):
         self.reader_endpoint_address: str = self.cluster.attr_read_endpoint_address
         self.cluster_identifier: str = self.cluster.ref
         self.secret_arn: str = self.cluster.attr_master_user_secret_secret_arn
-        self._connections = ec2.Connections(
-            security_groups=[self.security_group], default_port=ec2.Port.tcp(int(props["port"]))
-        )
+        self._listen_on(int(props["port"]))
 
     def _instance(self, construct_id: str, base: str, tier: int, monitoring_role: iam.IRole) -> rds.CfnDBInstance:
         """A ``db.serverless`` member of the cluster with Performance Insights (CMK) and enhanced monitoring."""
@@ -225,15 +204,6 @@ class AuroraServerlessCluster(Construct):
             monitoring_role_arn=monitoring_role.role_arn,
         )
         return instance
-
-    @property
-    def connections(self) -> ec2.Connections:
-        """The cluster's security group and port, so peers can be allowed with ``connections`` helpers."""
-        return self._connections
-
-    def allow_from(self, peer: ec2.IConnectable, description: str | None = None) -> None:
-        """Open the database port to ``peer`` (its security groups) and to nothing else."""
-        self._connections.allow_default_port_from(peer, description or f"Aurora clients of {self.node.path}")
 
     def grant_connect_secret(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` read the master secret, and decrypt it with the CMK only through Secrets Manager."""

@@ -4,27 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-import jsii
-from aws_cdk import Stack, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_rds as rds
 from constructs import Construct
 
-from constructs_lib.cdk import network
 from constructs_lib.cdk.compliance import accept
 from constructs_lib.cdk.defaults import merge_with_defaults, warn_overrides
-from constructs_lib.cdk.deployment import deployment_settings, removal_policy
-from constructs_lib.cdk.encryption_key import EncryptionKey
+from constructs_lib.cdk.deployment import removal_policy
+from constructs_lib.cdk.isolated_data_store import IsolatedDataStore, grant_secret_read
 from constructs_lib.cdk.log_group import EncryptedLogGroup
-from constructs_lib.policy import accepted_findings, compute, engines, naming, retention, services, storage
+from constructs_lib.policy import accepted_findings, compute, naming, retention, services
 from constructs_lib.policy.errors import ConfigurationError
 from constructs_lib.policy.profiles import RemovalBehaviour
 
 
-@jsii.implements(ec2.IConnectable)
-class PostgresInstance(Construct):
+class PostgresInstance(IsolatedDataStore):
     """RDS PostgreSQL instance, secure with no arguments.
 
     - Engine version and parameter-group family from ``policy.engines["postgres"]``; a concrete stack region where
@@ -49,6 +45,10 @@ class PostgresInstance(Construct):
     parameters; replacing a hardened value is reported as a synth warning.
     """
 
+    ENGINE = "postgres"
+    NAME_KIND = "rds_instance"
+    LABEL = "PostgreSQL"
+
     def __init__(
         self,
         scope: Construct,
@@ -61,37 +61,18 @@ class PostgresInstance(Construct):
         parameters: dict[str, str] | None = None,
         **overrides: Any,
     ) -> None:
-        super().__init__(scope, construct_id)
-        settings = deployment_settings(self)
-        profile = settings.profile
-        engine = engines.engine("postgres")
-        region = Stack.of(self).region
-        if not Token.is_unresolved(region):
-            engine.check_region(region)
         if "master_user_password" in overrides and overrides.get("manage_master_user_password", True):
             raise ConfigurationError(
                 "master_user_password", "<hidden>", "nothing while RDS manages the master password"
             )
-        prefix = naming.check_suffix(name_prefix or storage.base_name_for(construct_id), field="name_prefix")
-        suffix = settings.environment_suffix
-        identifier = naming.resource_name("rds_instance", prefix, suffix)
-
-        self.encryption_key: kms.IKey = encryption_key or EncryptionKey(self, "Key", description=f"RDS {identifier}")
-        self.vpc: ec2.IVpc = vpc or network.Network(self, "Network", encryption_key=self.encryption_key)
-
+        super().__init__(scope, construct_id, vpc=vpc, encryption_key=encryption_key, name_prefix=name_prefix)
+        profile, engine, identifier = self.profile, self.engine, self.name
         subnet_group = rds.CfnDBSubnetGroup(
             self,
             "SubnetGroup",
             db_subnet_group_description=f"Isolated subnets of {identifier}",
-            db_subnet_group_name=naming.resource_name("db_subnet_group", prefix, suffix),
-            subnet_ids=self.vpc.select_subnets(subnet_group_name=network.ISOLATED).subnet_ids,
-        )
-        self.security_group = ec2.SecurityGroup(
-            self,
-            "SecurityGroup",
-            vpc=self.vpc,
-            description=f"PostgreSQL {identifier}: no ingress until allow_from",
-            allow_all_outbound=False,
+            db_subnet_group_name=naming.resource_name("db_subnet_group", self.name_prefix, self.suffix),
+            subnet_ids=self.isolated_subnet_ids,
         )
         db_parameters, parameter_changes = merge_with_defaults(
             {**compute.DATABASE_TLS_PARAMETERS, **compute.DATABASE_LOGGING_PARAMETERS}, parameters or {}
@@ -184,37 +165,8 @@ class PostgresInstance(Construct):
         self.endpoint_address: str = self.instance.attr_endpoint_address
         self.instance_identifier: str = self.instance.ref
         self.secret_arn: str = self.instance.attr_master_user_secret_secret_arn
-        self._connections = ec2.Connections(
-            security_groups=[self.security_group], default_port=ec2.Port.tcp(int(props["port"]))
-        )
-
-    @property
-    def connections(self) -> ec2.Connections:
-        """The database's security group and port, so peers can be allowed with ``connections`` helpers."""
-        return self._connections
-
-    def allow_from(self, peer: ec2.IConnectable, description: str | None = None) -> None:
-        """Open the database port to ``peer`` (its security groups) and to nothing else."""
-        self._connections.allow_default_port_from(peer, description or f"PostgreSQL clients of {self.node.path}")
+        self._listen_on(int(props["port"]))
 
     def grant_connect_secret(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` read the master secret, and decrypt it with the CMK only through Secrets Manager."""
         return grant_secret_read(self, grantee, self.secret_arn, self.encryption_key)
-
-
-def grant_secret_read(scope: Construct, grantee: iam.IGrantable, secret_arn: str, key: kms.IKey) -> iam.Grant:
-    """Read one secret, and kms:Decrypt on its key only when Secrets Manager asks (``kms:ViaService``).
-
-    Both statements go to the grantee's policy: the key policy is not widened per reader.
-    """
-    stack = Stack.of(scope)
-    secret_grant = iam.Grant.add_to_principal(
-        grantee=grantee, actions=list(compute.DATABASE_SECRET_READ_ACTIONS), resource_arns=[secret_arn]
-    )
-    key_grant = iam.Grant.add_to_principal(
-        grantee=grantee,
-        actions=["kms:Decrypt"],
-        resource_arns=[key.key_arn],
-        conditions={"StringEquals": {"kms:ViaService": f"secretsmanager.{stack.region}.{stack.url_suffix}"}},
-    )
-    return secret_grant.combine(key_grant)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import jsii
-from aws_cdk import Stack, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticache as elasticache
 from aws_cdk import aws_iam as iam
@@ -13,19 +11,16 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from constructs_lib.cdk import network
 from constructs_lib.cdk.compliance import accept
 from constructs_lib.cdk.defaults import Override, merge_with_defaults, warn_overrides
-from constructs_lib.cdk.deployment import deployment_settings, removal_policy, storage_removal_policy
-from constructs_lib.cdk.encryption_key import EncryptionKey
+from constructs_lib.cdk.deployment import removal_policy, storage_removal_policy
+from constructs_lib.cdk.isolated_data_store import IsolatedDataStore, grant_secret_read
 from constructs_lib.cdk.log_group import EncryptedLogGroup
-from constructs_lib.cdk.postgres_instance import grant_secret_read
-from constructs_lib.policy import accepted_findings, compute, engines, naming, services, storage
+from constructs_lib.policy import accepted_findings, compute, naming, services
 from constructs_lib.policy.errors import ConfigurationError
 
 
-@jsii.implements(ec2.IConnectable)
-class RedisReplicationGroup(Construct):
+class RedisReplicationGroup(IsolatedDataStore):
     """ElastiCache Redis replication group, secure with no arguments.
 
     - Engine and version from ``policy.engines["redis"]``; a concrete stack region where it is not offered fails at
@@ -49,6 +44,10 @@ class RedisReplicationGroup(Construct):
     as a synth warning. ``replicas`` raises the replica count for a system that needs them in every profile.
     """
 
+    ENGINE = "redis"
+    NAME_KIND = "elasticache_replication_group"
+    LABEL = "Redis"
+
     def __init__(
         self,
         scope: Construct,
@@ -60,35 +59,17 @@ class RedisReplicationGroup(Construct):
         replicas: int | None = None,
         **overrides: Any,
     ) -> None:
-        super().__init__(scope, construct_id)
-        settings = deployment_settings(self)
-        profile = settings.profile
-        engine = engines.engine("redis")
-        region = Stack.of(self).region
-        if not Token.is_unresolved(region):
-            engine.check_region(region)
         if "auth_token" in overrides:
             raise ConfigurationError("auth_token", "<hidden>", "nothing: the token is generated into Secrets Manager")
-        prefix = naming.check_suffix(name_prefix or storage.base_name_for(construct_id), field="name_prefix")
-        suffix = settings.environment_suffix
-        name = naming.resource_name("elasticache_replication_group", prefix, suffix)
-
-        self.encryption_key: kms.IKey = encryption_key or EncryptionKey(self, "Key", description=f"Redis {name}")
-        self.vpc: ec2.IVpc = vpc or network.Network(self, "Network", encryption_key=self.encryption_key)
-
+        super().__init__(scope, construct_id, vpc=vpc, encryption_key=encryption_key, name_prefix=name_prefix)
+        profile, engine, name = self.profile, self.engine, self.name
+        prefix, suffix = self.name_prefix, self.suffix
         subnet_group = elasticache.CfnSubnetGroup(
             self,
             "SubnetGroup",
             description=f"Isolated subnets of {name}",
             cache_subnet_group_name=naming.resource_name("elasticache_subnet_group", prefix, suffix),
-            subnet_ids=self.vpc.select_subnets(subnet_group_name=network.ISOLATED).subnet_ids,
-        )
-        self.security_group = ec2.SecurityGroup(
-            self,
-            "SecurityGroup",
-            vpc=self.vpc,
-            description=f"Redis {name}: no ingress until allow_from",
-            allow_all_outbound=False,
+            subnet_ids=self.isolated_subnet_ids,
         )
         # No secret name: CloudFormation generates a unique one, so a retained prod secret never blocks a redeploy.
         self.auth_secret = secretsmanager.Secret(
@@ -168,18 +149,7 @@ class RedisReplicationGroup(Construct):
         self.primary_endpoint_address: str = self.replication_group.attr_primary_end_point_address
         self.primary_endpoint_port: str = self.port
         self.replication_group_id: str = self.replication_group.ref
-        self._connections = ec2.Connections(
-            security_groups=[self.security_group], default_port=ec2.Port.tcp(int(props["port"]))
-        )
-
-    @property
-    def connections(self) -> ec2.Connections:
-        """The cache's security group and port, so peers can be allowed with ``connections`` helpers."""
-        return self._connections
-
-    def allow_from(self, peer: ec2.IConnectable, description: str | None = None) -> None:
-        """Open the Redis port to ``peer`` (its security groups) and to nothing else."""
-        self._connections.allow_default_port_from(peer, description or f"Redis clients of {self.node.path}")
+        self._listen_on(int(props["port"]))
 
     def grant_read_auth_token(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` read the AUTH token, and decrypt it with the CMK only through Secrets Manager."""
