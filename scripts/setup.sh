@@ -11,8 +11,9 @@ py_stamp=".venv/.installed-$(stamp pyproject.toml)"
 if [ ! -f "$py_stamp" ]; then
   echo "setup: installing Python packages into .venv (pinned in pyproject.toml)"
   [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-  .venv/bin/pip install --quiet --upgrade pip
-  .venv/bin/pip install --quiet -e '.[dev]'
+  # This machine image's pip config names local index folders that may not exist; drop that noise, keep errors.
+  .venv/bin/pip install --quiet --upgrade pip 2>&1 | sed '/is ignored: it is neither a file nor a directory/d'
+  .venv/bin/pip install --quiet -e '.[dev]' 2>&1 | sed '/is ignored: it is neither a file nor a directory/d'
   rm -f .venv/.installed-*
   touch "$py_stamp"
 fi

@@ -27,6 +27,9 @@ class Network(ec2.Vpc):
     - Two AZs; three tiers: ``public`` (load balancers, NAT), ``private`` (compute, egress through NAT) and
       ``isolated`` (databases and caches: no route to the internet at all).
     - NAT gateways from the profile: one in dev, one per AZ in prod.
+    - ``internet_egress=False`` builds a network with no way out at all: no public tier, no NAT, ``private`` is
+      isolated too, and AWS APIs are reached through interface endpoints (:meth:`add_interface_endpoint`). For
+      workloads whose code only talks to AWS services and the data tier: cheaper idle, and nothing to exfiltrate to.
     - The default security group is stripped of all rules.
     - Flow logs of ALL traffic to a KMS-encrypted log group kept 90 days (``network`` retention).
 
@@ -42,15 +45,15 @@ class Network(ec2.Vpc):
         construct_id: str,
         *,
         encryption_key: kms.IKey | None = None,
+        internet_egress: bool = True,
         **overrides: Any,
     ) -> None:
         profile = deployment_settings(scope).profile
-        defaults: dict[str, Any] = {
-            "ip_addresses": ec2.IpAddresses.cidr(services.NETWORK_CIDR),
-            "max_azs": services.NETWORK_AZ_COUNT,
-            "nat_gateways": services.NETWORK_AZ_COUNT if profile.nat_gateways_per_az else 1,
-            "restrict_default_security_group": True,
-            "subnet_configuration": [
+        isolated = ec2.SubnetConfiguration(
+            name=ISOLATED, subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=services.SUBNET_CIDR_MASK
+        )
+        if internet_egress:
+            tiers = [
                 ec2.SubnetConfiguration(
                     name=PUBLIC,
                     subnet_type=ec2.SubnetType.PUBLIC,
@@ -60,10 +63,21 @@ class Network(ec2.Vpc):
                 ec2.SubnetConfiguration(
                     name=PRIVATE, subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS, cidr_mask=services.SUBNET_CIDR_MASK
                 ),
+                isolated,
+            ]
+        else:
+            tiers = [
                 ec2.SubnetConfiguration(
-                    name=ISOLATED, subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=services.SUBNET_CIDR_MASK
+                    name=PRIVATE, subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=services.SUBNET_CIDR_MASK
                 ),
-            ],
+                isolated,
+            ]
+        defaults: dict[str, Any] = {
+            "ip_addresses": ec2.IpAddresses.cidr(services.NETWORK_CIDR),
+            "max_azs": services.NETWORK_AZ_COUNT,
+            "nat_gateways": (services.NETWORK_AZ_COUNT if profile.nat_gateways_per_az else 1) if internet_egress else 0,
+            "restrict_default_security_group": True,
+            "subnet_configuration": tiers,
         }
         props, changed = merge_with_defaults(defaults, overrides)
         super().__init__(scope, construct_id, **props)
@@ -103,6 +117,31 @@ class Network(ec2.Vpc):
         self.flow_log.node.add_dependency(delivery_policy)
         for subnet in self.public_subnets:
             accept(subnet, accepted_findings.PUBLIC_SUBNET_INTERNET_ROUTE)
+
+    def add_interface_endpoint(
+        self, construct_id: str, service: ec2.InterfaceVpcEndpointAwsService
+    ) -> ec2.InterfaceVpcEndpoint:
+        """A private endpoint for one AWS API in the ``private`` tier, closed until its callers are allowed:
+        ``endpoint.connections.allow_default_port_from(function)`` opens 443 to that caller only."""
+        security_group = ec2.SecurityGroup(
+            self,
+            f"{construct_id}SecurityGroup",
+            vpc=self,
+            description=f"{construct_id} endpoint: HTTPS from allowed callers only",
+            allow_all_outbound=False,
+            # Separate ingress resources, which compliance checks can read (an inline rule with a token cannot).
+            disable_inline_rules=True,
+        )
+        return ec2.InterfaceVpcEndpoint(
+            self,
+            construct_id,
+            vpc=self,
+            service=service,
+            subnets=ec2.SubnetSelection(subnet_group_name=PRIVATE),
+            security_groups=[security_group],
+            private_dns_enabled=True,
+            open=False,
+        )
 
     def subnets(self, tier: str) -> ec2.SubnetSelection:
         """Subnets of one tier: ``public``, ``private`` or ``isolated``."""

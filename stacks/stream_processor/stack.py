@@ -1,11 +1,13 @@
 """Stream processor (seed 002): Kinesis -> Lambda -> RDS PostgreSQL Multi-AZ, only the Lambda can reach the
-database, failures go to a dead-letter queue, alarms go to SNS."""
+database, failures go to a dead-letter queue, alarms go to SNS. The VPC has no route out: Secrets Manager is reached
+through a private endpoint."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
 from constructs_lib.cdk.alarm_topic import AlarmTopic
@@ -26,7 +28,12 @@ class StreamProcessorStack(HardenedStack):
     def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, system="stream-processor", data_classification="internal", **kwargs)
         key = EncryptionKey(self, "Key", description=f"stream processor data ({self.suffix})")
-        network = Network(self, "Network", encryption_key=key)
+        # The consumer's code talks only to PostgreSQL and Secrets Manager: no internet egress, no NAT; one private
+        # endpoint for Secrets Manager (Kinesis polling, logs and the dead-letter queues are the Lambda service's).
+        network = Network(self, "Network", encryption_key=key, internet_egress=False)
+        secrets_endpoint = network.add_interface_endpoint(
+            "SecretsManager", ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER
+        )
         alarms = AlarmTopic(self, "Alarms", name_prefix="stream-alarms", encryption_key=key)
         stream = KinesisDataStream(self, "Events", name_prefix="stream-events", encryption_key=key, alarm_topic=alarms)
         database = PostgresInstance(
@@ -50,6 +57,7 @@ class StreamProcessorStack(HardenedStack):
             },
         )
         database.allow_from(consumer)
+        secrets_endpoint.connections.allow_default_port_from(consumer, "the consumer reads the database secret")
         database.grant_connect_secret(consumer)
 
         self.output("KmsKeyArn", key.key_arn, "Customer-managed key for every store and log")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk.assertions import Annotations, Match, Template
 
 from constructs_lib.cdk.compliance import ACKNOWLEDGEMENT_METADATA, acknowledge
@@ -182,3 +183,36 @@ def test_acknowledgement_is_recorded_with_its_reason(dev) -> None:
 def test_acknowledgement_without_a_real_reason_is_refused(dev) -> None:
     with pytest.raises(ValueError, match="needs a specific reason"):
         acknowledge(dev[0], "AwsSolutions-IAM4", "ok")
+
+
+@pytest.fixture(scope="module")
+def egress_free() -> tuple[cdk.Stack, Template, Network]:
+    app = cdk.App(context={"profile": "prod", "environmentSuffix": "t-closed"})
+    stack = cdk.Stack(app, "Closed")
+    network = Network(stack, "Network", internet_egress=False)
+    endpoint = network.add_interface_endpoint("SecretsManager", ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER)
+    caller = ec2.SecurityGroup(stack, "Caller", vpc=network)
+    endpoint.connections.allow_default_port_from(caller)
+    return stack, Template.from_stack(stack), network
+
+
+def test_network_without_egress_has_no_public_tier_nat_or_internet_gateway(egress_free) -> None:
+    _, template, network = egress_free
+    assert template.find_resources("AWS::EC2::NatGateway") == {}
+    assert template.find_resources("AWS::EC2::InternetGateway") == {}
+    assert template.find_resources("AWS::EC2::Route") == {}
+    assert network.public_subnets == []
+    assert len(network.select_subnets(subnet_group_name="private").subnets) == 2
+
+
+def test_interface_endpoint_is_private_and_open_only_to_allowed_callers(egress_free) -> None:
+    stack, template, _ = egress_free
+    template.has_resource_properties(
+        "AWS::EC2::VPCEndpoint", {"VpcEndpointType": "Interface", "PrivateDnsEnabled": True}
+    )
+    ingress = template.find_resources("AWS::EC2::SecurityGroupIngress")
+    assert len(ingress) == 1
+    rule = next(iter(ingress.values()))["Properties"]
+    assert rule["FromPort"] == 443 and "CidrIp" not in rule
+    caller_id = stack.resolve(stack.node.find_child("Caller").node.default_child.logical_id)
+    assert rule["SourceSecurityGroupId"] == {"Fn::GetAtt": [caller_id, "GroupId"]}

@@ -288,6 +288,18 @@ def test_stream_processor_only_the_lambda_reaches_the_database(dev_app) -> None:
             assert rule.get("CidrIp") != "0.0.0.0/0"
 
 
+def test_stream_processor_vpc_has_no_way_out_and_reaches_secrets_manager_privately(dev_app) -> None:
+    template = dev_app.template("StreamProcessor")
+    assert template.find_resources("AWS::EC2::NatGateway") == {}
+    assert template.find_resources("AWS::EC2::InternetGateway") == {}
+    endpoint = only(template, "AWS::EC2::VPCEndpoint", {"VpcEndpointType": "Interface", "PrivateDnsEnabled": True})
+    assert "secretsmanager" in str(endpoint["Properties"]["ServiceName"])
+    ingress = template.find_resources("AWS::EC2::SecurityGroupIngress", {"Properties": {"FromPort": 443}})
+    assert len(ingress) == 1
+    source = next(iter(ingress.values()))["Properties"]["SourceSecurityGroupId"]["Fn::GetAtt"][0]
+    assert source.startswith("ConsumerSecurityGroup")
+
+
 def test_stream_processor_database_is_multi_az_in_every_profile(synthesized) -> None:
     _, app = synthesized
     only(app.template("StreamProcessor"), "AWS::RDS::DBInstance", {"MultiAZ": True, "Engine": "postgres"})
