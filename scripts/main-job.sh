@@ -4,5 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+scripts/system-packages.sh
 . scripts/env.sh
 exec .venv/bin/python scripts/main_job.py "$@"

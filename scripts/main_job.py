@@ -41,6 +41,9 @@ class StackRow:
     preflight_errors: int = 0
     preflight_warnings: int = 0
     path: str = ""
+    idle_cost: float | None = None
+    not_priced: int = 0
+    teardown: str = "-"
 
 
 @dataclass
@@ -181,16 +184,46 @@ def checkov(report: Report, profile: str) -> None:
             row.lint += int(match[4])
 
 
+def stack_report(report: Report, profile: str) -> None:
+    outputs = [str(path) for path in (cdk_out(profile), cdktf_out(profile)) if path.exists()]
+    result = run(
+        report,
+        f"stack report ({profile}: idle cost, teardown)",
+        [sys.executable, "-m", "constructs_lib.report", *outputs, "--format", "json"],
+    )
+    data = json.loads(result.stdout) if result.stdout.startswith("{") else {"stacks": []}
+    for stack in data["stacks"]:
+        row = report.row(stack["name"], "cdk" if stack["format"] == "cloudformation" else "cdktf", profile)
+        row.idle_cost, row.teardown = stack["cost"]["total"], stack["teardown"]["verdict"]
+        row.not_priced = len(stack["cost"]["not_priced"])
+
+
+def diagrams(report: Report) -> None:
+    run(
+        report,
+        "diagrams (docs/diagrams, dev)",
+        [sys.executable, "scripts/diagrams.py", str(cdk_out("dev")), str(cdktf_out("dev"))],
+    )
+
+
 def print_summary(report: Report, seconds: float) -> None:
     print()
-    header = f"{'stack':<30}{'tool':<7}{'profile':<8}{'resources':>10}{'acks':>6}{'lint':>6}{'preflight E/W':>15}"
+    header = (
+        f"{'stack':<26}{'tool':<7}{'profile':<8}{'resources':>10}{'acks':>6}{'lint':>6}{'preflight E/W':>15}"
+        f"{'idle $/mo':>11}{'teardown':>10}"
+    )
     print(header)
     print("-" * len(header))
     for row in sorted(report.rows.values(), key=lambda r: (r.tool, r.stack, r.profile)):
         print(
-            f"{row.stack:<30}{row.tool:<7}{row.profile:<8}{row.resources:>10}{row.acknowledged:>6}{row.lint:>6}"
-            f"{row.preflight_errors:>9}/{row.preflight_warnings}"
+            f"{row.stack:<26}{row.tool:<7}{row.profile:<8}{row.resources:>10}{row.acknowledged:>6}{row.lint:>6}"
+            f"{row.preflight_errors:>12}/{row.preflight_warnings:<2}"
+            f"{_dollars(row):>11}{row.teardown:>10}"
         )
+    print(
+        "acks: cdk-nag acknowledgements (CDK) or acknowledged checkov findings (cdktf); lint: cfn-lint findings (CDK)"
+    )
+    print("or unacknowledged checkov findings (cdktf); idle $/mo: '+' means some lines could not be priced.")
     print()
     print("cdk-nag acknowledgements (rule: stacks — reason):")
     for rule in sorted(report.acknowledgements):
@@ -205,6 +238,12 @@ def print_summary(report: Report, seconds: float) -> None:
     print(f"main job {status}: {len(report.steps)} steps in {seconds:.0f} s")
 
 
+def _dollars(row: StackRow) -> str:
+    if row.idle_cost is None:
+        return "-"
+    return f"{row.idle_cost:.2f}" + ("+" if row.not_priced else "")
+
+
 def main() -> int:
     started = time.monotonic()
     report = Report()
@@ -216,6 +255,8 @@ def main() -> int:
         terraform_validate(report, profile)
         checkov(report, profile)
         preflight(report, profile)
+        stack_report(report, profile)
+    diagrams(report)
     print_summary(report, time.monotonic() - started)
     return 1 if report.failed else 0
 

@@ -3,5 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+scripts/system-packages.sh
 . scripts/env.sh
 exec .venv/bin/pytest tests/unit --cov --cov-report=term "$@"

@@ -25,6 +25,8 @@ _ATTRIBUTES = ("DeletionPolicy", "UpdateReplacePolicy", "DependsOn", "Condition"
 #: CDK marks a bucket whose objects its custom resource deletes before the bucket goes.
 _AUTO_DELETE_TAG = "aws-cdk:auto-delete-objects"
 _DELETION_POLICIES = {"Retain": OnDelete.RETAIN, "RetainExceptOnCreate": OnDelete.RETAIN, "Snapshot": OnDelete.SNAPSHOT}
+#: Properties that make the service refuse a delete: RDS/DynamoDB, and Network Firewall's ``DeleteProtection``.
+_PROTECTION_PROPERTIES = ("DeletionProtection", "DeletionProtectionEnabled", "DeleteProtection")
 
 
 def read_template(
@@ -171,9 +173,9 @@ def _deletion(
         evidence.append("DeletionPolicy absent (RDS default: Snapshot)")
     else:
         on_delete = OnDelete.DELETE
-    protected = any(tokens.is_true(properties.get(k)) for k in ("DeletionProtection", "DeletionProtectionEnabled"))
-    if protected:
-        evidence.append("DeletionProtection=true")
+    protected_by = [k for k in _PROTECTION_PROPERTIES if tokens.is_true(properties.get(k))]
+    protected = bool(protected_by)
+    evidence.extend(f"{k}=true" for k in protected_by)
     object_lock = tokens.is_true(properties.get("ObjectLockEnabled")) or (
         (properties.get("ObjectLockConfiguration") or {}).get("ObjectLockEnabled") == "Enabled"
     )

@@ -23,6 +23,8 @@ TERRAFORM: SourceFormat = "terraform"
 
 #: The tag our stacks carry on every resource to say which profile (dev or prod) they were built for.
 PROFILE_TAG = "Profile"
+#: The tag naming the reference system a stack builds (``iot-platform``, ``pci-platform``...).
+SYSTEM_TAG = "System"
 
 
 class OnDelete(StrEnum):
@@ -203,11 +205,20 @@ class Stack:
         found = [self.resources[t] for t in resource.targets(at) if t in self.resources]
         return [r for r in found if not kinds or r.kind in kinds]
 
-    @cached_property
-    def profile(self) -> str | None:
-        """The ``Profile`` tag most resources carry (``dev``/``prod``), or ``None`` when absent or split evenly."""
-        counts = Counter(r.tags[PROFILE_TAG] for r in self.resources.values() if r.tags.get(PROFILE_TAG))
+    def common_tag(self, key: str) -> str | None:
+        """The value of tag ``key`` most resources carry, or ``None`` when absent or split evenly."""
+        counts = Counter(r.tags[key] for r in self.resources.values() if r.tags.get(key))
         ranked = counts.most_common(2)
         if not ranked or (len(ranked) == 2 and ranked[0][1] == ranked[1][1]):
             return None
         return ranked[0][0]
+
+    @cached_property
+    def profile(self) -> str | None:
+        """The ``Profile`` tag most resources carry (``dev``/``prod``), or ``None`` when absent or split evenly."""
+        return self.common_tag(PROFILE_TAG)
+
+    @cached_property
+    def system(self) -> str | None:
+        """The ``System`` tag most resources carry (``iot-platform``...): which reference system this stack is."""
+        return self.common_tag(SYSTEM_TAG)

@@ -33,6 +33,8 @@ _ADDRESS = re.compile(
 #: Types whose delete Terraform can turn into a final snapshot.
 _SNAPSHOT_TYPES = ("aws_db_instance", "aws_rds_cluster")
 _CACHE_SNAPSHOT_TYPES = ("aws_elasticache_replication_group", "aws_elasticache_cluster")
+#: Arguments that make the service refuse a delete: RDS, DynamoDB (``..._enabled``), Network Firewall (``delete_...``).
+_PROTECTION_ARGUMENTS = ("deletion_protection", "deletion_protection_enabled", "delete_protection")
 
 
 def read_configuration(path: Path, *, name: str | None = None) -> Stack:
@@ -174,11 +176,11 @@ def _deletion(
     lifecycle = attributes.get("lifecycle")
     lifecycle = lifecycle[0] if isinstance(lifecycle, list) and lifecycle else lifecycle
     prevent = isinstance(lifecycle, Mapping) and tokens.is_true(lifecycle.get("prevent_destroy"))
-    protection = tokens.is_true(properties.get("deletion_protection"))
+    protected_by = [k for k in _PROTECTION_ARGUMENTS if tokens.is_true(properties.get(k))]
+    protection = bool(protected_by)
     if prevent:
         evidence.append("lifecycle.prevent_destroy=true")
-    if protection:
-        evidence.append("deletion_protection=true")
+    evidence.extend(f"{k}=true" for k in protected_by)
     on_delete, needs_identifier = OnDelete.DELETE, False
     if resource_type in _SNAPSHOT_TYPES:
         if tokens.is_true(properties.get("skip_final_snapshot")):
