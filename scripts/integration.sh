@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Local AWS integration run: start the emulator, deploy every CDK stack to it, run tests/integration against the
+# outputs, destroy every stack, stop the emulator, and print per stack: resources, outputs, tests, seconds.
+# Exit status is non-zero if any deploy, test or destroy failed (a failed destroy is a failure).
+#   scripts/integration.sh                 # extra arguments go to pytest, e.g. -k aurora
+#   LOCAL_AWS_PORT=5001 scripts/integration.sh
+set -uo pipefail
+cd "$(dirname "$0")/.."
+. scripts/env.sh
+export LOCAL_AWS_PORT="${LOCAL_AWS_PORT:-5000}"
+
+started=$(date +%s)
+python -m scripts.local_aws.server start || exit 1
+trap 'python -m scripts.local_aws.server stop >/dev/null' EXIT
+eval "$(python -m scripts.local_aws.server env)"
+rm -f cfn-outputs/*.json
+
+status=0
+if python scripts/deploy_local.py deploy; then
+  pytest tests/integration -p no:cacheprovider "$@" || status=1
+else
+  status=1
+fi
+python scripts/deploy_local.py destroy || status=1
+
+echo
+python scripts/deploy_local.py summary
+echo "integration run: $(( $(date +%s) - started )) s, $([ $status -eq 0 ] && echo passed || echo FAILED)"
+exit $status

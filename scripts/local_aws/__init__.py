@@ -1,0 +1,1 @@
+"""Local AWS: a pinned moto server with this repository's emulator extensions, for deploys and integration tests."""

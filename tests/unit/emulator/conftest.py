@@ -1,0 +1,82 @@
+"""The emulator extensions, tested in-process: moto's mock with every addition registered, one fresh account per test.
+
+Each test deploys a small CloudFormation template (or calls the API) and reads back what AWS would show. The region
+is deliberately not moto's default (us-east-1), so region mix-ups show.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+import pytest
+from botocore.session import get_session
+from moto import mock_aws
+
+from scripts.local_aws import moto_extensions
+
+#: First region (alphabetically) that is not moto's default one.
+REGION = next(region for region in sorted(get_session().get_available_regions("rds")) if region != "us-east-1")
+
+
+@dataclass
+class Account:
+    """A fresh emulated account: clients in :data:`REGION` and a way to deploy templates."""
+
+    region: str = REGION
+    _clients: dict[str, Any] = field(default_factory=dict)
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            self._clients[service] = boto3.client(service, region_name=self.region)
+        return self._clients[service]
+
+    @property
+    def account_id(self) -> str:
+        return self.client("sts").get_caller_identity()["Account"]
+
+    def create_stack(self, name: str, resources: dict[str, Any], outputs: dict[str, Any] | None = None) -> dict:
+        """CreateStack and DescribeStacks; the stack as described (status, outputs as a dict under ``out``)."""
+        body: dict[str, Any] = {"Resources": resources}
+        if outputs:
+            body["Outputs"] = {key: {"Value": value} for key, value in outputs.items()}
+        self.client("cloudformation").create_stack(StackName=name, TemplateBody=json.dumps(body))
+        return self.stack(name)
+
+    def stack(self, name: str) -> dict:
+        described = self.client("cloudformation").describe_stacks(StackName=name)["Stacks"][0]
+        described["out"] = {item["OutputKey"]: item["OutputValue"] for item in described.get("Outputs") or []}
+        return described
+
+    def delete_stack(self, name: str) -> str:
+        """DeleteStack; the final status (DELETE_COMPLETE once the stack is gone)."""
+        cloudformation = self.client("cloudformation")
+        stack_id = self.stack(name)["StackId"]
+        cloudformation.delete_stack(StackName=name)
+        return cloudformation.describe_stacks(StackName=stack_id)["Stacks"][0]["StackStatus"]
+
+    def events(self, name: str) -> list[dict[str, Any]]:
+        return self.client("cloudformation").describe_stack_events(StackName=name)["StackEvents"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def extensions() -> None:
+    moto_extensions.register()
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Account]:
+    """A fresh account. AWS-managed IAM policies are not loaded (a second each): see ``managed_policies``."""
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3_FOR_CLOUDFORMATION"):
+        monkeypatch.delenv(name, raising=False)
+    with mock_aws():
+        yield Account()
+
+
+@pytest.fixture
+def managed_policies(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Load AWS-managed IAM policies into accounts created from now on, as the emulator server does."""
+    monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")

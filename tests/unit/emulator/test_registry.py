@@ -1,0 +1,252 @@
+"""The extension registry: every addition is declared with a reason and has its own test; the helpers that turn
+CloudFormation properties into API arguments type them as the API does."""
+
+from __future__ import annotations
+
+import importlib
+import json
+
+import pytest
+from conftest import Account
+
+from scripts.local_aws import moto_extensions
+
+#: Each addition and the test(s) that prove it (module::function). A new addition without an entry fails below.
+ADDITION_TESTS: dict[str, list[str]] = {
+    "Fn::GetAZs and dynamic references": [
+        "test_cloudformation_engine::test_fn_getazs_lists_the_zones_of_the_stack_region",
+        "test_cloudformation_engine::test_secretsmanager_dynamic_reference_is_replaced_by_the_secret_value",
+        "test_cloudformation_engine::test_ssm_dynamic_reference_is_replaced_by_the_parameter_value",
+    ],
+    "failed create rolls back": [
+        "test_cloudformation_engine::test_a_failed_create_rolls_back_and_reports_the_resource",
+        "test_cloudformation_engine::test_a_rollback_that_cannot_delete_ends_rollback_failed",
+    ],
+    "failed delete keeps the stack": [
+        "test_cloudformation_engine::test_a_failed_delete_leaves_the_stack_in_delete_failed_with_the_reason"
+    ],
+    "UsePreviousValue of a defaulted parameter": [
+        "test_cloudformation_engine::test_an_update_keeps_the_previous_value_of_a_defaulted_parameter",
+        "test_cloudformation_engine::test_an_update_of_a_passed_parameter_keeps_its_passed_value",
+    ],
+    "updates it cannot apply are refused first": [
+        "test_cloudformation_engine::test_an_update_the_emulator_cannot_apply_is_refused_before_anything_changes",
+        "test_cloudformation_engine::test_an_update_of_updatable_resources_goes_through",
+    ],
+    "termination protection": [
+        "test_cloudformation_engine::test_termination_protection_refuses_a_delete_until_switched_off"
+    ],
+    "stack resources are listed, never re-created": [
+        "test_cloudformation_engine::test_a_failed_delete_leaves_the_stack_in_delete_failed_with_the_reason"
+    ],
+    "change sets: outputs and DeleteChangeSet": [
+        "test_cloudformation_engine::test_a_stack_created_from_a_change_set_has_its_outputs",
+        "test_cloudformation_engine::test_deleting_a_missing_change_set_answers_change_set_not_found",
+    ],
+    "delete in dependency order": [
+        "test_cloudformation_engine::test_resources_are_deleted_before_what_they_reference",
+        "test_cloudformation_engine::test_deletion_order_puts_every_resource_before_its_dependencies",
+        "test_cloudformation_engine::test_retained_resources_outlive_their_stack",
+    ],
+    "Custom::VpcRestrictDefaultSG": [
+        "test_network_and_iam::test_restrict_default_security_group_leaves_it_without_rules",
+        "test_network_and_iam::test_removing_the_restriction_puts_the_default_rules_back",
+    ],
+    "default security group rules": [
+        "test_network_and_iam::test_a_new_vpc_default_group_admits_its_own_members_and_allows_all_egress"
+    ],
+    "AWS::EC2::SecurityGroup egress and ingress": [
+        "test_network_and_iam::test_security_group_egress_replaces_the_allow_all_rule_and_ingress_keeps_descriptions"
+    ],
+    "unknown resource types fail the create": [
+        "test_cloudformation_engine::test_a_resource_type_nobody_models_fails_the_create_and_cdk_metadata_is_accepted"
+    ],
+    "AWS::CDK::Metadata": [
+        "test_cloudformation_engine::test_a_resource_type_nobody_models_fails_the_create_and_cdk_metadata_is_accepted"
+    ],
+    "AWS::EC2::SecurityGroupEgress": [
+        "test_network_and_iam::test_a_separate_egress_rule_replaces_the_default_allow_all_and_is_revoked_with_its_stack"
+    ],
+    "AWS::EC2::SubnetRouteTableAssociation": [
+        "test_network_and_iam::test_subnet_route_table_associations_are_visible_and_removed_with_the_stack"
+    ],
+    "deletes for network resources": [
+        "test_network_and_iam::test_a_whole_public_network_is_deleted_with_its_stack",
+        "test_network_and_iam::test_an_interface_endpoint_is_deleted_with_its_stack",
+    ],
+    "deletes for ECS resources": [
+        "test_services::test_ecs_stack_delete_deactivates_the_cluster_and_deregisters_the_task"
+    ],
+    "no silent leak on delete": [
+        "test_cloudformation_engine::test_a_resource_type_the_emulator_cannot_delete_fails_the_delete"
+    ],
+    "IAM roles and managed policies in stacks": [
+        "test_network_and_iam::test_role_managed_policy_arns_are_attached",
+        "test_network_and_iam::test_roles_and_customer_managed_policies_delete_cleanly",
+    ],
+    "RDS instance identity and managed secret": [
+        "test_databases::test_every_db_instance_gets_its_own_resource_id",
+        "test_databases::test_api_created_instance_reports_performance_insights_and_a_standby_zone",
+        "test_databases::test_rds_managed_secret_holds_the_master_username_and_a_fresh_password",
+    ],
+    "AWS::RDS::DBInstance properties": [
+        "test_databases::test_db_instance_template_properties_reach_the_instance",
+        "test_databases::test_db_instance_snapshot_policy_takes_a_final_snapshot",
+    ],
+    "RDS cluster scaling configuration": [
+        "test_databases::test_an_api_cluster_with_serverless_v2_reports_no_v1_scaling_block"
+    ],
+    "automated cluster snapshots go with their cluster": [
+        "test_databases::test_aurora_stack_delete_removes_cluster_instances_groups_and_automated_snapshots"
+    ],
+    "AWS::RDS::DBCluster": [
+        "test_databases::test_aurora_cluster_template_creates_the_cluster_with_its_writer",
+        "test_databases::test_aurora_snapshot_policy_keeps_a_final_cluster_snapshot",
+    ],
+    "AWS::RDS::DBClusterParameterGroup": ["test_databases::test_aurora_cluster_parameter_group_holds_its_parameters"],
+    "ElastiCache replication group members": [
+        "test_databases::test_replication_group_has_one_member_node_per_cache_cluster_in_the_region",
+        "test_databases::test_a_deleted_replication_group_and_its_nodes_are_gone",
+        "test_databases::test_cache_subnet_groups_can_be_deleted",
+    ],
+    "AWS::ElastiCache::SubnetGroup": ["test_databases::test_replication_group_stack_delete_leaves_nothing"],
+    "AWS::ElastiCache::ReplicationGroup": [
+        "test_databases::test_replication_group_template_creates_an_encrypted_group_with_auth",
+        "test_databases::test_replication_group_snapshot_policy_keeps_a_final_snapshot",
+    ],
+    "AWS::CloudWatch::Alarm": ["test_services::test_alarm_template_creates_the_alarm_with_both_actions"],
+    "AWS::SecretsManager::Secret": [
+        "test_services::test_generated_secret_respects_length_and_excluded_characters",
+        "test_services::test_generated_secret_fills_its_template_key",
+    ],
+    "AWS::SNS::TopicPolicy": ["test_services::test_topic_policy_is_applied_and_the_default_restored_on_delete"],
+    "AWS::SQS::QueuePolicy": ["test_services::test_queue_policy_is_applied_and_removed_with_its_stack"],
+    "AWS::S3::BucketPolicy": ["test_services::test_bucket_policy_applies_and_a_tls_only_deny_admits_emulator_requests"],
+    "aws:SecureTransport in bucket policies": [
+        "test_services::test_bucket_policy_applies_and_a_tls_only_deny_admits_emulator_requests",
+        "test_services::test_an_unconditional_bucket_deny_still_denies",
+    ],
+    "AWS::ECS::Cluster and TaskDefinition properties": [
+        "test_services::test_ecs_cluster_keeps_container_insights_exec_configuration_and_capacity",
+        "test_services::test_task_definition_keeps_its_fargate_settings",
+    ],
+    "AWS::ECS::ClusterCapacityProviderAssociations": [
+        "test_services::test_ecs_cluster_keeps_container_insights_exec_configuration_and_capacity"
+    ],
+    "AWS::Kinesis::Stream encryption and mode": [
+        "test_services::test_stream_is_encrypted_with_the_declared_key_and_mode"
+    ],
+    "AWS::Logs::LogGroup KmsKeyId": ["test_services::test_log_group_is_encrypted_with_the_declared_key"],
+    "AWS::KMS::Key policy, tags and deletion": [
+        "test_services::test_key_with_a_policy_object_is_usable_and_rotates",
+        "test_services::test_deleting_a_key_schedules_its_deletion_after_the_pending_window",
+    ],
+    "SQS encryption attributes": ["test_services::test_kms_encrypted_queue_does_not_claim_sqs_managed_encryption"],
+    "AWS::Lambda::Function properties": [
+        "test_services::test_lambda_function_keeps_encryption_tracing_logging_dlq_and_network"
+    ],
+}
+
+
+def test_every_addition_has_a_kind_a_reason_and_its_own_test() -> None:
+    names = [addition.name for addition in moto_extensions.ADDITIONS]
+    assert len(names) == len(set(names))
+    assert set(names) == set(ADDITION_TESTS)
+    for addition in moto_extensions.ADDITIONS:
+        assert addition.kind in {"model", "fix", "effect", "engine"}
+        assert len(addition.reason) > 40, addition.name
+    for references in ADDITION_TESTS.values():
+        for reference in references:
+            module, function = reference.split("::")
+            assert callable(getattr(importlib.import_module(module), function)), reference
+
+
+def test_register_applies_the_additions_once() -> None:
+    calls = []
+    moto_extensions._PATCHES.append(lambda: calls.append(1))
+    try:
+        moto_extensions.register()
+        assert calls == []
+    finally:
+        moto_extensions._PATCHES.pop()
+
+
+def test_the_server_lists_the_additions_and_moto_version() -> None:
+    from moto.moto_api._internal import urls
+
+    handler = urls.url_paths["{0}" + moto_extensions.EXTENSIONS_PATH]
+    status, headers, body = handler(None, "", {})
+    listed = json.loads(body)
+    assert (status, headers["Content-Type"]) == (200, "application/json")
+    assert listed["moto"] == "5.2.5"
+    assert [item["name"] for item in listed["additions"]] == [a.name for a in moto_extensions.ADDITIONS]
+
+
+@pytest.mark.parametrize(
+    ("properties", "expected"),
+    [
+        ({"AllocatedStorage": "20"}, {"allocated_storage": 20}),
+        ({"MultiAZ": "true"}, {"multi_az": True}),
+        ({"MultiAZ": False}, {"multi_az": False}),
+        ({"VPCSecurityGroups": ["sg-1"]}, {"vpc_security_group_ids": ["sg-1"]}),
+        ({"EnableCloudwatchLogsExports": ["postgresql"]}, {"enable_cloudwatch_logs_exports": ["postgresql"]}),
+        ({"Tags": [{"Key": "a", "Value": "b"}]}, {"tags": [{"Key": "a", "Value": "b"}]}),
+        ({"Unknown": "kept"}, {"unknown": "kept"}),
+    ],
+)
+def test_properties_become_typed_api_arguments(properties: dict, expected: dict) -> None:
+    renames = {"VPCSecurityGroups": "VpcSecurityGroupIds"}
+    assert moto_extensions.api_kwargs("rds", "CreateDBInstance", properties, renames) == expected
+
+
+def test_nested_structures_and_floats_are_typed_by_their_shape() -> None:
+    kwargs = moto_extensions.api_kwargs(
+        "rds", "CreateDBCluster", {"ServerlessV2ScalingConfiguration": {"MinCapacity": "0.5", "MaxCapacity": 4}}
+    )
+    assert kwargs == {"serverless_v2_scaling_configuration": {"MinCapacity": 0.5, "MaxCapacity": 4.0}}
+    assert moto_extensions._coerce(None, None) is None
+
+
+def test_physical_names_come_from_moto_objects_or_strings() -> None:
+    class Group:
+        name = "subnets"
+
+    class Model:
+        physical_resource_id = "pid"
+
+    assert [moto_extensions.physical_name(v) for v in ("s", None, Group(), Model())] == ["s", None, "subnets", "pid"]
+    odd = object()
+    assert moto_extensions.physical_name(odd) is odd
+
+
+def test_secret_references_pick_a_json_key_and_a_version_stage(aws: Account) -> None:
+    secrets = aws.client("secretsmanager")
+    arn = secrets.create_secret(Name="staged", SecretString=json.dumps({"user": "u1"}))["ARN"]
+    text = f"x-{{{{resolve:secretsmanager:{arn}:SecretString:user:AWSCURRENT}}}}-y"
+    assert moto_extensions.resolve_dynamic_references(text, aws.account_id, aws.region) == "x-u1-y"
+    assert moto_extensions.resolve_dynamic_references("{{resolve:secretsmanager:staged}}", aws.account_id, aws.region)
+
+
+def test_ssm_references_may_name_a_version(aws: Account) -> None:
+    aws.client("ssm").put_parameter(Name="/v", Value="one", Type="String")
+    text = "{{resolve:ssm:/v:1}}"
+    assert moto_extensions.resolve_dynamic_references(text, aws.account_id, aws.region) == "one"
+
+
+def test_a_wrapper_model_refuses_an_attribute_it_does_not_have() -> None:
+    from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+
+    alarm = moto_extensions.MetricAlarm("name", "arn:alarm")
+    assert alarm.get_cfn_attribute("Arn") == "arn:alarm" and alarm.is_created()
+    with pytest.raises(UnformattedGetAttTemplateException):
+        alarm.get_cfn_attribute("Nope")
+
+
+def test_a_wrapper_model_update_replaces_the_resource(aws: Account) -> None:
+    aws.client("sqs").create_queue(QueueName="q")
+    template = {"Properties": {"PolicyDocument": {"Statement": []}, "Queues": ["https://queue/q"]}}
+    first = moto_extensions.QueuePolicy.create_from_cloudformation_json("p", template, aws.account_id, aws.region)
+    second = moto_extensions.QueuePolicy.update_from_cloudformation_json(
+        first, "p2", template, aws.account_id, aws.region
+    )
+    assert second.physical_resource_id == "p2"
