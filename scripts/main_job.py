@@ -206,7 +206,15 @@ def diagrams(report: Report) -> None:
     )
 
 
-def print_summary(report: Report, seconds: float) -> None:
+def local_integration(report: Report) -> str:
+    """Deploy every stack to the local emulator, run tests/integration, destroy; its per-stack summary."""
+    result = run(report, "local AWS: deploy, integration tests, destroy", ["scripts/integration.sh"])
+    lines = result.stdout.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith("stack ")), len(lines))
+    return "\n".join(lines[start:])
+
+
+def print_summary(report: Report, seconds: float, deployed: str) -> None:
     print()
     header = (
         f"{'stack':<26}{'tool':<7}{'profile':<8}{'resources':>10}{'acks':>6}{'lint':>6}{'preflight E/W':>15}"
@@ -230,6 +238,8 @@ def print_summary(report: Report, seconds: float) -> None:
         for stacks_reason in sorted({reason for _, reason in report.acknowledgements[rule]}):
             stacks = sorted({stack for stack, reason in report.acknowledgements[rule] if reason == stacks_reason})
             print(f"  {rule}: {', '.join(stacks)} — {stacks_reason}")
+    if deployed:
+        print(f"\nlocal AWS emulator (dev profile): deploy, tests/integration, destroy\n{deployed}")
     print()
     for name, _seconds, ok, output in report.steps:
         if not ok:
@@ -257,7 +267,8 @@ def main() -> int:
         preflight(report, profile)
         stack_report(report, profile)
     diagrams(report)
-    print_summary(report, time.monotonic() - started)
+    deployed = local_integration(report)
+    print_summary(report, time.monotonic() - started, deployed)
     return 1 if report.failed else 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
 from constructs_lib.cdk.alarm_topic import AlarmTopic
@@ -51,6 +52,12 @@ class IotPlatformStack(HardenedStack):
                 "CACHE_ENDPOINT": cache.primary_endpoint_address,
             },
         )
+        # The tasks run in this group (services and RunTask pass it); only it may reach the database and the cache.
+        tasks = ec2.SecurityGroup(
+            self, "ProcessorTasks", vpc=network, description="Telemetry processor tasks", allow_all_outbound=True
+        )
+        metadata_db.allow_from(tasks)
+        cache.allow_from(tasks)
         accept(processor, accepted_findings.CONTAINER_ENVIRONMENT)
         telemetry.grant_read(processor.task_role)
         metadata_db.grant_connect_secret(processor.task_role)
@@ -68,6 +75,7 @@ class IotPlatformStack(HardenedStack):
         self.output("RedisAuthSecretArn", cache.auth_secret.secret_arn, "Secret holding the Redis AUTH token")
         self.output("EcsClusterName", processing.cluster_name, "ECS cluster (Container Insights on)")
         self.output("TaskDefinitionArn", processor.task_definition_arn, "Telemetry processor task definition")
+        self.output("ProcessorSecurityGroupId", tasks.security_group_id, "Run the processor tasks in this group")
         self.output("VpcId", network.vpc_id, "VPC id")
         self.output("FlowLogGroupName", network.flow_log_group.log_group_name, "VPC flow log group")
         self.output("AlarmTopicArn", alarms.topic_arn, "SNS topic the alarms notify")

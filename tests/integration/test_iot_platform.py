@@ -137,7 +137,11 @@ def test_aurora_lives_in_isolated_subnets_behind_its_own_security_group(
     security_group_ids = [group["VpcSecurityGroupId"] for group in cluster["VpcSecurityGroups"]]
     security_group = ec2.describe_security_groups(GroupIds=security_group_ids)["SecurityGroups"][0]
     assert security_group["VpcId"] == stack.output("VpcId")
-    assert security_group["IpPermissions"] == []
+    # The processor tasks' group is the only way in, on the database port only.
+    assert [
+        (rule["FromPort"], rule["ToPort"], [pair["GroupId"] for pair in rule["UserIdGroupPairs"]], rule["IpRanges"])
+        for rule in security_group["IpPermissions"]
+    ] == [(5432, 5432, [stack.output("ProcessorSecurityGroupId")], [])]
 
 
 def test_aurora_master_secret_is_managed_by_rds_under_the_stack_key(

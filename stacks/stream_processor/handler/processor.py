@@ -56,10 +56,10 @@ def decode_record(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _ssl_context(environ: dict[str, str]) -> ssl.SSLContext | None:
+def _ssl_context(environ: dict[str, str]) -> ssl.SSLContext | bool:
     mode = environ.get("DB_SSL_MODE", "require")
     if mode == "disable":
-        return None
+        return False  # pg8000 reads None as "try TLS, fall back to plain text"; False means no TLS at all
     if mode == "verify-full":
         return ssl.create_default_context(cafile=environ["DB_CA_BUNDLE"])
     if mode != "require":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -148,6 +149,21 @@ def test_iot_redis_encrypts_in_transit_and_at_rest_with_an_auth_token_from_secre
     assert "{{resolve:secretsmanager:" in props["AuthToken"]["Fn::Join"][1][0]
     assert {config["LogType"] for config in props["LogDeliveryConfigurations"]} == {"slow-log", "engine-log"}
     assert props["MultiAZEnabled"] is (profile == "prod")
+
+
+def test_iot_only_the_processor_tasks_reach_the_database_and_the_cache(dev_app) -> None:
+    template = dev_app.template("IotPlatform")
+    rules = template.find_resources("AWS::EC2::SecurityGroupIngress")
+    reached = {
+        (
+            rule["Properties"]["FromPort"],
+            re.sub(r"[0-9A-F]{8}$", "", rule["Properties"]["SourceSecurityGroupId"]["Fn::GetAtt"][0]),
+        )
+        for rule in rules.values()
+    }
+    assert {(5432, "ProcessorTasks"), (6379, "ProcessorTasks")} <= reached
+    assert all(source == "ProcessorTasks" for port, source in reached if port in (5432, 6379))
+    assert all("CidrIp" not in rule["Properties"] for rule in rules.values())
 
 
 def test_iot_ecs_cluster_has_container_insights(dev_app) -> None:

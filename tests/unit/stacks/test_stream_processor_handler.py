@@ -96,7 +96,7 @@ def test_verify_full_checks_the_certificate_against_the_bundle(tmp_path) -> None
 def test_unknown_ssl_mode_names_the_allowed_modes() -> None:
     with pytest.raises(ValueError, match="DB_SSL_MODE='prefer' is not allowed: require, verify-full, disable"):
         processor._ssl_context({"DB_SSL_MODE": "prefer"})
-    assert processor._ssl_context({"DB_SSL_MODE": "disable"}) is None
+    assert processor._ssl_context({"DB_SSL_MODE": "disable"}) is False
 
 
 def test_handler_connects_once_and_reports_what_it_stored(monkeypatch) -> None:
