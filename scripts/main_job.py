@@ -202,7 +202,7 @@ def diagrams(report: Report) -> None:
     run(
         report,
         "diagrams (docs/diagrams, dev)",
-        [sys.executable, "scripts/diagrams.py", str(cdk_out("dev")), str(cdktf_out("dev"))],
+        [sys.executable, "scripts/draw_diagrams.py", str(cdk_out("dev")), str(cdktf_out("dev"))],
     )
 
 

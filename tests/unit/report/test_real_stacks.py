@@ -151,7 +151,7 @@ def test_diagram_shows_the_systems_data_flows(system: str, reports: dict[tuple[s
 
 
 def _diagrams_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("diagrams_script", ROOT / "scripts" / "diagrams.py")
+    spec = importlib.util.spec_from_file_location("diagrams_script", ROOT / "scripts" / "draw_diagrams.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -1,7 +1,7 @@
 """Regenerate ``docs/diagrams/<system>.png`` from synthesized dev-profile stacks, so the pictures cannot go stale.
 
-    .venv/bin/python scripts/diagrams.py                       # reads cdk.out and cdktf.out, writes docs/diagrams
-    .venv/bin/python scripts/diagrams.py /tmp/cdk.out /tmp/cdktf.out --out /tmp/pictures
+    .venv/bin/python scripts/draw_diagrams.py                  # reads cdk.out and cdktf.out, writes docs/diagrams
+    .venv/bin/python scripts/draw_diagrams.py /tmp/cdk.out /tmp/cdktf.out --out /tmp/pictures
 
 Synthesize first (the main job does: ``cdk synth -o cdk.out -c profile=dev``, ``tf_app.py`` into ``cdktf.out``).
 Needs the ``diagrams`` package and Graphviz ``dot``. Only stacks tagged with the dev profile are drawn: README shows
@@ -16,8 +16,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# Run as a script, this file's folder comes first on sys.path and would shadow the ``diagrams`` package.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
