@@ -13,7 +13,11 @@ from constructs import Construct
 from constructs_lib.cdk.compliance import accept
 from constructs_lib.cdk.defaults import Override, merge_with_defaults, warn_overrides
 from constructs_lib.cdk.deployment import deployment_settings, removal_policy
-from constructs_lib.cdk.isolated_data_store import IsolatedDataStore, grant_secret_read
+from constructs_lib.cdk.isolated_data_store import (
+    IsolatedDataStore,
+    grant_secret_read,
+    refuse_literal_master_password,
+)
 from constructs_lib.cdk.log_group import EncryptedLogGroup
 from constructs_lib.policy import accepted_findings, compute, naming, retention, services
 from constructs_lib.policy.errors import ConfigurationError
@@ -63,10 +67,7 @@ class AuroraServerlessCluster(IsolatedDataStore):
         parameters: dict[str, str] | None = None,
         **overrides: Any,
     ) -> None:
-        if "master_user_password" in overrides and overrides.get("manage_master_user_password", True):
-            raise ConfigurationError(
-                "master_user_password", "<hidden>", "nothing while RDS manages the master password"
-            )
+        refuse_literal_master_password(overrides)
         super().__init__(scope, construct_id, vpc=vpc, encryption_key=encryption_key, name_prefix=name_prefix)
         profile, engine, identifier = self.profile, self.engine, self.name
         prefix, suffix = self.name_prefix, self.suffix

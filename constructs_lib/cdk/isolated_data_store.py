@@ -7,7 +7,8 @@ no ingress until :meth:`allow_from`. Subclasses add the engine-specific resource
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import jsii
 from aws_cdk import Stack, Token
@@ -20,6 +21,7 @@ from constructs_lib.cdk import network
 from constructs_lib.cdk.deployment import deployment_settings
 from constructs_lib.cdk.encryption_key import EncryptionKey
 from constructs_lib.policy import compute, engines, naming, storage
+from constructs_lib.policy.errors import ConfigurationError
 
 
 @jsii.implements(ec2.IConnectable)
@@ -78,6 +80,12 @@ class IsolatedDataStore(Construct):
     def allow_from(self, peer: ec2.IConnectable, description: str | None = None) -> None:
         """Open the store's port to ``peer`` (its security groups) and to nothing else."""
         self._connections.allow_default_port_from(peer, description or f"{self.LABEL} clients of {self.node.path}")
+
+
+def refuse_literal_master_password(overrides: Mapping[str, Any]) -> None:
+    """RDS generates, stores and rotates the master password; a password passed in would end up in the template."""
+    if "master_user_password" in overrides and overrides.get("manage_master_user_password", True):
+        raise ConfigurationError("master_user_password", "<hidden>", "nothing while RDS manages the master password")
 
 
 def grant_secret_read(scope: Construct, grantee: iam.IGrantable, secret_arn: str, key: kms.IKey) -> iam.Grant:

@@ -13,10 +13,13 @@ from constructs import Construct
 from constructs_lib.cdk.compliance import accept
 from constructs_lib.cdk.defaults import merge_with_defaults, warn_overrides
 from constructs_lib.cdk.deployment import removal_policy
-from constructs_lib.cdk.isolated_data_store import IsolatedDataStore, grant_secret_read
+from constructs_lib.cdk.isolated_data_store import (
+    IsolatedDataStore,
+    grant_secret_read,
+    refuse_literal_master_password,
+)
 from constructs_lib.cdk.log_group import EncryptedLogGroup
 from constructs_lib.policy import accepted_findings, compute, naming, retention, services
-from constructs_lib.policy.errors import ConfigurationError
 from constructs_lib.policy.profiles import RemovalBehaviour
 
 
@@ -61,10 +64,7 @@ class PostgresInstance(IsolatedDataStore):
         parameters: dict[str, str] | None = None,
         **overrides: Any,
     ) -> None:
-        if "master_user_password" in overrides and overrides.get("manage_master_user_password", True):
-            raise ConfigurationError(
-                "master_user_password", "<hidden>", "nothing while RDS manages the master password"
-            )
+        refuse_literal_master_password(overrides)
         super().__init__(scope, construct_id, vpc=vpc, encryption_key=encryption_key, name_prefix=name_prefix)
         profile, engine, identifier = self.profile, self.engine, self.name
         subnet_group = rds.CfnDBSubnetGroup(
