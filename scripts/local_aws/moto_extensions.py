@@ -17,6 +17,10 @@ Kinds of addition:
   create, DELETE_FAILED, dependency-ordered deletes, termination protection, and loud failures where moto would
   silently skip a type, leak a resource on delete or half-apply an update).
 
+The cdktf stacks reach moto through Terraform's API calls rather than CloudFormation; what they need is in the last
+section (``fix`` additions to the services' backends and response classes: moto dispatches each API action to the
+response-class method of the same snake_case name, so a missing action is a method added there).
+
 Class attributes are what moto reads (``cloudformation_type`` and friends), so each model is a plain class deriving
 from moto's ``CloudFormationModel``; moto finds models through ``__subclasses__``, which is why importing this module
 defines them and :func:`register` then clears moto's cached model map.
@@ -30,8 +34,10 @@ import json
 import re
 import secrets
 import string
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from importlib import metadata
 from typing import Any, ClassVar
 
@@ -41,6 +47,8 @@ from moto.cloudformation import models as cfn_models
 from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import CloudFormationError, UnformattedGetAttTemplateException, ValidationError
 from moto.core.common_models import CloudFormationModel
+from moto.core.exceptions import JsonRESTError
+from moto.core.responses import ActionResult
 
 #: Path under which the running server lists :data:`ADDITIONS` (also the emulator's health check).
 EXTENSIONS_PATH = "/moto-api/extensions"
@@ -2131,3 +2139,594 @@ def _apply_lambda_properties(function: Any, extra: dict[str, Any], tags: dict[st
         function.layers = function._get_layers_data(extra["Layers"])
     if tags:
         function.tags = {**(function.tags or {}), **tags}
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Terraform's API calls (the cdktf stacks): Network Firewall, SQS attributes, S3 access logging, VPC flow logs
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+class FirewallNotFoundError(JsonRESTError):
+    """What Network Firewall answers for a firewall, firewall policy or rule group that does not exist."""
+
+    def __init__(self, kind: str, name: str) -> None:
+        super().__init__("ResourceNotFoundException", f"{kind} not found: {name}")
+
+
+class FirewallInvalidOperationError(JsonRESTError):
+    """What Network Firewall answers for a delete it refuses: protection on, or the object still in use."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("InvalidOperationException", message)
+
+
+class FirewallDocument:
+    """A rule group or a firewall policy: the configuration as given, echoed back by Describe as AWS does."""
+
+    def __init__(self, backend: Any, kind: str, name: str, params: dict[str, Any]) -> None:
+        self.kind = kind
+        self.name = name
+        self.arn = f"arn:aws:network-firewall:{backend.region_name}:{backend.account_id}:{kind}/{name}"
+        self.resource_id = str(uuid.uuid4())
+        self.update_token = str(uuid.uuid4())
+        self.params = params
+        self.modified = datetime.now(UTC)
+
+    @property
+    def tags(self) -> list[dict[str, str]]:
+        return self.params.get("Tags") or []
+
+    @tags.setter
+    def tags(self, tags: list[dict[str, str]]) -> None:
+        self.params["Tags"] = tags
+
+    def update(self, params: dict[str, Any]) -> None:
+        self.params.update(params)
+        self.update_token = str(uuid.uuid4())
+        self.modified = datetime.now(UTC)
+
+    def rule_group_response(self, status: str = "ACTIVE") -> dict[str, Any]:
+        return {
+            "RuleGroupArn": self.arn,
+            "RuleGroupName": self.name,
+            "RuleGroupId": self.resource_id,
+            "Description": self.params.get("Description"),
+            "Type": self.params.get("Type"),
+            "Capacity": self.params.get("Capacity"),
+            "RuleGroupStatus": status,
+            "Tags": self.tags,
+            "ConsumedCapacity": 0,
+            "NumberOfAssociations": 0,
+            "EncryptionConfiguration": self.params.get("EncryptionConfiguration"),
+            "LastModifiedTime": self.modified,
+        }
+
+    def policy_response(self, status: str = "ACTIVE") -> dict[str, Any]:
+        return {
+            "FirewallPolicyName": self.name,
+            "FirewallPolicyArn": self.arn,
+            "FirewallPolicyId": self.resource_id,
+            "Description": self.params.get("Description"),
+            "FirewallPolicyStatus": status,
+            "Tags": self.tags,
+            "ConsumedStatelessRuleCapacity": 0,
+            "ConsumedStatefulRuleCapacity": 0,
+            "NumberOfAssociations": 0,
+            "EncryptionConfiguration": self.params.get("EncryptionConfiguration"),
+            "LastModifiedTime": self.modified,
+        }
+
+    def referenced_rule_groups(self) -> set[str]:
+        """ARNs of the rule groups a firewall policy references (none for a rule group)."""
+        document = self.params.get("FirewallPolicy") or {}
+        references = [
+            *(document.get("StatefulRuleGroupReferences") or []),
+            *(document.get("StatelessRuleGroupReferences") or []),
+        ]
+        return {reference["ResourceArn"] for reference in references}
+
+
+#: Request fields each kind of document keeps (what Describe and Update read back).
+_RULE_GROUP_FIELDS = ("RuleGroup", "Rules", "Type", "Description", "Capacity", "Tags", "EncryptionConfiguration")
+_FIREWALL_POLICY_FIELDS = ("FirewallPolicy", "Description", "Tags", "EncryptionConfiguration")
+
+
+def _find_document(documents: dict[str, FirewallDocument], kind: str, arn: str | None, name: str | None) -> Any:
+    for document in documents.values():
+        if document.arn == arn or (arn is None and document.name == name):
+            return document
+    raise FirewallNotFoundError(kind, str(arn or name))
+
+
+def _request_fields(response: Any, names: Iterable[str]) -> dict[str, Any]:
+    return {name: response._get_param(name) for name in names if response._get_param(name) is not None}
+
+
+def _retagged(tags: list[dict[str, str]], added: list[dict[str, str]], removed: list[str]) -> list[dict[str, str]]:
+    merged = {tag["Key"]: tag["Value"] for tag in tags or []}
+    merged.update({tag["Key"]: tag["Value"] for tag in added})
+    return [{"Key": key, "Value": value} for key, value in merged.items() if key not in removed]
+
+
+class _NetworkFirewallActions:
+    """The actions moto's Network Firewall lacks; each becomes the response-class method of the same name."""
+
+    @staticmethod
+    def create_rule_group(self: Any) -> Any:
+        backend = self.networkfirewall_backend
+        kind = "stateful-rulegroup" if self._get_param("Type") == "STATEFUL" else "stateless-rulegroup"
+        group = FirewallDocument(
+            backend, kind, self._get_param("RuleGroupName"), _request_fields(self, _RULE_GROUP_FIELDS)
+        )
+        backend.rule_groups[group.arn] = group
+        return ActionResult({"UpdateToken": group.update_token, "RuleGroupResponse": group.rule_group_response()})
+
+    @staticmethod
+    def describe_rule_group(self: Any) -> Any:
+        group = _find_document(
+            self.networkfirewall_backend.rule_groups,
+            "RuleGroup",
+            self._get_param("RuleGroupArn"),
+            self._get_param("RuleGroupName"),
+        )
+        return ActionResult(
+            {
+                "UpdateToken": group.update_token,
+                "RuleGroup": group.params.get("RuleGroup"),
+                "RuleGroupResponse": group.rule_group_response(),
+            }
+        )
+
+    @staticmethod
+    def update_rule_group(self: Any) -> Any:
+        group = _find_document(
+            self.networkfirewall_backend.rule_groups,
+            "RuleGroup",
+            self._get_param("RuleGroupArn"),
+            self._get_param("RuleGroupName"),
+        )
+        group.update(_request_fields(self, _RULE_GROUP_FIELDS))
+        return ActionResult({"UpdateToken": group.update_token, "RuleGroupResponse": group.rule_group_response()})
+
+    @staticmethod
+    def delete_rule_group(self: Any) -> Any:
+        backend = self.networkfirewall_backend
+        group = _find_document(
+            backend.rule_groups, "RuleGroup", self._get_param("RuleGroupArn"), self._get_param("RuleGroupName")
+        )
+        users = sorted(
+            policy.name for policy in backend.firewall_policies.values() if group.arn in policy.referenced_rule_groups()
+        )
+        if users:
+            raise FirewallInvalidOperationError(f"Unable to delete the object because it is still in use by {users}")
+        del backend.rule_groups[group.arn]
+        return ActionResult({"RuleGroupResponse": group.rule_group_response("DELETING")})
+
+    @staticmethod
+    def list_rule_groups(self: Any) -> Any:
+        groups = self.networkfirewall_backend.rule_groups.values()
+        return ActionResult({"RuleGroups": [{"Name": group.name, "Arn": group.arn} for group in groups]})
+
+    @staticmethod
+    def create_firewall_policy(self: Any) -> Any:
+        backend = self.networkfirewall_backend
+        policy = FirewallDocument(
+            backend,
+            "firewall-policy",
+            self._get_param("FirewallPolicyName"),
+            _request_fields(self, _FIREWALL_POLICY_FIELDS),
+        )
+        missing = sorted(policy.referenced_rule_groups() - set(backend.rule_groups))
+        if missing:
+            raise FirewallNotFoundError("RuleGroup", ", ".join(missing))
+        backend.firewall_policies[policy.arn] = policy
+        return ActionResult({"UpdateToken": policy.update_token, "FirewallPolicyResponse": policy.policy_response()})
+
+    @staticmethod
+    def describe_firewall_policy(self: Any) -> Any:
+        policy = _find_document(
+            self.networkfirewall_backend.firewall_policies,
+            "FirewallPolicy",
+            self._get_param("FirewallPolicyArn"),
+            self._get_param("FirewallPolicyName"),
+        )
+        return ActionResult(
+            {
+                "UpdateToken": policy.update_token,
+                "FirewallPolicyResponse": policy.policy_response(),
+                "FirewallPolicy": policy.params.get("FirewallPolicy"),
+            }
+        )
+
+    @staticmethod
+    def update_firewall_policy(self: Any) -> Any:
+        policy = _find_document(
+            self.networkfirewall_backend.firewall_policies,
+            "FirewallPolicy",
+            self._get_param("FirewallPolicyArn"),
+            self._get_param("FirewallPolicyName"),
+        )
+        policy.update(_request_fields(self, _FIREWALL_POLICY_FIELDS))
+        return ActionResult({"UpdateToken": policy.update_token, "FirewallPolicyResponse": policy.policy_response()})
+
+    @staticmethod
+    def delete_firewall_policy(self: Any) -> Any:
+        backend = self.networkfirewall_backend
+        policy = _find_document(
+            backend.firewall_policies,
+            "FirewallPolicy",
+            self._get_param("FirewallPolicyArn"),
+            self._get_param("FirewallPolicyName"),
+        )
+        users = sorted(fw.firewall_name for fw in backend.firewalls.values() if fw.firewall_policy_arn == policy.arn)
+        if users:
+            raise FirewallInvalidOperationError(f"Unable to delete the object because it is still in use by {users}")
+        del backend.firewall_policies[policy.arn]
+        return ActionResult({"FirewallPolicyResponse": policy.policy_response("DELETING")})
+
+    @staticmethod
+    def list_firewall_policies(self: Any) -> Any:
+        policies = self.networkfirewall_backend.firewall_policies.values()
+        return ActionResult({"FirewallPolicies": [{"Name": policy.name, "Arn": policy.arn} for policy in policies]})
+
+    @staticmethod
+    def delete_firewall(self: Any) -> Any:
+        from moto.networkfirewall.responses import _firewall
+
+        backend = self.networkfirewall_backend
+        firewall = backend._get_firewall(self._get_param("FirewallArn"), self._get_param("FirewallName"))
+        if firewall.delete_protection:
+            raise FirewallInvalidOperationError(
+                f"Firewall {firewall.firewall_name} has delete protection enabled; disable it before deleting"
+            )
+        endpoints = [state["Attachment"]["EndpointId"] for state in firewall.sync_states.values()]
+        _ec2_backend(backend.account_id, backend.region_name).delete_vpc_endpoints(endpoints)
+        del backend.firewalls[firewall.arn]
+        return ActionResult(
+            {"Firewall": _firewall(firewall), "FirewallStatus": {**firewall.firewall_status, "Status": "DELETING"}}
+        )
+
+    @staticmethod
+    def update_firewall_delete_protection(self: Any) -> Any:
+        return _update_firewall_flag(self, "DeleteProtection")
+
+    @staticmethod
+    def update_firewall_policy_change_protection(self: Any) -> Any:
+        return _update_firewall_flag(self, "FirewallPolicyChangeProtection")
+
+    @staticmethod
+    def update_subnet_change_protection(self: Any) -> Any:
+        return _update_firewall_flag(self, "SubnetChangeProtection")
+
+    @staticmethod
+    def list_tags_for_resource(self: Any) -> Any:
+        return ActionResult({"Tags": _tagged_firewall_resource(self).tags or []})
+
+    @staticmethod
+    def tag_resource(self: Any) -> Any:
+        resource = _tagged_firewall_resource(self)
+        resource.tags = _retagged(resource.tags, self._get_param("Tags") or [], [])
+        return ActionResult({})
+
+    @staticmethod
+    def untag_resource(self: Any) -> Any:
+        resource = _tagged_firewall_resource(self)
+        resource.tags = _retagged(resource.tags, [], self._get_param("TagKeys") or [])
+        return ActionResult({})
+
+
+def _update_firewall_flag(response: Any, flag: str) -> Any:
+    """Switch one protection flag of a firewall (how a prod firewall's delete protection is turned off first)."""
+    firewall = response.networkfirewall_backend._get_firewall(
+        response._get_param("FirewallArn"), response._get_param("FirewallName")
+    )
+    value = bool(response._get_bool_param(flag, False))
+    setattr(firewall, xform_name(flag), value)
+    firewall.update_token = str(uuid.uuid4())
+    return ActionResult(
+        {
+            "FirewallArn": firewall.arn,
+            "FirewallName": firewall.firewall_name,
+            flag: value,
+            "UpdateToken": firewall.update_token,
+        }
+    )
+
+
+def _tagged_firewall_resource(response: Any) -> Any:
+    """The firewall, policy or rule group a tagging call names by ARN."""
+    arn = response._get_param("ResourceArn")
+    backend = response.networkfirewall_backend
+    found = backend.firewalls.get(arn) or backend.rule_groups.get(arn) or backend.firewall_policies.get(arn)
+    if found is None:
+        raise FirewallNotFoundError("Resource", arn)
+    return found
+
+
+#: Service name of the Gateway Load Balancer endpoints a firewall's subnets get (the shape AWS uses).
+_FIREWALL_ENDPOINT_SERVICE = "com.amazonaws.vpce.{region}.vpce-svc-{suffix}"
+
+
+@addition(
+    "Network Firewall rule groups, policies, endpoints and delete",
+    "fix",
+    "moto models firewalls only: no CreateRuleGroup, no firewall policies, no DeleteFirewall (a destroy never "
+    "finished), no endpoint per firewall subnet (so no route could send egress through the firewall), no tagging "
+    "or protection-update calls, and it turns protection flags the provider leaves out (false) into true where AWS "
+    "defaults them to false",
+)
+def _patch_network_firewall() -> None:
+    from moto.networkfirewall.models import NetworkFirewallBackend, NetworkFirewallModel
+    from moto.networkfirewall.responses import NetworkFirewallResponse
+
+    original_init = NetworkFirewallBackend.__init__
+
+    def init(self: Any, region_name: str, account_id: str) -> None:
+        original_init(self, region_name, account_id)
+        self.rule_groups: dict[str, FirewallDocument] = {}
+        self.firewall_policies: dict[str, FirewallDocument] = {}
+
+    NetworkFirewallBackend.__init__ = init
+    for name, action in vars(_NetworkFirewallActions).items():
+        if isinstance(action, staticmethod):
+            setattr(NetworkFirewallResponse, name, action.__func__)
+
+    original_model_init = NetworkFirewallModel.__init__
+
+    def model_init(self: Any, account_id: str, region_name: str, *args: Any, **kwargs: Any) -> None:
+        for flag in ("delete_protection", "subnet_change_protection", "firewall_policy_change_protection"):
+            kwargs[flag] = bool(kwargs.get(flag))
+        original_model_init(self, account_id, region_name, *args, **kwargs)
+        self.sync_states: dict[str, dict[str, Any]] = {}
+
+    NetworkFirewallModel.__init__ = model_init
+    original_create = NetworkFirewallBackend.create_firewall
+
+    def create_firewall(self: Any, **kwargs: Any) -> Any:
+        policy = self.firewall_policies.get(kwargs["firewall_policy_arn"])
+        if policy is None:
+            raise FirewallNotFoundError("FirewallPolicy", kwargs["firewall_policy_arn"])
+        ec2 = _ec2_backend(self.account_id, self.region_name)
+        subnets = [ec2.get_subnet(mapping["SubnetId"]) for mapping in kwargs.get("subnet_mappings") or []]
+        firewall = original_create(self, **kwargs)
+        service = _FIREWALL_ENDPOINT_SERVICE.format(region=self.region_name, suffix=random_id(17).lower())
+        for subnet in subnets:
+            endpoint = ec2.create_vpc_endpoint(
+                vpc_id=subnet.vpc_id,
+                service_name=service,
+                endpoint_type="GatewayLoadBalancer",
+                policy_document=None,
+                route_table_ids=[],
+                subnet_ids=[subnet.id],
+            )
+            firewall.sync_states[subnet.availability_zone] = {
+                "Attachment": {"SubnetId": subnet.id, "EndpointId": endpoint.id, "Status": "READY"},
+                "Config": {policy.arn: {"SyncStatus": "IN_SYNC", "UpdateToken": policy.update_token}},
+            }
+        firewall.firewall_status = {**firewall.firewall_status, "SyncStates": firewall.sync_states}
+        return firewall
+
+    NetworkFirewallBackend.create_firewall = create_firewall
+
+
+@addition(
+    "SQS attributes a call does not name are kept; RedriveAllowPolicy",
+    "fix",
+    "moto's SetQueueAttributes drops the queue policy whenever a call does not repeat it (setting a dead-letter "
+    "queue's RedriveAllowPolicy silently removed its TLS-only policy), never reports RedriveAllowPolicy (Terraform "
+    "waited for it for ever), and spaces out RedrivePolicy where AWS returns compact JSON (a diff on every plan)",
+)
+def _patch_sqs_attributes() -> None:
+    from moto.sqs.models import Queue
+
+    original = Queue._set_attributes
+
+    def _set_attributes(self: Any, attributes: dict[str, Any], now: float | None = None) -> None:
+        kept = getattr(self, "policy", None)
+        original(self, attributes, now)
+        if "Policy" not in attributes:
+            self.policy = kept
+        elif not attributes["Policy"]:
+            self.policy = None
+        if attributes.get("RedriveAllowPolicy") == "":
+            self.redrive_allow_policy = None
+
+    Queue._set_attributes = _set_attributes
+    Queue.redrive_allow_policy = None
+    if "RedriveAllowPolicy" not in Queue.BASE_ATTRIBUTES:
+        Queue.BASE_ATTRIBUTES = [*Queue.BASE_ATTRIBUTES, "RedriveAllowPolicy"]
+    original_attributes = Queue.attributes.fget
+
+    def attributes(self: Any) -> dict[str, Any]:
+        result = original_attributes(self)
+        if self.redrive_policy:
+            result["RedrivePolicy"] = json.dumps(self.redrive_policy, separators=(",", ":"))
+        return result
+
+    Queue.attributes = property(attributes)
+
+
+@addition(
+    "S3 access logging into a bucket with ACLs disabled",
+    "fix",
+    "moto refuses PutBucketLogging unless the target bucket's policy already allows logging.s3.amazonaws.com; for a "
+    "target with ACLs disabled (BucketOwnerEnforced, the default for new buckets) AWS checks no grants and applies "
+    "the policy when it delivers, so a bucket and its log bucket's policy may be created in either order",
+)
+def _patch_s3_logging() -> None:
+    from moto.s3.models import FakeBucket
+
+    original = FakeBucket._log_permissions_enabled_policy
+
+    def _log_permissions_enabled_policy(target_bucket: Any, target_prefix: str | None) -> bool:
+        if getattr(target_bucket, "ownership_rule", None) in (None, "BucketOwnerEnforced"):
+            return True
+        return original(target_bucket, target_prefix)
+
+    FakeBucket._log_permissions_enabled_policy = staticmethod(_log_permissions_enabled_policy)
+
+
+def flow_log_group_name(log_destination: str | None) -> str | None:
+    """The log group an ``arn:...:logs:...:log-group:<name>[:*]`` destination names (None for anything else)."""
+    if not log_destination or ":log-group:" not in log_destination:
+        return None
+    return log_destination.split(":log-group:", 1)[1].removesuffix(":*")
+
+
+@addition(
+    "VPC flow logs: log group by ARN, destination options",
+    "fix",
+    "moto finds a flow log's CloudWatch log group by LogGroupName only, so given the group's ARN as LogDestination "
+    "(how Terraform sends it) it reported delivery FAILED for a group that exists; and it drops DestinationOptions "
+    "(Parquet, hourly partitions), so Terraform planned to replace the S3 flow log after every apply",
+)
+def _patch_flow_logs() -> None:
+    from moto.ec2.models.flow_logs import FlowLogsBackend
+    from moto.ec2.responses.flow_logs import FlowLogs as FlowLogsResponse
+
+    original = FlowLogsBackend.create_flow_logs
+    parameters = list(inspect.signature(original).parameters)[1:]
+
+    def create_flow_logs(self: Any, *args: Any, **kwargs: Any) -> Any:
+        call = dict(zip(parameters, args, strict=False)) | kwargs
+        if (call.get("log_destination_type") or "cloud-watch-logs") == "cloud-watch-logs" and not call.get(
+            "log_group_name"
+        ):
+            call["log_group_name"] = flow_log_group_name(call.get("log_destination"))
+        return original(self, **call)
+
+    FlowLogsBackend.create_flow_logs = create_flow_logs
+    original_response = FlowLogsResponse.create_flow_logs
+    options_shape = get_session().get_service_model("ec2").shape_for("DestinationOptionsResponse")
+
+    def create_flow_logs_response(self: Any) -> Any:
+        result = original_response(self)
+        options = self._get_param("DestinationOptions")
+        if options:
+            for flow_log_id in result.result["FlowLogIds"]:
+                self.ec2_backend.flow_logs[flow_log_id].destination_options = _coerce(options, options_shape)
+        return result
+
+    FlowLogsResponse.create_flow_logs = create_flow_logs_response
+
+
+@addition(
+    "SNS topic attributes SignatureVersion and TracingConfig",
+    "fix",
+    "moto stores SignatureVersion and TracingConfig but GetTopicAttributes never reports them: a topic set to sign "
+    "with SHA256 (version 2) read back unset, and Terraform planned a change after every apply",
+)
+def _patch_sns_attributes() -> None:
+    from moto.sns.responses import SNSResponse
+
+    original = SNSResponse.get_topic_attributes
+
+    def get_topic_attributes(self: Any) -> Any:
+        result = original(self)
+        topic = self.backend.get_topic(self._get_param("TopicArn"))
+        attributes = result.result["Attributes"]
+        attributes["SignatureVersion"] = str(getattr(topic, "signature_version", None) or "1")
+        if getattr(topic, "tracing_config", None):
+            attributes["TracingConfig"] = topic.tracing_config
+        return result
+
+    SNSResponse.get_topic_attributes = get_topic_attributes
+
+
+@addition(
+    "Kinesis CreateStream tags",
+    "fix",
+    "moto's CreateStream ignores its Tags parameter (tags at creation, how Terraform sends the provider's default "
+    "tags): the stream had no tags and Terraform planned to add them after every apply",
+)
+def _patch_kinesis_create_tags() -> None:
+    from moto.kinesis.responses import KinesisResponse
+
+    original = KinesisResponse.create_stream
+
+    def create_stream(self: Any) -> Any:
+        result = original(self)
+        tags = self._get_param("Tags")
+        if tags:
+            self.kinesis_backend.add_tags_to_stream(None, self._get_param("StreamName"), tags)
+        return result
+
+    KinesisResponse.create_stream = create_stream
+
+
+@addition(
+    "description of a security group rule that references a group",
+    "fix",
+    "moto reports a rule's description from its CIDR range only, so a rule whose peer is another security group "
+    "(the database's ingress from the tasks' group) read back without its description",
+)
+def _patch_security_group_rule_description() -> None:
+    from moto.ec2.models.security_groups import SecurityGroupRule
+
+    original = SecurityGroupRule.description.fget
+
+    def description(self: Any) -> str | None:
+        return original(self) or (self.source_group or {}).get("Description")
+
+    SecurityGroupRule.description = property(description)
+
+
+def condition_holds(operator: str, key: str, expected: Any, context: dict[str, str]) -> bool:
+    """One ``operator: {key: expected}`` policy condition against a request's context keys, as IAM evaluates it.
+
+    A key the request does not carry makes the condition false, except under a ``...IfExists`` operator (true) and
+    ``Null`` (true when it expects the key to be absent). An operator moto does not implement keeps moto's answer
+    (the condition holds).
+    """
+    from moto.iam.policy_conditions import CONDITION_OPERATIONS
+
+    wanted = expected if isinstance(expected, list) else [expected]
+    if key not in context:
+        if operator == "Null":
+            return "true" in [str(value).lower() for value in wanted]
+        return operator.endswith("IfExists")
+    if operator == "Null":
+        return "false" in [str(value).lower() for value in wanted]
+    verify = CONDITION_OPERATIONS.get(operator.removesuffix("IfExists"))
+    return True if verify is None else bool(verify(expected, context[key]))
+
+
+@addition(
+    "policy conditions on keys a request does not carry",
+    "fix",
+    "moto counts a condition on a context key the request lacks as met, so a bucket's standard Deny of TLS older "
+    "than 1.2 (NumericLessThan s3:TlsVersion) denied every request to it; IAM counts such a condition as not met "
+    "(unless ...IfExists, or Null), and the emulator's requests carry no TLS version. A statement whose conditions "
+    "are not met does not apply, whatever its effect (moto answered Deny for a conditional Allow)",
+)
+def _patch_policy_conditions() -> None:
+    from moto.iam.access_control import IAMPolicyStatement, PermissionResult
+
+    def _check_conditions(self: Any, incoming_condition_values: dict[str, str] | None) -> bool:
+        context = incoming_condition_values or {}
+        for operator, block in (self._statement.get("Condition") or {}).items():
+            for key, expected in block.items():
+                if not condition_holds(operator, key, expected, context):
+                    return False
+        return True
+
+    original = IAMPolicyStatement.is_action_permitted
+
+    def is_action_permitted(
+        self: Any,
+        action: str,
+        resource: str = "*",
+        principal: str | None = None,
+        incoming_condition_values: dict[str, str] | None = None,
+    ) -> Any:
+        result = original(self, action, resource, principal, incoming_condition_values)
+        if (
+            result == PermissionResult.DENIED
+            and self._statement.get("Condition")
+            and not self._check_conditions(incoming_condition_values)
+        ):
+            return PermissionResult.NEUTRAL
+        return result
+
+    IAMPolicyStatement._check_conditions = _check_conditions
+    IAMPolicyStatement.is_action_permitted = is_action_permitted

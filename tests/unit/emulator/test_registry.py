@@ -145,6 +145,43 @@ ADDITION_TESTS: dict[str, list[str]] = {
     "AWS::Lambda::Function properties": [
         "test_services::test_lambda_function_keeps_encryption_tracing_logging_dlq_and_network"
     ],
+    "Network Firewall rule groups, policies, endpoints and delete": [
+        "test_terraform_calls::test_rule_groups_read_back_as_created",
+        "test_terraform_calls::test_rule_group_update_replaces_its_rules_and_token",
+        "test_terraform_calls::test_firewall_policy_references_its_rule_groups_and_refuses_unknown_ones",
+        "test_terraform_calls::test_firewall_policy_update_changes_its_default_actions",
+        "test_terraform_calls::test_firewall_gets_one_ready_endpoint_per_subnet_that_routes_can_target",
+        "test_terraform_calls::test_protection_flags_left_out_read_back_false_as_in_aws",
+        "test_terraform_calls::test_a_firewall_needs_an_existing_policy",
+        "test_terraform_calls::test_delete_follows_dependencies_and_protection_like_aws",
+        "test_terraform_calls::test_firewalls_policies_and_rule_groups_take_tags",
+    ],
+    "SQS attributes a call does not name are kept; RedriveAllowPolicy": [
+        "test_terraform_calls::test_setting_a_redrive_allow_policy_keeps_the_queue_policy_and_reads_back",
+        "test_terraform_calls::test_redrive_policy_reads_back_as_compact_json",
+    ],
+    "S3 access logging into a bucket with ACLs disabled": [
+        "test_terraform_calls::test_access_logging_into_an_acl_less_bucket_needs_no_policy_yet",
+        "test_terraform_calls::test_access_logging_into_an_acl_bucket_still_needs_the_log_delivery_grant",
+    ],
+    "VPC flow logs: log group by ARN, destination options": [
+        "test_terraform_calls::test_flow_log_to_a_log_group_named_by_arn_delivers",
+        "test_terraform_calls::test_flow_log_to_s3_keeps_its_destination_options",
+        "test_terraform_calls::test_flow_log_group_name_comes_only_from_a_log_group_arn",
+    ],
+    "SNS topic attributes SignatureVersion and TracingConfig": [
+        "test_terraform_calls::test_topic_reports_its_signature_version_and_tracing"
+    ],
+    "Kinesis CreateStream tags": ["test_terraform_calls::test_stream_created_with_tags_has_them"],
+    "description of a security group rule that references a group": [
+        "test_terraform_calls::test_a_rule_that_references_a_group_keeps_its_description"
+    ],
+    "policy conditions on keys a request does not carry": [
+        "test_terraform_calls::test_a_deny_of_old_tls_does_not_deny_requests_that_carry_no_tls_version",
+        "test_terraform_calls::test_a_conditional_allow_that_does_not_apply_does_not_deny",
+        "test_terraform_calls::test_a_deny_whose_condition_holds_still_denies",
+        "test_terraform_calls::test_conditions_on_absent_keys_do_not_hold_as_in_iam",
+    ],
 }
 
 
