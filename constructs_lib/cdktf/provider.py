@@ -1,7 +1,8 @@
 """The AWS provider and the state backend of a cdktf stack, each built in exactly one place.
 
-Every stack calls :func:`aws_provider` and :func:`configure_backend`; a later target (a local emulator, another
-partition) changes these two functions, not the stacks.
+Every stack calls :func:`aws_provider` and :func:`configure_backend`; another target changes these two functions,
+not the stacks. The local emulator is one: ``AWS_ENDPOINT_URL`` set at synth sends every service the stacks use to
+that URL, with the provider settings an emulator needs (``constructs_lib.policy.cdktf_backend``); unset means AWS.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import os
 from collections.abc import Mapping
 
 from cdktf import LocalBackend, S3Backend, TerraformStack
-from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags, AwsProviderEndpoints
 from constructs import IConstruct
 
 from constructs_lib.policy import cdktf_backend as backend_policy
@@ -23,13 +24,35 @@ def resolve_region(scope: IConstruct, default: str, environ: Mapping[str, str] |
     return backend_policy.check_region(str(region))
 
 
-def aws_provider(stack: TerraformStack, region: str, default_tags: Mapping[str, str]) -> AwsProvider:
-    """The stack's AWS provider: one region, and the standard tags on every resource that takes tags."""
+def emulator_endpoint(environ: Mapping[str, str] | None = None) -> str | None:
+    """The local emulator's URL from ``AWS_ENDPOINT_URL`` (validated), or None for AWS."""
+    env = os.environ if environ is None else environ
+    url = env.get(backend_policy.ENV_ENDPOINT_URL)
+    return backend_policy.check_endpoint_url(url) if url else None
+
+
+def aws_provider(
+    stack: TerraformStack,
+    region: str,
+    default_tags: Mapping[str, str],
+    environ: Mapping[str, str] | None = None,
+) -> AwsProvider:
+    """The stack's AWS provider: one region, and the standard tags on every resource that takes tags.
+
+    With ``AWS_ENDPOINT_URL`` set (the local emulator), every service in the policy's ``EMULATOR_ENDPOINT_SERVICES``
+    goes to that URL, with its ``EMULATOR_PROVIDER_SETTINGS``. Stacks pass nothing: the environment selects.
+    """
+    endpoint = emulator_endpoint(environ)
+    local: dict[str, object] = {}
+    if endpoint is not None:
+        services = dict.fromkeys(backend_policy.EMULATOR_ENDPOINT_SERVICES, endpoint)
+        local = {"endpoints": [AwsProviderEndpoints(**services)], **backend_policy.EMULATOR_PROVIDER_SETTINGS}
     return AwsProvider(
         stack,
         "aws",
         region=region,
         default_tags=[AwsProviderDefaultTags(tags=dict(default_tags))],
+        **local,
     )
 
 

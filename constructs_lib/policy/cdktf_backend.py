@@ -60,3 +60,63 @@ PROVIDER_PYTHON_RUNTIMES: tuple[str, ...] = ("python3.9", "python3.10", "python3
 def provider_lambda_runtime(runtime: str) -> str:
     """``runtime`` if the pinned provider accepts it, else its newest Python runtime."""
     return runtime if runtime in PROVIDER_PYTHON_RUNTIMES else PROVIDER_PYTHON_RUNTIMES[-1]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Local target: an AWS-compatible emulator (moto) instead of AWS, selected by ONE setting.
+# ---------------------------------------------------------------------------------------------------------------------
+
+#: The one setting that selects the local target: set at synth, the provider sends every call of the services below
+#: to this URL (the same variable points boto3, the AWS CLI and the CDK CLI at the emulator). Unset means AWS.
+ENV_ENDPOINT_URL = "AWS_ENDPOINT_URL"
+#: An endpoint is an http(s) URL with a host, nothing after the port (the provider appends the service's path).
+ENDPOINT_URL_PATTERN = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]+/?$")
+ENDPOINT_URL_RULE = "an http(s) URL with a host and an optional port, e.g. 'http://127.0.0.1:5000'"
+
+#: Every service the cdktf stacks call, as ``AwsProviderEndpoints`` fields: a service missing here would still go to
+#: AWS, so the unit tests derive the services from the synthesized resource types and check they are all listed.
+#: ``sts`` (caller identity), ``iam`` (roles, managed policies), ``secretsmanager`` (RDS-managed master secrets).
+EMULATOR_ENDPOINT_SERVICES: tuple[str, ...] = (
+    "cloudwatch",
+    "configservice",
+    "ec2",
+    "ecs",
+    "elasticache",
+    "iam",
+    "kinesis",
+    "kms",
+    "lambda_",
+    "logs",
+    "networkfirewall",
+    "rds",
+    "s3",
+    "secretsmanager",
+    "sns",
+    "sqs",
+    "sts",
+)
+
+#: Provider settings of the local target, each with its reason. Nothing else in a stack changes for the emulator.
+EMULATOR_PROVIDER_SETTINGS: dict[str, object] = {
+    # The emulator serves every bucket under one host: virtual-hosted bucket names would not resolve.
+    "s3_use_path_style": True,
+    # Emulator credentials are placeholders; there is no IAM to validate them against before the first call.
+    "skip_credentials_validation": True,
+    # No EC2 instance metadata service on a workstation or CI runner (a string field in the provider schema).
+    "skip_metadata_api_check": "true",
+    # The emulator accepts any region name; AWS's list need not be consulted.
+    "skip_region_validation": True,
+    # An action the emulator lacks answers HTTP 500, which the provider would retry 25 times (minutes per call);
+    # 3 attempts still fail fast, and absorb a keep-alive connection the emulator closes mid-call (measured: with 1
+    # attempt, "use of closed network connection" failed a whole apply).
+    "max_retries": 3,
+    # The emulator answers STS: the real account id keeps security-group rule references free of permanent diffs.
+    "skip_requesting_account_id": False,
+}
+
+
+def check_endpoint_url(url: str, field: str = ENV_ENDPOINT_URL) -> str:
+    """Return ``url`` (without a trailing slash) if it is an http(s) endpoint, else fail naming the rule."""
+    if not isinstance(url, str) or not ENDPOINT_URL_PATTERN.fullmatch(url):
+        raise ConfigurationError(field, url, ENDPOINT_URL_RULE)
+    return url.rstrip("/")

@@ -26,8 +26,9 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 import cdktf  # noqa: E402
 from tfjson import PROFILES, TIMINGS  # noqa: E402
 
-#: Variables that would leak the developer's shell into a synth; every synth here runs without them.
-DEPLOYMENT_ENV = ("ENVIRONMENT_SUFFIX", "DEPLOY_PROFILE", "AWS_REGION", "TF_STATE_BUCKET")
+#: Variables that would leak the developer's shell into a synth; every synth here runs without them
+#: (``AWS_ENDPOINT_URL`` selects the local emulator: set in a shell after ``server env``).
+DEPLOYMENT_ENV = ("ENVIRONMENT_SUFFIX", "DEPLOY_PROFILE", "AWS_REGION", "TF_STATE_BUCKET", "AWS_ENDPOINT_URL")
 
 
 class Synth:

@@ -21,7 +21,7 @@ from constructs_lib.model.terraform import stack_from_configuration
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 #: Variables that would leak the developer's shell into a synth.
-DEPLOYMENT_ENV = ("ENVIRONMENT_SUFFIX", "DEPLOY_PROFILE", "AWS_REGION", "TF_STATE_BUCKET")
+DEPLOYMENT_ENV = ("ENVIRONMENT_SUFFIX", "DEPLOY_PROFILE", "AWS_REGION", "TF_STATE_BUCKET", "AWS_ENDPOINT_URL")
 
 
 def profile_tags(profile: str | None, system: str = "test-system") -> list[dict[str, str]]:
