@@ -8,17 +8,22 @@
     python scripts/deploy_local.py summary            # per stack: resources, outputs, tests, seconds
 
 ``deploy`` and ``destroy`` refuse to run without ``AWS_ENDPOINT_URL`` (the emulator), so they never touch a real
-account. ``outputs`` works against either: after a real ``cdk deploy`` it writes the same files from AWS.
+account. ``outputs`` works against either: after a real ``cdk deploy`` (and ``cdktf deploy``, whose state it reads
+from ``cdktf.out``) it writes the same files from AWS; ``--tool cdk`` limits it to CDK stacks.
 
 Each IaC tool is a :class:`Tool` (synthesize, list stacks, prepare the account, deploy, destroy, read outputs);
 ``TOOLS`` names them and ``--tool`` picks some (default: all). How CDK stacks reach the emulator, measured and
 chosen: the app is synthesized once, as for AWS, into ``cdk.out.local``; the real CDK CLI bootstraps the emulator's
 account and runs ``cdk deploy --app cdk.out.local --method=direct`` per stack (assets are uploaded to the bootstrap
-bucket by the CLI; ``direct`` is CreateStack, whose failures the emulator rolls back like CloudFormation). Every CLI
-call runs under ``timeout``.
+bucket by the CLI; ``direct`` is CreateStack, whose failures the emulator rolls back like CloudFormation). CDK for
+Terraform stacks: the app is synthesized once with ``AWS_ENDPOINT_URL`` set (the provider's endpoints, nothing else,
+change) into ``cdktf.out.local``, then each stack is ``terraform init``/``apply``-ed from the offline provider mirror,
+both stacks side by side, and must show an empty ``plan`` right after (:class:`TerraformTool`). Every CLI call runs
+under ``timeout``.
 
-Outputs come from the deployed stacks (DescribeStacks), never from a CLI's own file: ``cfn-outputs/<Stack>.json``
-holds one stack's ``{OutputKey: value}``, ``cfn-outputs/flat-outputs.json`` every deployed stack's outputs as
+Outputs come from the deployed stacks (DescribeStacks; ``terraform output -json`` for CDK for Terraform, whose list
+outputs stay JSON lists), never from a CLI's own file: ``cfn-outputs/<Stack>.json`` holds one stack's
+``{OutputKey: value}``, ``cfn-outputs/flat-outputs.json`` every deployed stack's outputs as
 ``"<Stack>.<Key>"`` (keys repeat across stacks, e.g. ``KmsKeyArn``), ``cfn-outputs/deploy-report.json`` the seconds
 and resource counts the summary prints.
 """
@@ -32,6 +37,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -41,18 +47,30 @@ OUTPUTS_DIR = ROOT / "cfn-outputs"
 FLAT_OUTPUTS = OUTPUTS_DIR / "flat-outputs.json"
 REPORT = OUTPUTS_DIR / "deploy-report.json"
 ASSEMBLY_DIR = ROOT / "cdk.out.local"
+#: Where the cdktf app is synthesized for the emulator, and for AWS (``cdktf synth``'s default).
+CDKTF_LOCAL_DIR = ROOT / "cdktf.out.local"
+CDKTF_AWS_DIR = ROOT / "cdktf.out"
 CDK = ROOT / "node_modules" / ".bin" / "cdk"
 #: Seconds one CLI call may take. moto creates a stack in a few seconds; a hang is a bug (e.g. a custom resource).
 BOOTSTRAP_TIMEOUT_SECONDS = 180
 DEPLOY_TIMEOUT_SECONDS = 300
 DESTROY_TIMEOUT_SECONDS = 300
 SYNTH_TIMEOUT_SECONDS = 600
+#: Terraform: init reads the offline mirror (~1 s); apply and destroy are mostly the provider's own waits (RDS, S3).
+INIT_TIMEOUT_SECONDS = 120
+DEPLOY_TIMEOUT_TF = 900
+DESTROY_TIMEOUT_TF = 900
+#: Concurrent operations per apply: the emulator answers at once, the provider's waits are what takes the time.
+PARALLELISM = ("-parallelism=20",)
 #: Profile and suffix of a local deployment unless the caller says otherwise.
 DEFAULT_PROFILE = "dev"
 DEFAULT_SUFFIX = "local"
 #: CloudFormation states of a stack that is up, and of one that is gone.
 DEPLOYED = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE"})
 GONE = "DELETE_COMPLETE"
+#: Status words of a Terraform stack: resources in its state, or none.
+TF_APPLIED = "APPLIED"
+TF_DESTROYED = "DESTROYED"
 
 
 class DeployError(RuntimeError):
@@ -82,6 +100,8 @@ class Tool(Protocol):
     """What deploy/destroy need from an IaC tool (CDK here; CDK for Terraform plugs in the same way)."""
 
     name: str
+    #: Whether the tool's stacks may deploy and destroy side by side (independent stacks, slow provider waits).
+    concurrent_stacks: bool
 
     def synthesize(self) -> None: ...
     def synthesized(self) -> bool: ...
@@ -208,6 +228,8 @@ class CdkTool:
     """Synthesize the CDK app once, then bootstrap and deploy/destroy its stacks with the real CDK CLI."""
 
     name = "cdk"
+    #: One CloudFormation stack deploys in seconds here; one after the other keeps the CLI logs readable.
+    concurrent_stacks = False
 
     def __init__(self, profile: str, suffix: str, assembly: Path = ASSEMBLY_DIR) -> None:
         self.profile = profile
@@ -322,8 +344,160 @@ class CdkTool:
         return sum(len(page["StackResourceSummaries"]) for page in paginator.paginate(StackName=stack.stack_name))
 
 
-#: The IaC tools this script drives, by name. CDK for Terraform joins here with a class of the same shape.
-TOOLS: dict[str, Callable[[str, str], Tool]] = {"cdk": CdkTool}
+# ---------------------------------------------------------------------------------------------------------------------
+# CDK for Terraform
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+class TerraformTool:
+    """Synthesize the cdktf app once, then ``terraform init`` / ``apply`` / ``destroy`` each stack in its directory.
+
+    With ``AWS_ENDPOINT_URL`` set at synth, the stacks' provider sends every service to the emulator (one setting,
+    ``constructs_lib/cdktf/provider.py``); the synthesized app goes to ``cdktf.out.local`` so it never mixes with the
+    AWS one in ``cdktf.out``. Providers come from the offline filesystem mirror (``scripts/terraform_cli_config.py``).
+    After each apply a ``terraform plan -detailed-exitcode`` must find nothing to change: what the emulator reads
+    back is what was applied (a permanent diff is an emulator bug to fix, or a stack bug). State is local, in the
+    stack's directory, so ``outputs`` after a real ``cdktf deploy`` (``cdktf.out``) reads the same way.
+    """
+
+    name = "cdktf"
+    #: The stacks share nothing and Terraform spends its time in the provider's waits (RDS, S3): run side by side.
+    concurrent_stacks = True
+
+    def __init__(self, profile: str, suffix: str, outdir: Path | None = None) -> None:
+        self.profile = profile
+        self.suffix = suffix
+        self.outdir = outdir or (CDKTF_LOCAL_DIR if os.environ.get("AWS_ENDPOINT_URL") else CDKTF_AWS_DIR)
+        self.cli_config = ROOT / ".build" / "terraformrc"
+
+    def environment(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20",
+            TF_CLI_CONFIG_FILE=str(self.cli_config),
+            TF_IN_AUTOMATION="1",
+            TF_INPUT="0",
+            CHECKPOINT_DISABLE="1",
+        )
+        return env
+
+    def synthesize(self) -> None:
+        """The app as ``cdktf synth`` runs it (cdktf.json's ``app``), with profile and suffix as context."""
+        settings = json.loads((ROOT / "cdktf.json").read_text())
+        context = {**settings.get("context", {}), "profile": self.profile, "environmentSuffix": self.suffix}
+        env = self.environment()
+        env.update(CDKTF_OUTDIR=str(self.outdir), CDKTF_CONTEXT_JSON=json.dumps(context))
+        run_cli(
+            settings["app"].split(),
+            timeout=SYNTH_TIMEOUT_SECONDS,
+            env=env,
+            log_file=OUTPUTS_DIR / "logs" / "cdktf-synth.log",
+        )
+
+    def synthesized(self) -> bool:
+        return (self.outdir / "manifest.json").exists()
+
+    def directory(self, stack: Stack) -> Path:
+        return self.outdir / "stacks" / stack.construct_id
+
+    def stacks(self) -> list[Stack]:
+        """The app's stacks (manifest order); each one's region is its provider's."""
+        manifest = json.loads((self.outdir / "manifest.json").read_text())
+        found = []
+        for name, entry in manifest["stacks"].items():
+            config = json.loads((self.outdir / entry["synthesizedStackPath"]).read_text())
+            found.append(Stack(name, name, config["provider"]["aws"][0]["region"]))
+        return found
+
+    def prepare(self, stacks: list[Stack]) -> None:
+        """Write the CLI config (offline provider mirror) and ``terraform init`` each stack."""
+        run_cli(
+            [sys.executable, str(ROOT / "scripts" / "terraform_cli_config.py"), "--output", str(self.cli_config)],
+            timeout=60,
+            env=self.environment(),
+            log_file=OUTPUTS_DIR / "logs" / "terraform-cli-config.log",
+        )
+        for stack in stacks:
+            self._terraform(stack, "init", ["init", "-input=false", "-no-color"], INIT_TIMEOUT_SECONDS)
+
+    def deploy(self, stack: Stack) -> None:
+        self._terraform(
+            stack, "apply", ["apply", "-auto-approve", "-input=false", "-no-color", *PARALLELISM], DEPLOY_TIMEOUT_TF
+        )
+        self.check_no_drift(stack)
+
+    def check_no_drift(self, stack: Stack) -> None:
+        """``plan -detailed-exitcode`` after apply: exit 2 (changes) means something did not read back as applied."""
+        command = ["plan", "-detailed-exitcode", "-input=false", "-no-color", "-lock=false", *PARALLELISM]
+        try:
+            self._terraform(stack, "plan", command, DEPLOY_TIMEOUT_TF)
+        except DeployError as error:
+            if "exited 2" in str(error):
+                raise DeployError(f"{stack.construct_id}: the plan after apply is not empty (drift)\n{error}") from None
+            raise
+
+    def destroy(self, stack: Stack) -> None:
+        if not (self.directory(stack) / ".terraform").exists():
+            self._terraform(stack, "init", ["init", "-input=false", "-no-color"], INIT_TIMEOUT_SECONDS)
+        command = ["destroy", "-auto-approve", "-input=false", "-no-color", *PARALLELISM]
+        self._terraform(stack, "destroy", command, DESTROY_TIMEOUT_TF)
+
+    def _terraform(self, stack: Stack, step: str, arguments: list[str], timeout: int) -> None:
+        log_file = OUTPUTS_DIR / "logs" / f"{stack.construct_id}-{step}.log"
+        command = ["terraform", f"-chdir={self.directory(stack)}", *arguments]
+        run_cli(command, timeout=timeout, env=self.environment(), log_file=log_file)
+
+    def _state(self, stack: Stack) -> dict[str, Any]:
+        path = self.directory(stack) / backend_state_file(stack.construct_id)
+        if not path.exists() or not path.read_text().strip():
+            return {}
+        return json.loads(path.read_text())
+
+    def _managed(self, stack: Stack) -> list[str]:
+        """Addresses of the managed resource instances in the stack's state (data sources excluded)."""
+        addresses = []
+        for resource in self._state(stack).get("resources", []):
+            if resource.get("mode") == "managed":
+                for instance in resource.get("instances", []):
+                    suffix = f"[{instance['index_key']!r}]" if "index_key" in instance else ""
+                    addresses.append(f"{resource['type']}.{resource['name']}{suffix}")
+        return addresses
+
+    def state(self, stack: Stack) -> StackState:
+        managed = self._managed(stack)
+        if not managed:
+            return StackState(TF_DESTROYED, deployed=False, gone=True)
+        return StackState(TF_APPLIED, deployed=True, gone=False, reason=f"left: {', '.join(managed[:5])}")
+
+    def outputs(self, stack: Stack) -> dict[str, Any]:
+        """``terraform output -json``: each output's value (strings, and lists as JSON lists)."""
+        if not self._managed(stack):
+            raise DeployError(f"{stack.construct_id} is not applied (no state in {shown(self.directory(stack))})")
+        done = subprocess.run(
+            ["terraform", f"-chdir={self.directory(stack)}", "output", "-json", "-no-color"],
+            env=self.environment(),
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=INIT_TIMEOUT_SECONDS,
+        )
+        if done.returncode != 0:
+            raise DeployError(f"terraform output {stack.construct_id} exited {done.returncode}: {done.stderr[-2000:]}")
+        return {key: item["value"] for key, item in json.loads(done.stdout).items()}
+
+    def resource_count(self, stack: Stack) -> int:
+        return len(self._managed(stack))
+
+
+def backend_state_file(stack_name: str) -> str:
+    """The local state file name of a stack (the policy's ``LOCAL_STATE_FILE``), relative to its directory."""
+    from constructs_lib.policy.cdktf_backend import LOCAL_STATE_FILE
+
+    return LOCAL_STATE_FILE.format(stack=stack_name)
+
+
+#: The IaC tools this script drives, by name.
+TOOLS: dict[str, Callable[[str, str], Tool]] = {"cdk": CdkTool, "cdktf": TerraformTool}
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -359,8 +533,7 @@ def deploy(tools: list[Tool], selected: list[str] | None, reuse: bool = False) -
                 report.timed(f"synth {tool.name}", tool.synthesize)
             stacks = selected_stacks(tool, selected)
             report.timed(f"prepare {tool.name}", lambda tool=tool, stacks=stacks: tool.prepare(stacks))
-            for stack in stacks:
-                _deploy_stack(tool, stack, report)
+            for_each_stack(tool, stacks, lambda stack, tool=tool: _deploy_stack(tool, stack, report))
     finally:
         rebuild_flat_outputs(known_stacks(tools))
         report.save()
@@ -397,26 +570,44 @@ def destroy(tools: list[Tool], selected: list[str] | None) -> Report:
     for tool in tools:
         if not tool.synthesized():
             report.timed(f"synth {tool.name}", tool.synthesize)
-        for stack in reversed(selected_stacks(tool, selected)):
-            result = report.stacks.setdefault(stack.construct_id, StackResult(stack.construct_id, tool.name))
-            started = time.monotonic()
-            try:
-                tool.destroy(stack)
-            except DeployError as error:
-                failures.append(str(error))
-            result.destroy_seconds = round(time.monotonic() - started, 1)
-            state = tool.state(stack)
-            result.status = state.status
-            if state.gone:
-                (OUTPUTS_DIR / f"{stack.construct_id}.json").unlink(missing_ok=True)
-            else:
-                failures.append(f"{stack.construct_id}: {state.status} after destroy: {state.reason}".rstrip(": "))
-            log(f"{stack.construct_id}: {state.status} ({result.destroy_seconds:.1f} s)")
+        stacks = list(reversed(selected_stacks(tool, selected)))
+        for_each_stack(tool, stacks, lambda stack, tool=tool: _destroy_stack(tool, stack, report, failures))
     rebuild_flat_outputs(known_stacks(tools))
     report.save()
     if failures:
         raise DeployError("destroy failed:\n" + "\n".join(failures))
     return report
+
+
+def for_each_stack(tool: Tool, stacks: list[Stack], action: Callable[[Stack], None]) -> None:
+    """``action`` on every stack: one after the other (stopping at the first failure), or side by side when the tool
+    allows it (every stack runs to its end; then the first failure is raised)."""
+    if not getattr(tool, "concurrent_stacks", False) or len(stacks) < 2:
+        for stack in stacks:
+            action(stack)
+        return
+    with ThreadPoolExecutor(max_workers=len(stacks)) as pool:
+        futures = [pool.submit(action, stack) for stack in stacks]
+    errors = [error for error in (future.exception() for future in futures) if error is not None]
+    if errors:
+        raise errors[0]
+
+
+def _destroy_stack(tool: Tool, stack: Stack, report: Report, failures: list[str]) -> None:
+    result = report.stacks.setdefault(stack.construct_id, StackResult(stack.construct_id, tool.name))
+    started = time.monotonic()
+    try:
+        tool.destroy(stack)
+    except DeployError as error:
+        failures.append(str(error))
+    result.destroy_seconds = round(time.monotonic() - started, 1)
+    state = tool.state(stack)
+    result.status = state.status
+    if state.gone:
+        (OUTPUTS_DIR / f"{stack.construct_id}.json").unlink(missing_ok=True)
+    else:
+        failures.append(f"{stack.construct_id}: {state.status} after destroy: {state.reason}".rstrip(": "))
+    log(f"{stack.construct_id}: {state.status} ({result.destroy_seconds:.1f} s)")
 
 
 def write_outputs(tools: list[Tool], selected: list[str] | None) -> None:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Local AWS integration run: start the emulator, deploy every CDK stack to it, run tests/integration against the
-# outputs, destroy every stack, stop the emulator, and print per stack: resources, outputs, tests, seconds.
+# Local AWS integration run: start the emulator, deploy every stack to it (the CDK ones with the CDK CLI, then the two
+# CDK for Terraform ones with terraform apply, side by side), run tests/integration against the outputs, destroy every
+# stack, stop the emulator, and print per stack: resources, outputs, tests, seconds.
 # Exit status is non-zero if any deploy, test or destroy failed (a failed destroy is a failure).
 #   scripts/integration.sh                 # extra arguments go to pytest, e.g. -k aurora
 #   LOCAL_AWS_PORT=5001 scripts/integration.sh

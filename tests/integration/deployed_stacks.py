@@ -21,11 +21,16 @@ from constructs_lib.policy.profiles import Profile, profile_named
 ROOT = Path(__file__).resolve().parents[2]
 #: Every CDK stack the app deploys (construct ids); shared-control modules run once per stack.
 CDK_STACKS = ("IotPlatform", "HealthcarePipeline", "StreamProcessor")
+#: Every CDK for Terraform stack (stack names; their outputs are Terraform's, in snake_case).
+TERRAFORM_STACKS = ("streamflix", "pci-platform")
+#: The output naming each stack's customer-managed key, whose ARN gives the region and account (CDK, Terraform).
+KEY_OUTPUTS = ("KmsKeyArn", "kms_key_arn")
 FLAT_OUTPUTS = ROOT / "cfn-outputs" / "flat-outputs.json"
 HOW_TO_DEPLOY = (
     "no deployed stacks: cfn-outputs/flat-outputs.json is missing or empty.\n"
     "  Local emulator: scripts/integration.sh (starts it, deploys every stack, runs these tests, destroys).\n"
-    "  Real AWS: `cdk deploy --all`, then `python scripts/deploy_local.py outputs`, then `pytest tests/integration`."
+    "  Real AWS: `cdk deploy --all` and `npx cdktf deploy streamflix pci-platform`, then\n"
+    "  `python scripts/deploy_local.py outputs`, then `pytest tests/integration`."
 )
 
 
@@ -43,19 +48,30 @@ class DeployedStack:
     """One deployed stack: its outputs, and clients in the region it lives in."""
 
     construct_id: str
-    outputs: dict[str, str]
+    outputs: dict[str, Any]
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
+    def key_arn(self) -> str:
+        """Every stack outputs its KMS key (``KmsKeyArn``, or ``kms_key_arn`` from Terraform)."""
+        found = [self.outputs[key] for key in KEY_OUTPUTS if key in self.outputs]
+        if not found:
+            raise AssertionError(
+                f"{self.construct_id} has none of the outputs {KEY_OUTPUTS}; it has {sorted(self.outputs)}"
+            )
+        return str(found[0])
+
+    @property
     def region(self) -> str:
-        """Every stack outputs its KMS key; the key's ARN names the region the stack was deployed to."""
-        return self.output("KmsKeyArn").split(":")[3]
+        """The key's ARN names the region the stack was deployed to."""
+        return self.key_arn.split(":")[3]
 
     @property
     def account(self) -> str:
-        return self.output("KmsKeyArn").split(":")[4]
+        return self.key_arn.split(":")[4]
 
-    def output(self, key: str) -> str:
+    def output(self, key: str) -> Any:
+        """One output: a string, or a list for a Terraform list output."""
         if key not in self.outputs:
             raise AssertionError(f"{self.construct_id} has no output {key!r}; it has {sorted(self.outputs)}")
         return self.outputs[key]
@@ -72,13 +88,18 @@ class DeployedStack:
         for page in paginator.paginate():
             for stack in page["Stacks"]:
                 outputs = {item["OutputKey"]: item["OutputValue"] for item in stack.get("Outputs") or []}
-                if outputs.get("KmsKeyArn") == self.output("KmsKeyArn"):
+                if outputs.get("KmsKeyArn") == self.key_arn:
                     return stack
         raise AssertionError(f"no live stack has the outputs of {self.construct_id}")
 
     @property
     def tags(self) -> dict[str, str]:
-        return {tag["Key"]: tag["Value"] for tag in self.description.get("Tags") or []}
+        """The stack's tags: CloudFormation's stack tags, or for Terraform the provider's default tags as its key
+        carries them (every resource gets them)."""
+        if "KmsKeyArn" in self.outputs:
+            return {tag["Key"]: tag["Value"] for tag in self.description.get("Tags") or []}
+        tags = self.client("kms").list_resource_tags(KeyId=self.key_arn)["Tags"]
+        return {tag["TagKey"]: tag["TagValue"] for tag in tags}
 
     @property
     def profile(self) -> Profile:
@@ -90,7 +111,7 @@ class DeployedStack:
 class Deployment:
     """All deployed stacks, from the flat outputs file (``"<Stack>.<OutputKey>": value``)."""
 
-    stacks: dict[str, dict[str, str]]
+    stacks: dict[str, dict[str, Any]]
 
     @classmethod
     def load(cls, path: Path = FLAT_OUTPUTS) -> Deployment:
@@ -102,7 +123,7 @@ class Deployment:
             raise DeploymentMissingError(f"{path} is not JSON ({error}).\n{HOW_TO_DEPLOY}") from None
         if not flat:
             raise DeploymentMissingError(HOW_TO_DEPLOY)
-        stacks: dict[str, dict[str, str]] = {}
+        stacks: dict[str, dict[str, Any]] = {}
         for key, value in flat.items():
             stack, _, output = key.partition(".")
             stacks.setdefault(stack, {})[output] = value
