@@ -37,7 +37,7 @@ def bare_stack(app: cdk.App) -> None:
     sqs.CfnQueue(stack, "Queue")
 
 
-#: The bare stack synthesizes without the compliance packs (a lone queue fails them); ours run them, as `cdk synth` does.
+#: The bare stack synthesizes without the compliance packs (a lone queue fails them); ours run them as `cdk synth` does.
 STACKS: dict[str, Callable[[cdk.App], object]] = {
     "bare one-resource stack": bare_stack,
     "IotPlatform": lambda app: IotPlatformStack(app, "IotPlatform"),
