@@ -91,7 +91,7 @@ def _references(value: Any, path: str = "") -> Iterator[Reference]:
     """Every Ref / Fn::GetAtt / Fn::Sub target under ``value`` (pseudo parameters excluded)."""
     if isinstance(value, Mapping):
         if len(value) == 1:
-            (function, argument), = value.items()
+            ((function, argument),) = value.items()
             if function == "Ref" and isinstance(argument, str) and not argument.startswith(tokens.PSEUDO_PREFIX):
                 yield Reference(target=argument, attribute=None, at=path, via="Ref")
                 return

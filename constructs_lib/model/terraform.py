@@ -156,8 +156,9 @@ def _references(value: Any, known: set[str], path: str = "") -> Iterator[Referen
 def _depends_on(value: Any) -> Iterator[Reference]:
     for target in value or []:
         if isinstance(target, str):
-            yield Reference(target=target.removeprefix("${").removesuffix("}"), attribute=None, at="depends_on",
-                            via="depends_on")
+            yield Reference(
+                target=target.removeprefix("${").removesuffix("}"), attribute=None, at="depends_on", via="depends_on"
+            )
 
 
 def _object_locked_buckets(raw: Mapping[str, tuple[str, Mapping[str, Any]]], known: set[str]) -> set[str]:

@@ -44,7 +44,7 @@ def render(value: Any) -> str | None:
         return str(value)
     if not is_intrinsic(value):
         return None
-    (function, argument), = value.items()
+    ((function, argument),) = value.items()
     if function == "Ref":
         return f"${{{argument}}}"
     if function == "Fn::GetAtt":

@@ -47,11 +47,14 @@ def render_table(stacks: Sequence[Stack], findings: Sequence[Finding], seconds: 
     """Findings as aligned columns, each with its message and fix beneath, then a one-line summary."""
     lines: list[str] = []
     if findings:
-        widths = [max(len(h), *(len(v) for v in values)) for h, values in (
-            ("SEVERITY", [f.severity for f in findings]),
-            ("RULE", [f.rule_id for f in findings]),
-            ("STACK", [f.stack for f in findings]),
-        )]
+        widths = [
+            max(len(h), *(len(v) for v in values))
+            for h, values in (
+                ("SEVERITY", [f.severity for f in findings]),
+                ("RULE", [f.rule_id for f in findings]),
+                ("STACK", [f.stack for f in findings]),
+            )
+        ]
         indent = " " * (sum(widths) + 2 * len(widths))
 
         def row(*cells: str) -> str:

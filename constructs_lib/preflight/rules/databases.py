@@ -83,14 +83,17 @@ def check_master_secret(resource: Resource, stack: Stack) -> Iterator[Violation]
             yield Violation("no master password and RDS does not manage one: the create call fails", managed_fix)
         return
     if managed:
-        yield Violation(f"{key} is set although RDS manages the password: the two conflict and the deploy fails",
-                        f"remove {key}")
+        yield Violation(
+            f"{key} is set although RDS manages the password: the two conflict and the deploy fails", f"remove {key}"
+        )
         return
     problem = _secret_problem(resource.get("master_secret"), stack)
     if problem:
         message, severity = problem
-        fix = managed_fix if resource.kind != "cache_replication_group" else (
-            "read the token from Secrets Manager ({{resolve:secretsmanager:...}} / a secret version reference)"
+        fix = (
+            managed_fix
+            if resource.kind != "cache_replication_group"
+            else ("read the token from Secrets Manager ({{resolve:secretsmanager:...}} / a secret version reference)")
         )
         yield Violation(f"{key} {message}", fix, severity=severity)
 

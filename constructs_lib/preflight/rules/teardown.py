@@ -98,7 +98,8 @@ def _prod_losses(resource: Resource) -> Iterator[Violation]:
         )
     elif resource.kind in _DATABASE_KINDS and not deletion.protected:
         yield Violation(
-            "no deletion protection on a prod database", "set DeletionProtection / deletion_protection to true",
+            "no deletion protection on a prod database",
+            "set DeletionProtection / deletion_protection to true",
             severity=Severity.WARNING,
         )
     elif resource.kind in _CACHE_KINDS and deleted:
@@ -122,7 +123,8 @@ def _prod_losses(resource: Resource) -> Iterator[Violation]:
         )
     elif resource.kind == "secret" and deletion.recovery_window_days == 0:
         yield Violation(
-            "the secret is deleted at once, with no recovery window", "keep the default recovery window (30 days)",
+            "the secret is deleted at once, with no recovery window",
+            "keep the default recovery window (30 days)",
             severity=Severity.WARNING,
         )
 

@@ -101,9 +101,7 @@ def check_s3_settings_not_split(resource: Resource, stack: Stack) -> Iterator[Vi
         if not _is_set(resource.properties.get(argument)):
             continue
         separate = [
-            r
-            for r in stack.referrers(resource.address, KINDS[replacement])
-            if r.refs_to(resource.address, at="bucket")
+            r for r in stack.referrers(resource.address, KINDS[replacement]) if r.refs_to(resource.address, at="bucket")
         ]
         if separate:
             yield Violation(
@@ -154,7 +152,11 @@ TF_BLOCK_SHAPE = Rule(
     check=check_block_shapes,
     kinds=frozenset(
         {
-            "s3_bucket", "s3_bucket_lifecycle", "s3_bucket_versioning", "s3_bucket_encryption", "security_group",
+            "s3_bucket",
+            "s3_bucket_lifecycle",
+            "s3_bucket_versioning",
+            "s3_bucket_encryption",
+            "security_group",
             "network_firewall_rule_group",
         }
     ),

@@ -64,8 +64,15 @@ SHAPES: MappingProxyType[str, Mapping[str, Block]] = MappingProxyType(
                 booleans=("enabled",),
                 allowed=frozenset(
                     {
-                        "id", "prefix", "tags", "enabled", "abort_incomplete_multipart_upload_days", "expiration",
-                        "transition", "noncurrent_version_expiration", "noncurrent_version_transition",
+                        "id",
+                        "prefix",
+                        "tags",
+                        "enabled",
+                        "abort_incomplete_multipart_upload_days",
+                        "expiration",
+                        "transition",
+                        "noncurrent_version_expiration",
+                        "noncurrent_version_transition",
                     }
                 ),
                 blocks={
@@ -97,8 +104,15 @@ SHAPES: MappingProxyType[str, Mapping[str, Block]] = MappingProxyType(
                 enums={"status": frozenset({"Enabled", "Disabled"})},
                 allowed=frozenset(
                     {
-                        "id", "status", "filter", "prefix", "expiration", "transition", "noncurrent_version_expiration",
-                        "noncurrent_version_transition", "abort_incomplete_multipart_upload",
+                        "id",
+                        "status",
+                        "filter",
+                        "prefix",
+                        "expiration",
+                        "transition",
+                        "noncurrent_version_expiration",
+                        "noncurrent_version_transition",
+                        "abort_incomplete_multipart_upload",
                     }
                 ),
                 one_of=("filter", "prefix"),
@@ -156,7 +170,11 @@ SHAPES: MappingProxyType[str, Mapping[str, Block]] = MappingProxyType(
                                         min_items=1,
                                         max_items=1,
                                         required=(
-                                            "destination", "destination_port", "direction", "protocol", "source",
+                                            "destination",
+                                            "destination_port",
+                                            "direction",
+                                            "protocol",
+                                            "source",
                                             "source_port",
                                         ),
                                     ),

@@ -56,8 +56,9 @@ def cfn_stack() -> Callable[..., Stack]:
         **sections: Any,
     ) -> Stack:
         template = {"Resources": dict(resources), **sections}
-        return stack_from_template(template, name="inline", path=Path("inline.template.json"), region=region,
-                                   account=account)
+        return stack_from_template(
+            template, name="inline", path=Path("inline.template.json"), region=region, account=account
+        )
 
     return build
 

@@ -220,10 +220,12 @@ def test_profile_is_the_tag_most_resources_carry(app: Stack, web: Stack, stacks:
 
 
 def test_profile_is_unknown_when_tags_split_evenly(cfn_stack: Callable[..., Stack]) -> None:
-    stack = cfn_stack({
-        "A": {"Type": "AWS::SQS::Queue", "Properties": {"Tags": [{"Key": "Profile", "Value": "dev"}]}},
-        "B": {"Type": "AWS::SQS::Queue", "Properties": {"Tags": [{"Key": "Profile", "Value": "prod"}]}},
-    })
+    stack = cfn_stack(
+        {
+            "A": {"Type": "AWS::SQS::Queue", "Properties": {"Tags": [{"Key": "Profile", "Value": "dev"}]}},
+            "B": {"Type": "AWS::SQS::Queue", "Properties": {"Tags": [{"Key": "Profile", "Value": "prod"}]}},
+        }
+    )
     assert stack.profile is None
 
 

@@ -34,15 +34,17 @@ def test_errors_exit_1_and_the_table_shows_rule_resource_message_and_fix(fixture
 
 
 def test_a_clean_stack_exits_0_with_only_the_summary(fixtures_dir: Path) -> None:
-    code, text = run(str(fixtures_dir / "engine-version-offered" / "fixed.cdk.tf.json"), "--rule",
-                     "engine-version-offered")
+    code, text = run(
+        str(fixtures_dir / "engine-version-offered" / "fixed.cdk.tf.json"), "--rule", "engine-version-offered"
+    )
     assert code == EXIT_OK
     assert text.strip().endswith("0 error(s), 0 warning(s)") and "SEVERITY" not in text
 
 
 def test_warnings_alone_exit_0(fixtures_dir: Path) -> None:
-    code, text = run(str(fixtures_dir / "s3-config-not-split" / "warning-inline.cdk.tf.json"), "--rule",
-                     "s3-config-not-split")
+    code, text = run(
+        str(fixtures_dir / "s3-config-not-split" / "warning-inline.cdk.tf.json"), "--rule", "s3-config-not-split"
+    )
     assert code == EXIT_OK and "warning   s3-config-not-split" in text
 
 
@@ -50,18 +52,34 @@ def test_json_format_lists_stacks_findings_and_summary(fixtures_dir: Path) -> No
     code, text = run(str(fixtures_dir / "redis-transit-auth" / "bad.cdk.tf.json"), "--format", "json")
     report = json.loads(text)
     assert code == EXIT_ERRORS
-    assert report["stacks"][0] == {"name": "bad", "format": "terraform", "path": report["stacks"][0]["path"],
-                                   "region": "eu-west-2", "profile": None, "resources": 1}
+    assert report["stacks"][0] == {
+        "name": "bad",
+        "format": "terraform",
+        "path": report["stacks"][0]["path"],
+        "region": "eu-west-2",
+        "profile": None,
+        "resources": 1,
+    }
     rules = {f["rule_id"] for f in report["findings"]}
     assert "redis-transit-auth" in rules
-    assert set(report["findings"][0]) == {"rule_id", "severity", "stack", "source_format", "resource", "address",
-                                          "message", "fix", "file"}
+    assert set(report["findings"][0]) == {
+        "rule_id",
+        "severity",
+        "stack",
+        "source_format",
+        "resource",
+        "address",
+        "message",
+        "fix",
+        "file",
+    }
     assert report["summary"]["errors"] == sum(f["severity"] == "error" for f in report["findings"])
 
 
 def test_rule_filter_runs_only_the_named_rules(fixtures_dir: Path) -> None:
-    code, text = run(str(fixtures_dir / "redis-transit-auth" / "bad.cdk.tf.json"), "--format", "json",
-                     "--rule", "stack-has-outputs")
+    code, text = run(
+        str(fixtures_dir / "redis-transit-auth" / "bad.cdk.tf.json"), "--format", "json", "--rule", "stack-has-outputs"
+    )
     assert code == EXIT_ERRORS
     assert {f["rule_id"] for f in json.loads(text)["findings"]} == {"stack-has-outputs"}
 

@@ -63,8 +63,12 @@ def test_the_retired_aurora_mysql_1_engine_is_an_error(run_rule: Run, cfn_stack:
 def test_a_version_newer_than_the_catalog_is_only_a_warning(run_rule: Run, tf_stack: Build) -> None:
     stack = tf_stack({"aws_db_instance": {"db": {"engine": "postgres", "engine_version": "17.99"}}})
     assert messages(run_rule("engine-version-offered", stack)) == [
-        ("warning", "postgres 17.99 is newer than the catalog of " + engine_catalog.CATALOG_DATE
-         + ": check it is offered before deploying")
+        (
+            "warning",
+            "postgres 17.99 is newer than the catalog of "
+            + engine_catalog.CATALOG_DATE
+            + ": check it is offered before deploying",
+        )
     ]
 
 
@@ -78,11 +82,16 @@ def test_a_regional_gap_in_the_catalog_is_an_error_in_that_region_only(
 
 
 def test_a_version_given_by_a_token_or_an_unknown_engine_is_not_judged(run_rule: Run, cfn_stack: Build) -> None:
-    stack = cfn_stack({
-        "Token": {"Type": "AWS::RDS::DBInstance", "Properties": {"Engine": "postgres", "EngineVersion": {"Ref": "V"}}},
-        "Oracle": {"Type": "AWS::RDS::DBInstance", "Properties": {"Engine": "oracle-ee", "EngineVersion": "19"}},
-        "NoVersion": {"Type": "AWS::RDS::DBInstance", "Properties": {"Engine": "postgres"}},
-    })
+    stack = cfn_stack(
+        {
+            "Token": {
+                "Type": "AWS::RDS::DBInstance",
+                "Properties": {"Engine": "postgres", "EngineVersion": {"Ref": "V"}},
+            },
+            "Oracle": {"Type": "AWS::RDS::DBInstance", "Properties": {"Engine": "oracle-ee", "EngineVersion": "19"}},
+            "NoVersion": {"Type": "AWS::RDS::DBInstance", "Properties": {"Engine": "postgres"}},
+        }
+    )
     assert run_rule("engine-version-offered", stack) == []
 
 
@@ -109,10 +118,17 @@ def test_the_fix_for_an_engine_the_policy_does_not_choose_is_the_newest_minor_of
 def test_scale_to_zero_needs_an_engine_version_with_auto_pause(
     run_rule: Run, tf_stack: Build, engine: str, version: str, flagged: bool
 ) -> None:
-    stack = tf_stack({"aws_rds_cluster": {"c": {
-        "engine": engine, "engine_version": version,
-        "serverlessv2_scaling_configuration": [{"min_capacity": 0, "max_capacity": 2}],
-    }}})
+    stack = tf_stack(
+        {
+            "aws_rds_cluster": {
+                "c": {
+                    "engine": engine,
+                    "engine_version": version,
+                    "serverlessv2_scaling_configuration": [{"min_capacity": 0, "max_capacity": 2}],
+                }
+            }
+        }
+    )
     assert bool(run_rule("aurora-serverless-capacity", stack)) is flagged
 
 
@@ -129,15 +145,36 @@ def _key_and_group(policy: Any) -> dict[str, Any]:
     [
         (None, "no statement allowing logs"),
         ("${jsonencode({Statement = []})}", "no statement for logs.<region>"),
-        (json.dumps({"Statement": {"Effect": "Allow", "Action": "kms:*",
-                                   "Principal": {"Service": "logs.amazonaws.com"}}}),
-         "CloudWatch Logs uses the regional"),
-        (json.dumps({"Statement": [{"Effect": "Deny", "Action": "kms:*",
-                                    "Principal": {"Service": "logs.eu-west-2.amazonaws.com"}}]}),
-         "no statement allowing logs"),
-        (json.dumps({"Statement": [{"Effect": "Allow", "Action": "kms:Decrypt",
-                                    "Principal": {"Service": ["logs.eu-west-2.amazonaws.com"]}}]}),
-         "no statement allowing logs"),
+        (
+            json.dumps(
+                {"Statement": {"Effect": "Allow", "Action": "kms:*", "Principal": {"Service": "logs.amazonaws.com"}}}
+            ),
+            "CloudWatch Logs uses the regional",
+        ),
+        (
+            json.dumps(
+                {
+                    "Statement": [
+                        {"Effect": "Deny", "Action": "kms:*", "Principal": {"Service": "logs.eu-west-2.amazonaws.com"}}
+                    ]
+                }
+            ),
+            "no statement allowing logs",
+        ),
+        (
+            json.dumps(
+                {
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": "kms:Decrypt",
+                            "Principal": {"Service": ["logs.eu-west-2.amazonaws.com"]},
+                        }
+                    ]
+                }
+            ),
+            "no statement allowing logs",
+        ),
     ],
 )
 def test_a_key_policy_that_cloudwatch_logs_cannot_use_is_flagged(
@@ -156,18 +193,23 @@ def test_a_separate_aws_kms_key_policy_replaces_the_keys_own_policy(run_rule: Ru
     statement = {"Effect": "Allow", "Action": "kms:*", "Principal": {"Service": "logs.eu-west-2.amazonaws.com"}}
     resources = {
         **_key_and_group(None),
-        "aws_kms_key_policy": {"k": {"key_id": "${aws_kms_key.k.id}",
-                                     "policy": json.dumps({"Statement": [statement]})}},
+        "aws_kms_key_policy": {
+            "k": {"key_id": "${aws_kms_key.k.id}", "policy": json.dumps({"Statement": [statement]})}
+        },
     }
     assert run_rule("kms-key-allows-logs", tf_stack(resources)) == []
 
 
 # --- names and accounts -----------------------------------------------------------------------------------------------
 def test_a_bucket_name_with_a_random_part_or_from_elsewhere_is_unique_enough(run_rule: Run, tf_stack: Build) -> None:
-    stack = tf_stack({"aws_s3_bucket": {
-        "random": {"bucket": "logs-${random_id.suffix.hex}"},
-        "input": {"bucket": "${var.bucket_name}"},
-    }})
+    stack = tf_stack(
+        {
+            "aws_s3_bucket": {
+                "random": {"bucket": "logs-${random_id.suffix.hex}"},
+                "input": {"bucket": "${var.bucket_name}"},
+            }
+        }
+    )
     assert run_rule("s3-bucket-name-unique", stack) == []
 
 
@@ -181,11 +223,13 @@ def test_a_concrete_cdk_environment_may_name_its_own_account(run_rule: Run, cfn_
 
 def test_account_ids_in_conditions_are_found_but_not_hex_ids_or_prose(run_rule: Run, tf_stack: Build) -> None:
     condition = json.dumps({"Statement": [{"Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}}}]})
-    stack = tf_stack({
-        "aws_sns_topic_policy": {"p": {"policy": condition}},
-        "aws_security_group_rule": {"r": {"security_group_id": "sg-012345678901abcdef"}},
-        "aws_iam_role": {"r": {"name": "role", "assume_role_policy": "{}", "description": "see 123456789012 docs"}},
-    })
+    stack = tf_stack(
+        {
+            "aws_sns_topic_policy": {"p": {"policy": condition}},
+            "aws_security_group_rule": {"r": {"security_group_id": "sg-012345678901abcdef"}},
+            "aws_iam_role": {"r": {"name": "role", "assume_role_policy": "{}", "description": "see 123456789012 docs"}},
+        }
+    )
     findings = run_rule("no-hard-coded-account", stack)
     assert [f.address for f in findings] == ["aws_sns_topic_policy.p"]
 
@@ -248,20 +292,40 @@ def test_a_literal_cache_auth_token_is_flagged_with_a_secret_store_fix(run_rule:
 
 # --- exposure and Redis ---------------------------------------------------------------------------------------------
 def test_open_ingress_on_all_protocols_or_unknown_ports_exposes_the_database(run_rule: Run, tf_stack: Build) -> None:
-    stack = tf_stack({
-        "aws_security_group": {"all": {"ingress": [{"protocol": "-1", "from_port": 0, "to_port": 0,
-                                                    "ipv6_cidr_blocks": ["::/0"]}]},
-                               "tok": {}},
-        "aws_security_group_rule": {"open": {"type": "ingress", "security_group_id": "${aws_security_group.tok.id}",
-                                             "cidr_blocks": ["0.0.0.0/0"], "from_port": "${var.port}",
-                                             "to_port": "${var.port}", "protocol": "tcp"},
-                                    "egress": {"type": "egress", "security_group_id": "${aws_security_group.tok.id}",
-                                               "cidr_blocks": ["0.0.0.0/0"], "from_port": 0, "to_port": 0,
-                                               "protocol": "-1"}},
-        "aws_db_instance": {"a": {"engine": "postgres", "vpc_security_group_ids": ["${aws_security_group.all.id}"]},
-                            "b": {"engine": "mysql", "port": "${var.port}",
-                                  "vpc_security_group_ids": ["${aws_security_group.tok.id}"]}},
-    })
+    stack = tf_stack(
+        {
+            "aws_security_group": {
+                "all": {"ingress": [{"protocol": "-1", "from_port": 0, "to_port": 0, "ipv6_cidr_blocks": ["::/0"]}]},
+                "tok": {},
+            },
+            "aws_security_group_rule": {
+                "open": {
+                    "type": "ingress",
+                    "security_group_id": "${aws_security_group.tok.id}",
+                    "cidr_blocks": ["0.0.0.0/0"],
+                    "from_port": "${var.port}",
+                    "to_port": "${var.port}",
+                    "protocol": "tcp",
+                },
+                "egress": {
+                    "type": "egress",
+                    "security_group_id": "${aws_security_group.tok.id}",
+                    "cidr_blocks": ["0.0.0.0/0"],
+                    "from_port": 0,
+                    "to_port": 0,
+                    "protocol": "-1",
+                },
+            },
+            "aws_db_instance": {
+                "a": {"engine": "postgres", "vpc_security_group_ids": ["${aws_security_group.all.id}"]},
+                "b": {
+                    "engine": "mysql",
+                    "port": "${var.port}",
+                    "vpc_security_group_ids": ["${aws_security_group.tok.id}"],
+                },
+            },
+        }
+    )
     findings = run_rule("data-store-not-public", stack)
     assert [(f.address, "port any" in f.message) for f in findings] == [
         ("aws_db_instance.a", False),
@@ -270,30 +334,51 @@ def test_open_ingress_on_all_protocols_or_unknown_ports_exposes_the_database(run
 
 
 def test_an_explicit_port_is_the_one_checked(run_rule: Run, cfn_stack: Build) -> None:
-    stack = cfn_stack({
-        "Sg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {}},
-        "Open": {"Type": "AWS::EC2::SecurityGroupIngress", "Properties": {
-            "GroupId": {"Fn::GetAtt": ["Sg", "GroupId"]}, "IpProtocol": "tcp", "FromPort": 6000, "ToPort": 6000,
-            "CidrIp": "0.0.0.0/0"}},
-        "Db": {"Type": "AWS::RDS::DBCluster", "Properties": {"Engine": "aurora-postgresql", "Port": "6000",
-                                                              "VpcSecurityGroupIds": [{"Ref": "Sg"}]}},
-    })
+    stack = cfn_stack(
+        {
+            "Sg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {}},
+            "Open": {
+                "Type": "AWS::EC2::SecurityGroupIngress",
+                "Properties": {
+                    "GroupId": {"Fn::GetAtt": ["Sg", "GroupId"]},
+                    "IpProtocol": "tcp",
+                    "FromPort": 6000,
+                    "ToPort": 6000,
+                    "CidrIp": "0.0.0.0/0",
+                },
+            },
+            "Db": {
+                "Type": "AWS::RDS::DBCluster",
+                "Properties": {"Engine": "aurora-postgresql", "Port": "6000", "VpcSecurityGroupIds": [{"Ref": "Sg"}]},
+            },
+        }
+    )
     assert "port 6000" in run_rule("data-store-not-public", stack)[0].message
 
 
 def test_a_standalone_redis_cluster_is_warned_and_a_member_is_left_alone(run_rule: Run, tf_stack: Build) -> None:
-    stack = tf_stack({"aws_elasticache_cluster": {
-        "alone": {"engine": "redis"},
-        "member": {"replication_group_id": "${aws_elasticache_replication_group.r.id}"},
-    }})
+    stack = tf_stack(
+        {
+            "aws_elasticache_cluster": {
+                "alone": {"engine": "redis"},
+                "member": {"replication_group_id": "${aws_elasticache_replication_group.r.id}"},
+            }
+        }
+    )
     assert messages(run_rule("redis-transit-auth", stack)) == [
         ("warning", "a standalone Redis cache cluster cannot use AUTH")
     ]
 
 
 def test_redis_with_rbac_user_groups_needs_no_auth_token(run_rule: Run, cfn_stack: Build) -> None:
-    stack = cfn_stack({"C": {"Type": "AWS::ElastiCache::ReplicationGroup", "Properties": {
-        "TransitEncryptionEnabled": "true", "UserGroupIds": ["app-users"]}}})
+    stack = cfn_stack(
+        {
+            "C": {
+                "Type": "AWS::ElastiCache::ReplicationGroup",
+                "Properties": {"TransitEncryptionEnabled": "true", "UserGroupIds": ["app-users"]},
+            }
+        }
+    )
     assert run_rule("redis-transit-auth", stack) == []
 
 
@@ -306,14 +391,19 @@ def test_a_dev_database_that_keeps_a_final_snapshot_is_a_warning(run_rule: Run, 
 
 
 def test_prod_warnings_for_unprotected_databases_caches_keys_logs_and_secrets(run_rule: Run, cfn_stack: Build) -> None:
-    stack = cfn_stack({
-        "Db": {"Type": "AWS::RDS::DBInstance", "DeletionPolicy": "Snapshot", "Properties": tagged("prod")},
-        "Cache": {"Type": "AWS::ElastiCache::ReplicationGroup", "Properties": tagged("prod")},
-        "Key": {"Type": "AWS::KMS::Key", "DeletionPolicy": "Delete",
-                "Properties": tagged("prod", PendingWindowInDays=7)},
-        "Logs": {"Type": "AWS::Logs::LogGroup", "DeletionPolicy": "Delete", "Properties": tagged("prod")},
-        "Bucket": {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Delete", "Properties": tagged("prod")},
-    })
+    stack = cfn_stack(
+        {
+            "Db": {"Type": "AWS::RDS::DBInstance", "DeletionPolicy": "Snapshot", "Properties": tagged("prod")},
+            "Cache": {"Type": "AWS::ElastiCache::ReplicationGroup", "Properties": tagged("prod")},
+            "Key": {
+                "Type": "AWS::KMS::Key",
+                "DeletionPolicy": "Delete",
+                "Properties": tagged("prod", PendingWindowInDays=7),
+            },
+            "Logs": {"Type": "AWS::Logs::LogGroup", "DeletionPolicy": "Delete", "Properties": tagged("prod")},
+            "Bucket": {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Delete", "Properties": tagged("prod")},
+        }
+    )
     found = {f.address: (str(f.severity), f.message) for f in run_rule("profile-prod-keeps-data", stack)}
     assert found["Db"] == ("warning", "prod stack: no deletion protection on a prod database")
     assert "cache is deleted without a final snapshot" in found["Cache"][1]
@@ -324,8 +414,10 @@ def test_prod_warnings_for_unprotected_databases_caches_keys_logs_and_secrets(ru
 
 
 def test_a_prod_secret_deleted_without_recovery_window_is_a_warning(run_rule: Run, tf_stack: Build) -> None:
-    stack = tf_stack({"aws_secretsmanager_secret": {"s": {"recovery_window_in_days": 0}}},
-                     provider={"aws": [{"region": "eu-west-2", "default_tags": {"tags": {"Profile": "prod"}}}]})
+    stack = tf_stack(
+        {"aws_secretsmanager_secret": {"s": {"recovery_window_in_days": 0}}},
+        provider={"aws": [{"region": "eu-west-2", "default_tags": {"tags": {"Profile": "prod"}}}]},
+    )
     assert "no recovery window" in run_rule("profile-prod-keeps-data", stack)[0].message
 
 
@@ -347,11 +439,13 @@ def test_data_store_outputs_are_not_asked_for_twice_when_the_stack_has_none(run_
 
 
 def test_retention_given_as_text_or_a_token(run_rule: Run, cfn_stack: Build) -> None:
-    stack = cfn_stack({
-        "Text": {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": "13"}},
-        "Token": {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": {"Ref": "Days"}}},
-        "Never": {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": 0}},
-    })
+    stack = cfn_stack(
+        {
+            "Text": {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": "13"}},
+            "Token": {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": {"Ref": "Days"}}},
+            "Never": {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": 0}},
+        }
+    )
     assert [f.address for f in run_rule("log-retention-valid", stack)] == ["Never", "Text"]
 
 
