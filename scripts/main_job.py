@@ -198,6 +198,12 @@ def stack_report(report: Report, profile: str) -> None:
         row.not_priced = len(stack["cost"]["not_priced"])
 
 
+def lint_code(report: Report) -> None:
+    """ruff over the whole repository: lint rules and formatting, as configured in pyproject.toml."""
+    run(report, "ruff (lint)", ["ruff", "check", "--no-cache", "."])
+    run(report, "ruff (format)", ["ruff", "format", "--check", "--no-cache", "."])
+
+
 def diagrams(report: Report) -> None:
     run(
         report,
@@ -257,6 +263,7 @@ def _dollars(row: StackRow) -> str:
 def main() -> int:
     started = time.monotonic()
     report = Report()
+    lint_code(report)
     for profile in PROFILES:
         print(f"profile {profile}:", flush=True)
         synth_cdk(report, profile)
