@@ -2740,10 +2740,10 @@ def _patch_policy_conditions() -> None:
 @addition(
     "a deleted NAT gateway's network interface",
     "fix",
-    "moto marks a deleted NAT gateway 'deleted' but keeps the network interface it made for it, with the Elastic IP "
-    "still associated: every destroyed stack left one interface per NAT gateway in a VPC that no longer exists. AWS "
-    "deletes that requester-managed interface with the gateway and disassociates the address (which the stack then "
-    "releases)",
+    "moto's DeleteNatGateway marks the gateway 'deleted' but keeps the network interface it made for it, with the "
+    "Elastic IP still associated: each Terraform destroy left one interface per NAT gateway in a VPC that no longer "
+    "exists (the CloudFormation delete above already dropped it). AWS deletes that requester-managed interface with "
+    "the gateway and disassociates the address, which the stack then releases",
 )
 def _patch_nat_gateway_interface() -> None:
     from moto.ec2.models.nat_gateways import NatGatewayBackend
