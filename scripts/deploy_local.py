@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -177,9 +178,26 @@ def run_cli(command: list[str], *, timeout: int, env: dict[str, str], log_file: 
             check=False,
         )
     if result.returncode != 0:
-        tail = "\n".join(log_file.read_text().splitlines()[-25:])
+        lines = log_file.read_text().splitlines()
+        tail = "\n".join(lines[-25:])
         reason = "timed out" if result.returncode == 124 else f"exited {result.returncode}"
-        raise DeployError(f"{' '.join(command[:3])} {reason} (log: {shown(log_file)})\n{tail}")
+        raised = raised_error(lines[-25:])
+        headline = f"{' '.join(command[:3])} {reason} (log: {shown(log_file)})"
+        raise DeployError(f"{headline}: {raised}\n{tail}" if raised else f"{headline}\n{tail}")
+
+
+#: The last line of a Python traceback: ``package.module.SomeError: message``.
+RAISED_ERROR = re.compile(r"^(?:[A-Za-z_][\w.]*\.)?(?P<error>[A-Za-z_]\w*(?:Error|Exception)): (?P<message>.+)$")
+
+
+def raised_error(lines: list[str]) -> str:
+    """The error a failed Python program (the CDK or cdktf app at synth) raised, as ``SomeError: message``, or ""
+    when its output ends without one. Put first in the failure, so a bad setting's message is the first thing read."""
+    for line in reversed(lines):
+        match = RAISED_ERROR.match(line)
+        if match:
+            return f"{match['error']}: {match['message']}"
+    return ""
 
 
 def client(service: str, region: str) -> Any:

@@ -2730,3 +2730,35 @@ def _patch_policy_conditions() -> None:
 
     IAMPolicyStatement._check_conditions = _check_conditions
     IAMPolicyStatement.is_action_permitted = is_action_permitted
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Teardown: what AWS removes together with a deleted resource (dev destroy leaves nothing)
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+@addition(
+    "a deleted NAT gateway's network interface",
+    "fix",
+    "moto's DeleteNatGateway marks the gateway 'deleted' but keeps the network interface it made for it, with the "
+    "Elastic IP still associated: each Terraform destroy left one interface per NAT gateway in a VPC that no longer "
+    "exists (the CloudFormation delete above already dropped it). AWS deletes that requester-managed interface with "
+    "the gateway and disassociates the address, which the stack then releases",
+)
+def _patch_nat_gateway_interface() -> None:
+    from moto.ec2.models.nat_gateways import NatGatewayBackend
+
+    original = NatGatewayBackend.delete_nat_gateway
+
+    def delete_nat_gateway(self: Any, nat_gateway_id: str) -> Any:
+        gateway = original(self, nat_gateway_id)
+        interface = getattr(gateway, "_eni", None)
+        if interface is not None and interface.id in self.enis:
+            for address in self.addresses:
+                if address.eni is interface:
+                    address.eni = None
+                    address.association_id = None
+            self.delete_network_interface(interface.id)
+        return gateway
+
+    NatGatewayBackend.delete_nat_gateway = delete_nat_gateway

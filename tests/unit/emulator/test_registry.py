@@ -182,6 +182,11 @@ ADDITION_TESTS: dict[str, list[str]] = {
         "test_terraform_calls::test_a_deny_whose_condition_holds_still_denies",
         "test_terraform_calls::test_conditions_on_absent_keys_do_not_hold_as_in_iam",
     ],
+    # Teardown (dev destroy leaves nothing)
+    "a deleted NAT gateway's network interface": [
+        "test_teardown::test_deleting_a_nat_gateway_deletes_its_interface_and_frees_its_address",
+        "test_teardown::test_deleting_one_nat_gateway_keeps_the_other_interfaces",
+    ],
 }
 
 
