@@ -68,8 +68,9 @@ DEFAULT_SUFFIX = "local"
 #: CloudFormation states of a stack that is up, and of one that is gone.
 DEPLOYED = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE"})
 GONE = "DELETE_COMPLETE"
-#: Terraform arguments that make a delete fail (RDS ``deletion_protection``; ELB, DynamoDB and others spell it so too).
-DELETION_PROTECTION_ATTRIBUTES = ("deletion_protection", "deletion_protection_enabled")
+#: Terraform arguments that make a delete fail: RDS ``deletion_protection`` (ELB, DynamoDB spell it so too), Network
+#: Firewall ``delete_protection``, and the ``_enabled`` spelling of some other services.
+DELETION_PROTECTION_ATTRIBUTES = ("deletion_protection", "delete_protection", "deletion_protection_enabled")
 #: Status words of a Terraform stack: resources in its state, or none.
 TF_APPLIED = "APPLIED"
 TF_DESTROYED = "DESTROYED"
@@ -498,11 +499,15 @@ class TerraformTool:
         return found
 
     def deletion_protected(self, stack: Stack) -> list[str]:
-        """Addresses whose state says deletion protection is on (RDS, and any type with the same argument)."""
+        """Addresses whose state says deletion protection is on (RDS, Network Firewall...)."""
+        return [address for address, _, _ in self.protected_resources(stack)]
+
+    def protected_resources(self, stack: Stack) -> list[tuple[str, str, dict[str, Any]]]:
+        """``(address, type, attributes)`` of the resources whose state says deletion protection is on."""
         return [
-            address
-            for address, _, attributes in self.managed_resources(stack)
-            if any(attributes.get(name) is True for name in DELETION_PROTECTION_ATTRIBUTES)
+            resource
+            for resource in self.managed_resources(stack)
+            if any(resource[2].get(name) is True for name in DELETION_PROTECTION_ATTRIBUTES)
         ]
 
     def retained_addresses(self, stack: Stack) -> list[str]:

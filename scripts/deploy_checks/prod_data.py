@@ -407,40 +407,71 @@ def still_there(store: DataStore) -> bool:
 # ---------------------------------------------------------------------------------------------------------------------
 
 
-def protected_databases(stores: list[DataStore], probes: dict[DataStore, Any]) -> list[DataStore]:
+@dataclass(frozen=True)
+class Protected:
+    """A resource that refuses to be deleted: its kind, the name or ARN its service knows it by, where it came from."""
+
+    kind: str
+    name: str
+    source: str
+
+
+#: Terraform type of a deletion-protected resource -> (kind, the state attribute that names it in the API).
+TF_PROTECTED_KINDS: dict[str, tuple[str, str]] = {
+    "aws_db_instance": ("db_instance", "identifier"),
+    "aws_rds_cluster": ("db_cluster", "cluster_identifier"),
+    "aws_networkfirewall_firewall": ("firewall", "arn"),
+}
+
+
+def protected_resources(tool: Tool, stack: Stack, stores: list[DataStore], probes: dict[DataStore, Any]) -> list[Any]:
+    """What refuses deletion: for Terraform what its state says (any type), for CDK the databases read back."""
+    if isinstance(tool, TerraformTool):
+        found = []
+        for address, resource_type, attributes in tool.protected_resources(stack):
+            kind, name_attribute = TF_PROTECTED_KINDS.get(resource_type, (resource_type, "id"))
+            found.append(Protected(kind, str(attributes.get(name_attribute) or ""), address))
+        return found
     databases = [store for store in stores if store.kind in ("db_instance", "db_cluster")]
-    return [store for store in databases if (probes.get(store) or {}).get("deletion_protection")]
+    return [
+        Protected(store.kind, store.name, store.source)
+        for store in databases
+        if (probes.get(store) or {}).get("deletion_protection")
+    ]
 
 
-def show_protection(run: StackRun, tool: Tool, stores: list[DataStore]) -> None:
+def show_protection(run: StackRun, tool: Tool, stores: list[DataStore]) -> list[Protected]:
     """A destroy, and a direct delete of each protected database, must be refused while protection is on."""
     stack = run.stack
+    protected = protected_resources(tool, stack, stores, run.probes)
     if isinstance(tool, CdkTool):
         with refused(run, "cdk destroy with termination protection on", "TerminationProtection"):
             tool.destroy(stack)
-    databases = protected_databases(stores, run.probes)
     if isinstance(tool, TerraformTool):
-        if databases:
+        if protected:
             with refused(run, "prod teardown (terraform) with deletion protection on", "deletion protection is on"):
                 tool.destroy(stack)
         else:
-            run.note("terraform: no deletion-protected resource in this stack; the prod teardown keeps its data")
+            run.fail("terraform: nothing in this prod stack is deletion-protected, so nothing refuses a destroy")
     if not tool.state(stack).deployed:
         run.fail("the stack is not deployed any more after the refused destroy")
     rds = aws("rds", stack.region)
-    for store in databases:
-        action = f"DeleteDB{'Instance' if store.kind == 'db_instance' else 'Cluster'} {store.name} without snapshot"
+    for item in protected:
+        if item.kind not in ("db_instance", "db_cluster"):
+            continue
+        action = f"DeleteDB{'Instance' if item.kind == 'db_instance' else 'Cluster'} {item.name} without snapshot"
         with refused(run, action, "deletion protection"):
-            if store.kind == "db_instance":
-                rds.delete_db_instance(DBInstanceIdentifier=store.name, SkipFinalSnapshot=True)
+            if item.kind == "db_instance":
+                rds.delete_db_instance(DBInstanceIdentifier=item.name, SkipFinalSnapshot=True)
             else:
-                rds.delete_db_cluster(DBClusterIdentifier=store.name, SkipFinalSnapshot=True)
+                rds.delete_db_cluster(DBClusterIdentifier=item.name, SkipFinalSnapshot=True)
     for store in stores:
-        if store.kind in ("db_instance", "db_cluster") and not run.probes.get(store, {}).get("deletion_protection"):
+        if store.kind in ("db_instance", "db_cluster") and not (run.probes.get(store) or {}).get("deletion_protection"):
             run.fail(f"{store.kind} {store.name} is not deletion-protected in prod")
+    return protected
 
 
-def lift_protection(run: StackRun, tool: Tool, stores: list[DataStore]) -> None:
+def lift_protection(run: StackRun, tool: Tool, protected: list[Protected]) -> None:
     """The operator's deliberate step before a prod teardown: explicit API calls, each logged."""
     stack = run.stack
     if isinstance(tool, CdkTool):
@@ -448,14 +479,24 @@ def lift_protection(run: StackRun, tool: Tool, stores: list[DataStore]) -> None:
             StackName=stack.stack_name, EnableTerminationProtection=False
         )
         run.note(f"lifted: UpdateTerminationProtection {stack.stack_name} EnableTerminationProtection=false")
-    rds = aws("rds", stack.region)
-    for store in protected_databases(stores, run.probes):
-        if store.kind == "db_instance":
-            rds.modify_db_instance(DBInstanceIdentifier=store.name, DeletionProtection=False, ApplyImmediately=True)
-            run.note(f"lifted: ModifyDBInstance {store.name} DeletionProtection=false")
+    for item in protected:
+        if item.kind == "db_instance":
+            aws("rds", stack.region).modify_db_instance(
+                DBInstanceIdentifier=item.name, DeletionProtection=False, ApplyImmediately=True
+            )
+            run.note(f"lifted: ModifyDBInstance {item.name} DeletionProtection=false")
+        elif item.kind == "db_cluster":
+            aws("rds", stack.region).modify_db_cluster(
+                DBClusterIdentifier=item.name, DeletionProtection=False, ApplyImmediately=True
+            )
+            run.note(f"lifted: ModifyDBCluster {item.name} DeletionProtection=false")
+        elif item.kind == "firewall":
+            aws("network-firewall", stack.region).update_firewall_delete_protection(
+                FirewallArn=item.name, DeleteProtection=False
+            )
+            run.note(f"lifted: UpdateFirewallDeleteProtection {item.name} DeleteProtection=false")
         else:
-            rds.modify_db_cluster(DBClusterIdentifier=store.name, DeletionProtection=False, ApplyImmediately=True)
-            run.note(f"lifted: ModifyDBCluster {store.name} DeletionProtection=false")
+            run.fail(f"no known way to lift the deletion protection of {item.kind} {item.source}")
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -488,8 +529,8 @@ def check_stack(tool: Tool, stack: Stack) -> StackRun:
                 run.fail(f"{store.kind} {store.name} keeps no automated backups")
             if store.on_delete != SNAPSHOT:
                 run.fail(f"{store.kind} {store.name} takes no final snapshot on delete ({store.source})")
-    show_protection(run, tool, stores)
-    lift_protection(run, tool, stores)
+    protected = show_protection(run, tool, stores)
+    lift_protection(run, tool, protected)
     started = time.monotonic()
     try:
         tool.destroy(stack)
