@@ -142,7 +142,7 @@ def refused(run: StackRun, action: str, expected: str) -> Iterator[None]:
         if expected.lower() in message.lower():
             first = next((line for line in message.splitlines() if expected.lower() in line.lower()), message)
             first = first.encode("ascii", "ignore").decode().strip()  # the CDK CLI's status symbols
-            run.note(f"{action}: refused ({first[:200]})")
+            run.note(f"{action}: refused ({first[:300]})")
         else:
             run.fail(f"{action}: failed, but not with '{expected}': {message[:300]}")
         return
