@@ -561,13 +561,19 @@ def check_stack(tool: Tool, stack: Stack) -> StackRun:
 def check_prod_keeps_data(
     tools: list[Tool], figures: dict[str, StackFigures], selected: list[str] | None = None
 ) -> list[CheckOutcome]:
-    """Check 3 on every stack of ``tools`` (each synthesized for prod, or synthesized here): one outcome per stack;
-    fills ``figures[stack].kept_by_prod_destroy`` (and ``deploy_seconds`` when no earlier check measured it)."""
+    """Check 3 on every stack of ``tools``, built for prod (``TOOLS[name]("prod", suffix)``): one outcome per stack;
+    fills ``figures[stack].kept_by_prod_destroy`` (and ``deploy_seconds`` when no earlier check measured it).
+
+    A tool's output folder may hold another profile's synthesis (checks share ``cdk.out.local``): a prod tool is
+    synthesized again then. Which profile a stack has is read from its Profile tag, so a stack that is not prod fails.
+    """
     require_emulator()
     outcomes: list[CheckOutcome] = []
     lock = threading.Lock()
     for tool in tools:
-        if not tool.synthesized():
+        if not tool.synthesized() or (
+            getattr(tool, "profile", None) == PROD and set(synthesized_profiles(tool).values()) != {PROD}
+        ):
             tool.synthesize()
         profiles = synthesized_profiles(tool)
         stacks = [stack for stack in tool.stacks() if not selected or stack.construct_id in selected]

@@ -169,3 +169,54 @@ def test_the_outcome_counts_what_was_kept_into_the_figures_and_fails_on_any_prob
     assert not not_ok.ok and not_ok.detail.startswith("not kept: bucket b | ")
     assert figures["A"].kept_by_prod_destroy == 2 and figures["A"].deploy_seconds == 0.0
     assert figures["B"].kept_by_prod_destroy == 1 and figures["B"].deploy_seconds == 9.0
+
+
+class FakeTool:
+    """A tool that deploys nothing: its stacks, and whether (and how often) it was synthesized."""
+
+    name = "cdk"
+    concurrent_stacks = False
+    profile = "prod"
+
+    def __init__(self) -> None:
+        self.synthesized_times = 0
+        self.prepared: list[str] = []
+
+    def synthesized(self) -> bool:
+        return True
+
+    def synthesize(self) -> None:
+        self.synthesized_times += 1
+
+    def stacks(self) -> list[Stack]:
+        return [Stack(name, f"{name}-x", "us-east-1") for name in ("Dev", "Prod", "Broken")]
+
+    def prepare(self, stacks: list[Stack]) -> None:
+        self.prepared = [stack.construct_id for stack in stacks]
+
+
+def test_every_stack_gets_an_outcome_a_non_prod_stack_and_a_failed_deploy_fail_the_others_go_on(monkeypatch) -> None:
+    tool = FakeTool()
+    monkeypatch.setattr(prod_data, "require_emulator", lambda: "http://emulator")
+    monkeypatch.setattr(
+        prod_data, "synthesized_profiles", lambda _tool: {"Dev-x": "dev", "Prod-x": "prod", "Broken-x": "prod"}
+    )
+
+    def check_stack(_tool, stack: Stack) -> StackRun:
+        if stack.construct_id == "Broken":
+            raise prod_data.DeployError("Broken: apply exited 1")
+        run = run_for(stack.construct_id)
+        run.kept = ["key k (Enabled, decrypts)"]
+        return run
+
+    monkeypatch.setattr(prod_data, "check_stack", check_stack)
+    figures: dict[str, StackFigures] = {}
+
+    outcomes = {outcome.stack: outcome for outcome in prod_data.check_prod_keeps_data([tool], figures)}
+
+    assert tool.synthesized_times == 1  # the folder held a dev synthesis: synthesized again for prod
+    assert tool.prepared == ["Dev", "Prod", "Broken"]
+    assert not outcomes["Dev"].ok and outcomes["Dev"].detail == "synthesized for profile 'dev', not prod"
+    assert outcomes["Prod"].ok and figures["Prod"].kept_by_prod_destroy == 1
+    assert not outcomes["Broken"].ok and outcomes["Broken"].detail == "DeployError: Broken: apply exited 1"
+    assert "Dev" not in figures and "Broken" not in figures
