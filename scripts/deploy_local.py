@@ -19,7 +19,8 @@ bucket by the CLI; ``direct`` is CreateStack, whose failures the emulator rolls 
 Terraform stacks: the app is synthesized once with ``AWS_ENDPOINT_URL`` set (the provider's endpoints, nothing else,
 change) into ``cdktf.out.local``, then each stack is ``terraform init``/``apply``-ed from the offline provider mirror,
 both stacks side by side, and must show an empty ``plan`` right after (:class:`TerraformTool`). Every CLI call runs
-under ``timeout``.
+under ``timeout``. ``destroy`` of a Terraform stack synthesized for prod (its ``Profile`` tag) is the prod teardown:
+refused while anything is deletion-protected; what prod retains leaves state first, so it is kept with its data.
 
 Outputs come from the deployed stacks (DescribeStacks; ``terraform output -json`` for CDK for Terraform, whose list
 outputs stay JSON lists), never from a CLI's own file: ``cfn-outputs/<Stack>.json`` holds one stack's
