@@ -478,7 +478,8 @@ class TerraformTool:
         if protected:
             raise DeployError(
                 f"{stack.construct_id}: prod teardown refused: deletion protection is on for {', '.join(protected)}; "
-                "lift it on purpose (e.g. aws rds modify-db-cluster --no-deletion-protection) and destroy again"
+                "lift it on purpose (the operator's step: e.g. ModifyDBCluster DeletionProtection=false, "
+                "UpdateFirewallDeleteProtection) and destroy again"
             )
         kept = self.retained_addresses(stack)
         if kept:
