@@ -19,7 +19,8 @@ bucket by the CLI; ``direct`` is CreateStack, whose failures the emulator rolls 
 Terraform stacks: the app is synthesized once with ``AWS_ENDPOINT_URL`` set (the provider's endpoints, nothing else,
 change) into ``cdktf.out.local``, then each stack is ``terraform init``/``apply``-ed from the offline provider mirror,
 both stacks side by side, and must show an empty ``plan`` right after (:class:`TerraformTool`). Every CLI call runs
-under ``timeout``.
+under ``timeout``. ``destroy`` of a Terraform stack synthesized for prod (its ``Profile`` tag) is the prod teardown:
+refused while anything is deletion-protected; what prod retains leaves state first, so it is kept with its data.
 
 Outputs come from the deployed stacks (DescribeStacks; ``terraform output -json`` for CDK for Terraform, whose list
 outputs stay JSON lists), never from a CLI's own file: ``cfn-outputs/<Stack>.json`` holds one stack's
@@ -69,6 +70,9 @@ DEFAULT_SUFFIX = "local"
 #: CloudFormation states of a stack that is up, and of one that is gone.
 DEPLOYED = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE"})
 GONE = "DELETE_COMPLETE"
+#: Terraform arguments that make a delete fail: RDS ``deletion_protection`` (ELB, DynamoDB spell it so too), Network
+#: Firewall ``delete_protection``, and the ``_enabled`` spelling of some other services.
+DELETION_PROTECTION_ATTRIBUTES = ("deletion_protection", "delete_protection", "deletion_protection_enabled")
 #: Status words of a Terraform stack: resources in its state, or none.
 TF_APPLIED = "APPLIED"
 TF_DESTROYED = "DESTROYED"
@@ -455,10 +459,82 @@ class TerraformTool:
             raise
 
     def destroy(self, stack: Stack) -> None:
+        """``terraform destroy``; a stack synthesized for prod gets :meth:`prod_teardown` instead."""
         if not (self.directory(stack) / ".terraform").exists():
             self._terraform(stack, "init", ["init", "-input=false", "-no-color"], INIT_TIMEOUT_SECONDS)
+        if self.stack_profile(stack) == "prod":
+            self.prod_teardown(stack)
+            return
         command = ["destroy", "-auto-approve", "-input=false", "-no-color", *PARALLELISM]
         self._terraform(stack, "destroy", command, DESTROY_TIMEOUT_TF)
+
+    def stack_profile(self, stack: Stack) -> str | None:
+        """The profile the stack was synthesized for: its provider's default ``Profile`` tag (what every resource
+        carries), read from the synthesized config rather than from this tool's own setting."""
+        from constructs_lib.model.stack import PROFILE_TAG
+
+        config = json.loads((self.directory(stack) / "cdk.tf.json").read_text())
+        for provider in config.get("provider", {}).get("aws", []):
+            for default_tags in provider.get("default_tags", []):
+                if PROFILE_TAG in default_tags.get("tags", {}):
+                    return default_tags["tags"][PROFILE_TAG]
+        return None
+
+    def prod_teardown(self, stack: Stack) -> None:
+        """The deliberate teardown of a prod stack: Terraform has no Retain, so what prod keeps leaves state first.
+
+        1. ``apply -refresh-only``: state shows what is live, e.g. a deletion protection the operator has lifted.
+        2. Refuse while any resource is deletion-protected, naming them (lifting it is the operator's explicit step).
+        3. ``state rm`` every resource whose type prod keeps (``TERRAFORM_PROD_RETAINED_TYPES``: buckets with all their
+           configuration, keys and aliases, streams, queues, secrets), so their data, controls and keys survive.
+        4. ``destroy`` the rest without another refresh: databases take their final snapshot, log groups rendered with
+           ``skip_destroy`` are forgotten, not deleted.
+        """
+        refresh = ["apply", "-refresh-only", "-auto-approve", "-input=false", "-no-color", *PARALLELISM]
+        self._terraform(stack, "refresh", refresh, DESTROY_TIMEOUT_TF)
+        protected = self.deletion_protected(stack)
+        if protected:
+            raise DeployError(
+                f"{stack.construct_id}: prod teardown refused: deletion protection is on for {', '.join(protected)}; "
+                "lift it on purpose (the operator's step: e.g. ModifyDBCluster DeletionProtection=false, "
+                "UpdateFirewallDeleteProtection) and destroy again"
+            )
+        kept = self.retained_addresses(stack)
+        if kept:
+            log(f"{stack.construct_id}: prod teardown keeps {len(kept)} resources (state rm): {', '.join(kept)}")
+            self._terraform(stack, "state-rm", ["state", "rm", "-no-color", *kept], INIT_TIMEOUT_SECONDS)
+        command = ["destroy", "-auto-approve", "-input=false", "-no-color", "-refresh=false", *PARALLELISM]
+        self._terraform(stack, "destroy", command, DESTROY_TIMEOUT_TF)
+
+    def managed_resources(self, stack: Stack) -> list[tuple[str, str, dict[str, Any]]]:
+        """``(address, type, attributes)`` of every managed resource instance in the stack's state."""
+        found = []
+        for resource in self._state(stack).get("resources", []):
+            if resource.get("mode") != "managed":
+                continue
+            for instance in resource.get("instances", []):
+                suffix = f"[{json.dumps(instance['index_key'])}]" if "index_key" in instance else ""
+                address = f"{resource['type']}.{resource['name']}{suffix}"
+                found.append((address, resource["type"], instance.get("attributes") or {}))
+        return found
+
+    def deletion_protected(self, stack: Stack) -> list[str]:
+        """Addresses whose state says deletion protection is on (RDS, Network Firewall...)."""
+        return [address for address, _, _ in self.protected_resources(stack)]
+
+    def protected_resources(self, stack: Stack) -> list[tuple[str, str, dict[str, Any]]]:
+        """``(address, type, attributes)`` of the resources whose state says deletion protection is on."""
+        return [
+            resource
+            for resource in self.managed_resources(stack)
+            if any(resource[2].get(name) is True for name in DELETION_PROTECTION_ATTRIBUTES)
+        ]
+
+    def retained_addresses(self, stack: Stack) -> list[str]:
+        """Addresses of the resources the prod teardown keeps, by the policy's list of retained types."""
+        from constructs_lib.policy.profiles import terraform_retained_in_prod
+
+        return [address for address, kind, _ in self.managed_resources(stack) if terraform_retained_in_prod(kind)]
 
     def _terraform(self, stack: Stack, step: str, arguments: list[str], timeout: int) -> None:
         log_file = OUTPUTS_DIR / "logs" / f"{stack.construct_id}-{step}.log"
@@ -473,13 +549,7 @@ class TerraformTool:
 
     def _managed(self, stack: Stack) -> list[str]:
         """Addresses of the managed resource instances in the stack's state (data sources excluded)."""
-        addresses = []
-        for resource in self._state(stack).get("resources", []):
-            if resource.get("mode") == "managed":
-                for instance in resource.get("instances", []):
-                    suffix = f"[{instance['index_key']!r}]" if "index_key" in instance else ""
-                    addresses.append(f"{resource['type']}.{resource['name']}{suffix}")
-        return addresses
+        return [address for address, _, _ in self.managed_resources(stack)]
 
     def state(self, stack: Stack) -> StackState:
         managed = self._managed(stack)

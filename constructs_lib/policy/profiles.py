@@ -89,3 +89,49 @@ def profile_named(name: str) -> Profile:
         return PROFILES[name]
     except KeyError:
         raise ConfigurationError("profile", name, PROFILES) from None
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Prod teardown of a Terraform stack: what it keeps
+# ---------------------------------------------------------------------------------------------------------------------
+
+#: Terraform has no Retain: a plain ``destroy`` of a prod stack deletes a bucket's policy, encryption and public-access
+#: block before it fails on the non-empty bucket, and schedules the key that decrypts the kept data for deletion. The
+#: prod teardown (``scripts/deploy_local.py``) therefore removes every resource of these types from state before it
+#: destroys the rest, so each kept store keeps its data, its controls and the key that reads it. Log groups are not
+#: listed: prod renders them with ``skip_destroy``, which already makes destroy forget them without deleting them.
+TERRAFORM_PROD_RETAINED_TYPES: tuple[str, ...] = (
+    "aws_s3_bucket",
+    "aws_kms_key",
+    "aws_kms_alias",
+    "aws_kms_key_policy",
+    "aws_kinesis_stream",
+    "aws_sqs_queue",
+    "aws_sqs_queue_policy",
+    "aws_sqs_queue_redrive_policy",
+    "aws_sqs_queue_redrive_allow_policy",
+    "aws_secretsmanager_secret",
+    "aws_secretsmanager_secret_version",
+    "aws_secretsmanager_secret_policy",
+)
+#: Every ``aws_s3_bucket_*`` type configures a bucket (policy, encryption, versioning, logging...): all stay with it.
+TERRAFORM_PROD_RETAINED_PREFIXES: tuple[str, ...] = ("aws_s3_bucket_",)
+
+#: Each CloudFormation type the CDK prod profile renders with ``DeletionPolicy: Retain``, and its Terraform twin that
+#: the prod teardown keeps (a unit test ties the two sides together).
+RETAINED_TWINS: dict[str, str] = {
+    "AWS::S3::Bucket": "aws_s3_bucket",
+    "AWS::KMS::Key": "aws_kms_key",
+    "AWS::Kinesis::Stream": "aws_kinesis_stream",
+    "AWS::SQS::Queue": "aws_sqs_queue",
+    "AWS::SecretsManager::Secret": "aws_secretsmanager_secret",
+}
+#: Retained CloudFormation types whose Terraform twin is kept another way, and how.
+RETAINED_OTHERWISE: dict[str, str] = {
+    "AWS::Logs::LogGroup": "aws_cloudwatch_log_group is rendered with skip_destroy=true in prod: destroy forgets it",
+}
+
+
+def terraform_retained_in_prod(resource_type: str) -> bool:
+    """Whether the prod teardown of a Terraform stack keeps resources of ``resource_type`` (removes them from state)."""
+    return resource_type in TERRAFORM_PROD_RETAINED_TYPES or resource_type.startswith(TERRAFORM_PROD_RETAINED_PREFIXES)
