@@ -246,14 +246,38 @@ def test_cdk_commands_are_the_real_cli_with_direct_deploys(monkeypatch: pytest.M
     tool.synthesize()
     tool.deploy(stack)
     tool.destroy(stack)
-    synth, deploy, destroy = calls
+    synth, deploy, diff, destroy = calls
     context = json.loads(synth[1]["CDK_CONTEXT_JSON"])
     assert (context["profile"], context["environmentSuffix"]) == ("prod", "pr-1")
     assert "@aws-cdk/aws-ec2:restrictDefaultSecurityGroup" in context
     assert synth[1]["CDK_OUTDIR"] == str(tmp_path) and "CDK_DEFAULT_ACCOUNT" not in synth[1]
     assert deploy[0][1:4] == ["deploy", "Alpha", "--app"] and "--method=direct" in deploy[0]
     assert deploy[1]["AWS_REGION"] == "sa-east-1" and "CDK_DEFAULT_ACCOUNT" not in deploy[1]
+    assert diff[0][1:5] == ["diff", "Alpha", "--app", str(tmp_path)] and "--fail" in diff[0]
+    assert diff[1]["AWS_REGION"] == "sa-east-1"
     assert destroy[0][1:3] == ["destroy", "Alpha"] and "--force" in destroy[0]
+
+
+def test_a_cdk_deploy_whose_diff_is_not_empty_fails_as_drift(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """``cdk diff --fail`` exits 1 on differences: the deploy fails naming drift; other diff failures pass through."""
+    exits = {"deploy": 0, "diff": 1}
+
+    def fake_cli(command: list[str], **_: Any) -> None:
+        code = exits[command[1]]
+        if code:
+            raise DeployError(f"{command[0]} {command[1]} exited {code} (log: x)\n[+] Output DriftProbe")
+
+    monkeypatch.setattr(deploy_local, "run_cli", fake_cli)
+    tool, stack = CdkTool("dev", "x", tmp_path), Stack("Alpha", "Alpha-x", "sa-east-1")
+    with pytest.raises(DeployError, match=r"Alpha: cdk diff after deploy is not empty \(drift\)") as drift:
+        tool.deploy(stack)
+    assert "DriftProbe" in str(drift.value)
+    exits["diff"] = 124
+    with pytest.raises(DeployError, match="exited 124") as other:
+        tool.deploy(stack)
+    assert "drift" not in str(other.value)
+    exits["diff"] = 0
+    tool.deploy(stack)
 
 
 def test_bootstrap_runs_once_per_region(aws: Account, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
