@@ -295,6 +295,7 @@ class CdkTool:
             )
 
     def deploy(self, stack: Stack) -> None:
+        self.wait_until_settled(stack)
         command = [str(CDK), "deploy", stack.construct_id, "--app", str(self.assembly), "--method=direct"]
         run_cli(
             [*command, "--require-approval=never", "--progress=events"],
@@ -303,6 +304,22 @@ class CdkTool:
             log_file=OUTPUTS_DIR / "logs" / f"{stack.construct_id}-deploy.log",
         )
         self.check_no_drift(stack)
+
+    def wait_until_settled(self, stack: Stack, timeout: float = DEPLOY_TIMEOUT_SECONDS, poll: float = 1.0) -> str:
+        """Wait while the stack has an operation in progress; its settled status (``DELETE_COMPLETE`` if absent).
+
+        Killing ``cdk deploy`` does not stop CloudFormation. A second deploy of the same template then finds the
+        stack CREATE_IN_PROGRESS, sees no change and returns at once without waiting, leaving it unfinished; this
+        wait makes the re-run end where CloudFormation ends (complete, or rolled back and then re-created).
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            status = self.state(stack).status
+            if not status.endswith("_IN_PROGRESS"):
+                return status
+            if time.monotonic() > deadline:
+                raise DeployError(f"{stack.construct_id}: still {status} after {timeout:.0f} s")
+            time.sleep(poll)
 
     def check_no_drift(self, stack: Stack) -> None:
         """``cdk diff --fail`` after deploy: exit 1 means the deployed template is not the synthesized one.

@@ -242,6 +242,7 @@ def test_cdk_commands_are_the_real_cli_with_direct_deploys(monkeypatch: pytest.M
     monkeypatch.setattr(deploy_local, "run_cli", lambda command, **kw: calls.append((command, kw["env"])))
     monkeypatch.setenv("CDK_DEFAULT_ACCOUNT", "should-not-leak")
     tool = CdkTool("prod", "pr-1", tmp_path)
+    monkeypatch.setattr(tool, "state", lambda stack: deploy_local.StackState(deploy_local.GONE, False, True))
     stack = Stack("Alpha", "Alpha-pr-1", "sa-east-1")
     tool.synthesize()
     tool.deploy(stack)
@@ -269,6 +270,7 @@ def test_a_cdk_deploy_whose_diff_is_not_empty_fails_as_drift(monkeypatch: pytest
 
     monkeypatch.setattr(deploy_local, "run_cli", fake_cli)
     tool, stack = CdkTool("dev", "x", tmp_path), Stack("Alpha", "Alpha-x", "sa-east-1")
+    monkeypatch.setattr(tool, "state", lambda stack: deploy_local.StackState(deploy_local.GONE, False, True))
     with pytest.raises(DeployError, match=r"Alpha: cdk diff after deploy is not empty \(drift\)") as drift:
         tool.deploy(stack)
     assert "DriftProbe" in str(drift.value)
@@ -333,3 +335,22 @@ def test_command_line_dispatches_to_the_chosen_tools(
     monkeypatch.setattr(deploy_local, "destroy", fail)
     assert deploy_local.main(["destroy"]) == 1
     assert "FAILED: boom" in capsys.readouterr().out
+
+
+def test_a_deploy_first_waits_for_an_operation_in_progress(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """After an interrupted deploy CloudFormation carries on: the next deploy waits until the stack settles."""
+    statuses = iter(["CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS", "CREATE_COMPLETE"])
+    seen: list[str] = []
+    tool = CdkTool("dev", "x", tmp_path)
+    monkeypatch.setattr(tool, "state", lambda stack: deploy_local.StackState(next(statuses), False, False))
+    monkeypatch.setattr(deploy_local, "run_cli", lambda command, **_: seen.append(command[1]))
+    monkeypatch.setattr(deploy_local.time, "sleep", lambda seconds: seen.append(f"sleep {seconds}"))
+    tool.deploy(Stack("Alpha", "Alpha-x", "sa-east-1"))
+    assert seen == ["sleep 1.0", "sleep 1.0", "deploy", "diff"]
+
+
+def test_a_stack_that_never_settles_fails_naming_its_status(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    tool = CdkTool("dev", "x", tmp_path)
+    monkeypatch.setattr(tool, "state", lambda stack: deploy_local.StackState("DELETE_IN_PROGRESS", False, False))
+    with pytest.raises(DeployError, match="Alpha: still DELETE_IN_PROGRESS after 0 s"):
+        tool.wait_until_settled(Stack("Alpha", "Alpha-x", "sa-east-1"), timeout=0, poll=0)
