@@ -294,11 +294,15 @@ class CdkTool:
                 log_file=OUTPUTS_DIR / "logs" / f"cdk-bootstrap-{region}.log",
             )
 
+    def deploy_command(self, stack: Stack) -> list[str]:
+        """The ``cdk deploy`` of one stack (also what the interrupted-deploy check starts and kills)."""
+        command = [str(CDK), "deploy", stack.construct_id, "--app", str(self.assembly), "--method=direct"]
+        return [*command, "--require-approval=never", "--progress=events"]
+
     def deploy(self, stack: Stack) -> None:
         self.wait_until_settled(stack)
-        command = [str(CDK), "deploy", stack.construct_id, "--app", str(self.assembly), "--method=direct"]
         run_cli(
-            [*command, "--require-approval=never", "--progress=events"],
+            self.deploy_command(stack),
             timeout=DEPLOY_TIMEOUT_SECONDS,
             env=self.environment(stack.region),
             log_file=OUTPUTS_DIR / "logs" / f"{stack.construct_id}-deploy.log",
