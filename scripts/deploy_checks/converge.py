@@ -19,6 +19,7 @@ state kept after the graceful stop. The emulator creates CloudFormation resource
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -145,9 +146,18 @@ class Interruption:
 
 
 def interrupt(
-    deploy: Interruptible, stack: Stack, log_file: Path, sleep: Callable[[float], None] = time.sleep
+    deploy: Interruptible,
+    stack: Stack,
+    log_file: Path,
+    sleep: Callable[[float], None] = time.sleep,
+    whole_group: bool = False,
 ) -> Interruption:
-    """Start the deploy in its own process group, SIGTERM the group part-way, wait until it has exited."""
+    """Start the deploy as its own process group, SIGTERM it part-way, wait until it has exited; nothing of the
+    group outlives it.
+
+    The signal goes to the CLI (``kill <pid>``), which stops its own helpers: Terraform asks its provider plugins to
+    stop and records what they finished. ``whole_group`` signals every process of the group instead: the provider
+    plugins then die mid-call (they ignore SIGINT, not SIGTERM), and what they had just created is in no state."""
     command, env = deploy.command(stack)
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with log_file.open("w") as handle:
@@ -174,17 +184,26 @@ def interrupt(
                 if time.monotonic() > deadline:
                     raise DeployError(f"no part-way point within {REACH_TIMEOUT_SECONDS:.0f} s ({progress})")
                 sleep(POLL_SECONDS)
-            os.killpg(process.pid, signal.SIGTERM)
+            if whole_group:
+                os.killpg(process.pid, signal.SIGTERM)
+            else:
+                process.send_signal(signal.SIGTERM)
             try:
                 exit_code = process.wait(EXIT_TIMEOUT_SECONDS)
             except subprocess.TimeoutExpired:
                 raise DeployError(f"still running {EXIT_TIMEOUT_SECONDS:.0f} s after SIGTERM") from None
         finally:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            _end_group(process)
     kept, status = deploy.kept(stack)
     return Interruption(progress, exit_code, kept, status)
+
+
+def _end_group(process: subprocess.Popen) -> None:
+    """SIGKILL whatever is left of the deploy's process group (the CLI, or helpers it left behind)."""
+    with contextlib.suppress(ProcessLookupError):  # the whole group is already gone
+        os.killpg(process.pid, signal.SIGKILL)
+    if process.poll() is None:
+        process.wait()
 
 
 def lock_file(tool: TerraformTool, stack: Stack) -> Path:
@@ -229,7 +248,9 @@ def state_list(tool: TerraformTool, stack: Stack) -> list[str]:
     return [line for line in done.stdout.splitlines() if line and not line.startswith("data.")]
 
 
-def check_stack(tool: Tool, stack: Stack, figures: dict[str, StackFigures]) -> list[CheckOutcome]:
+def check_stack(
+    tool: Tool, stack: Stack, figures: dict[str, StackFigures], whole_group: bool = False
+) -> list[CheckOutcome]:
     """Interrupt, prove the interruption, re-run, prove convergence (and, for Terraform, the lock)."""
     started = time.monotonic()
     deploy = interruptible(tool)
@@ -240,7 +261,7 @@ def check_stack(tool: Tool, stack: Stack, figures: dict[str, StackFigures]) -> l
             deploy_local.log(f"{stack.construct_id}: destroying first, the check starts from nothing")
             tool.destroy(stack)
         log_file = deploy_local.OUTPUTS_DIR / "logs" / f"{stack.construct_id}-interrupted-deploy.log"
-        cut = interrupt(deploy, stack, log_file)
+        cut = interrupt(deploy, stack, log_file, whole_group=whole_group)
         if not cut.partial:
             raise DeployError(f"not partial after the kill: {cut.kept}/{cut.at_kill.total} resources, {cut.status}")
         deploy_local.log(
@@ -329,7 +350,10 @@ def stack_creation() -> dict[str, Any]:
 
 
 def check_interrupted_deploy(
-    tools: Sequence[Tool], stacks: Mapping[str, Sequence[Stack]] | None, figures: dict[str, StackFigures]
+    tools: Sequence[Tool],
+    stacks: Mapping[str, Sequence[Stack]] | None,
+    figures: dict[str, StackFigures],
+    whole_group: bool = False,
 ) -> list[CheckOutcome]:
     """Run the check on every stack: ``stacks`` maps a tool's name to its stacks (absent: all the tool's stacks).
 
@@ -342,21 +366,25 @@ def check_interrupted_deploy(
     set_stack_creation({"seconds_per_resource": SECONDS_PER_RESOURCE})
     try:
         with ThreadPoolExecutor(max_workers=max(1, len(tools))) as pool:
-            futures = [pool.submit(_check_tool, tool, (stacks or {}).get(tool.name), figures) for tool in tools]
+            futures = [
+                pool.submit(_check_tool, tool, (stacks or {}).get(tool.name), figures, whole_group) for tool in tools
+            ]
         return [outcome for future in futures for outcome in future.result()]
     finally:
         set_stack_creation({"seconds_per_resource": previous["seconds_per_resource"]})
 
 
-def _check_tool(tool: Tool, stacks: Sequence[Stack] | None, figures: dict[str, StackFigures]) -> list[CheckOutcome]:
+def _check_tool(
+    tool: Tool, stacks: Sequence[Stack] | None, figures: dict[str, StackFigures], whole_group: bool
+) -> list[CheckOutcome]:
     if not tool.synthesized():
         tool.synthesize()
     chosen = list(stacks) if stacks is not None else tool.stacks()
     tool.prepare(chosen)
     if not tool.concurrent_stacks or len(chosen) < 2:
-        return [outcome for stack in chosen for outcome in check_stack(tool, stack, figures)]
+        return [outcome for stack in chosen for outcome in check_stack(tool, stack, figures, whole_group)]
     with ThreadPoolExecutor(max_workers=len(chosen)) as pool:
-        futures = [pool.submit(check_stack, tool, stack, figures) for stack in chosen]
+        futures = [pool.submit(check_stack, tool, stack, figures, whole_group) for stack in chosen]
     return [outcome for future in futures for outcome in future.result()]
 
 
@@ -364,6 +392,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tool", action="append", dest="tools", choices=sorted(deploy_local.TOOLS))
     parser.add_argument("--stack", action="append", dest="stacks", help="construct id (repeatable; default: all)")
+    parser.add_argument(
+        "--signal-group", action="store_true", help="SIGTERM every process of the deploy's group, not the CLI alone"
+    )
     parser.add_argument("--suffix", default=os.environ.get("ENVIRONMENT_SUFFIX") or deploy_local.DEFAULT_SUFFIX)
     args = parser.parse_args(argv)
     tools = [deploy_local.TOOLS[name]("dev", args.suffix) for name in (args.tools or sorted(deploy_local.TOOLS))]
@@ -376,7 +407,7 @@ def main(argv: list[str] | None = None) -> int:
             selected[tool.name] = [stack for stack in tool.stacks() if stack.construct_id in args.stacks]
     figures: dict[str, StackFigures] = {}
     try:
-        outcomes = check_interrupted_deploy(tools, selected, figures)
+        outcomes = check_interrupted_deploy(tools, selected, figures, whole_group=args.signal_group)
     except DeployError as error:
         deploy_local.log(f"FAILED: {error}")
         return 1

@@ -23,9 +23,9 @@ from scripts.deploy_local import GONE, CdkTool, DeployError, Stack, StackState, 
 
 STACK = Stack("Alpha", "Alpha-test", "eu-west-2")
 
-#: Prints a six-resource plan, one creation every 0.2 s, and a child that shares its process group.
+#: Prints a six-resource plan and one creation every 0.2 s; its helper (same process group) notes a SIGTERM it gets.
 APPLY_SCRIPT = """
-sleep 300 & echo $! > "{pid_file}"
+(trap 'echo TERM > "{pid_file}.term"; exit 0' TERM; sleep 300 & wait) & echo $! > "{pid_file}"
 trap 'echo "Interrupt received."; exit 1' TERM
 echo "Plan: 6 to add, 0 to change, 0 to destroy."
 for n in 1 2 3 4 5 6; do sleep 0.2; echo "thing.n$n: Creation complete after 0s [id=$n]"; done
@@ -79,16 +79,20 @@ def test_cdk_total_is_the_template_resource_count(tmp_path: Path) -> None:
     assert CdkDeploy(CdkTool("dev", "test", tmp_path)).total(STACK) == 3
 
 
-def test_sigterm_reaches_the_whole_process_group_part_way(tmp_path: Path) -> None:
+@pytest.mark.parametrize("whole_group", [False, True])
+def test_sigterm_part_way_and_nothing_of_the_group_outlives_it(tmp_path: Path, whole_group: bool) -> None:
+    """The CLI alone gets SIGTERM (its helper is SIGKILLed once it has exited), or every process of the group."""
     pid_file = tmp_path / "child.pid"
-    cut = converge.interrupt(ScriptedDeploy(APPLY_SCRIPT.format(pid_file=pid_file)), STACK, tmp_path / "apply.log")
+    script = ScriptedDeploy(APPLY_SCRIPT.format(pid_file=pid_file))
+    cut = converge.interrupt(script, STACK, tmp_path / "apply.log", whole_group=whole_group)
     assert cut.at_kill.part_way() and cut.at_kill.total == 6
     assert cut.exit_code == 1 and "Interrupt received." in (tmp_path / "apply.log").read_text()
     child = int(pid_file.read_text())
     deadline = time.monotonic() + 5
     while alive(child) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not alive(child), "the deploy's child process outlived the SIGTERM to its group"
+    assert not alive(child), "the deploy's helper outlived the deploy"
+    assert Path(f"{pid_file}.term").exists() is whole_group
     assert cut.partial
 
 
@@ -147,7 +151,7 @@ def scripted(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[Interrupti
     """check_stack's interruption and tool dispatch replaced: the next interruption is the list's first."""
     cuts: list[Interruption] = []
     monkeypatch.setattr(converge, "interruptible", lambda tool: ScriptedDeploy(""))
-    monkeypatch.setattr(converge, "interrupt", lambda deploy, stack, log_file: cuts.pop(0))
+    monkeypatch.setattr(converge, "interrupt", lambda deploy, stack, log_file, whole_group: cuts.pop(0))
     monkeypatch.setattr(deploy_local, "OUTPUTS_DIR", tmp_path)
     return cuts
 
