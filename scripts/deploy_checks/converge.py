@@ -1,8 +1,11 @@
-"""Check 2 of the deploy lifecycle: a deploy killed part-way recovers when it is run again.
+"""Checks 1 and 2 of the deploy lifecycle: a deployed stack shows no drift, and a deploy killed part-way recovers
+when it is run again.
 
-Per stack: the stack's deploy command (``cdk deploy`` / ``terraform apply``, exactly as :mod:`scripts.deploy_local`
-runs it) starts as its own process group; once some but not all of the stack's resources exist it gets SIGTERM,
-what ``kill`` and a cancelled CI job send. The check proves the process is gone and the stack partial, then runs the
+Check 1 (:func:`check_no_drift`) is the tool's own check that every deploy already ends with (``cdk diff --fail``,
+``terraform plan -detailed-exitcode``), reported per stack. Check 2 (:func:`check_interrupted_deploy`), per stack:
+the stack's deploy command (``cdk deploy`` / ``terraform apply``, exactly as :mod:`scripts.deploy_local` runs it)
+starts as its own process group; once some but not all of the stack's resources exist the CLI gets SIGTERM, what
+``kill`` and a cancelled CI job send. The check proves the process is gone and the stack partial, then runs the
 tool's deploy again (which ends with the no-drift check) and times it. For Terraform stacks it also proves the state
 lock: while that re-run holds the state, a second ``apply -lock-timeout=0s`` must fail with Terraform's lock error,
 and afterwards the state lists every resource. The stacks stay deployed (dev) for the teardown check.
@@ -14,6 +17,10 @@ state kept after the graceful stop. The emulator creates CloudFormation resource
 
     eval "$(python -m scripts.local_aws.server env)"
     python -m scripts.deploy_checks.converge [--tool cdk|cdktf] [--stack IotPlatform] [--suffix local]
+
+Measured (2 shared cores): SIGTERM to the whole process group instead (``--signal-group``) also kills Terraform's
+provider plugins mid-call, so what they had just created is in no state: pci-platform re-converged but left a KMS key
+outside its state; streamflix's re-run failed with RouteAlreadyExists (a route created, never recorded).
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ from scripts.deploy_checks import CheckOutcome, StackFigures
 from scripts.deploy_local import CdkTool, DeployError, Stack, TerraformTool, Tool
 
 CHECK = "interrupted deploy recovers"
+DRIFT_CHECK = "no drift after deploy"
 LOCK_CHECK = "state lock holds"
 #: CloudFormation's pace while the check runs: moto alone creates a 65-resource stack in well under a second.
 SECONDS_PER_RESOURCE = 0.2
@@ -349,6 +357,26 @@ def stack_creation() -> dict[str, Any]:
         return json.loads(response.read())
 
 
+def check_no_drift(tools: Sequence[Tool], stacks: Mapping[str, Sequence[Stack]] | None) -> list[CheckOutcome]:
+    """Check 1 as a table row per deployed stack: the tool's own no-drift check (``cdk diff --fail``, ``terraform
+    plan -detailed-exitcode``), which every deploy already ends with; here it runs again, after everything else."""
+    outcomes = []
+    for tool in tools:
+        for stack in (stacks or {}).get(tool.name) or tool.stacks():
+            started = time.monotonic()
+            try:
+                if not tool.state(stack).deployed:
+                    raise DeployError(f"not deployed ({tool.state(stack).status})")
+                tool.check_no_drift(stack)  # type: ignore[attr-defined]
+                ok, detail = True, f"{tool.resource_count(stack)} resources, nothing to change"
+            except DeployError as error:
+                ok, detail = False, str(error)
+            outcomes.append(
+                CheckOutcome(DRIFT_CHECK, stack.construct_id, ok, detail, round(time.monotonic() - started, 1))
+            )
+    return outcomes
+
+
 def check_interrupted_deploy(
     tools: Sequence[Tool],
     stacks: Mapping[str, Sequence[Stack]] | None,
@@ -408,6 +436,7 @@ def main(argv: list[str] | None = None) -> int:
     figures: dict[str, StackFigures] = {}
     try:
         outcomes = check_interrupted_deploy(tools, selected, figures, whole_group=args.signal_group)
+        outcomes += check_no_drift(tools, selected)
     except DeployError as error:
         deploy_local.log(f"FAILED: {error}")
         return 1

@@ -232,3 +232,31 @@ def test_a_second_apply_fails_on_the_lock_while_the_first_holds_it(tmp_path: Pat
     assert "Error acquiring the state lock" in seen
     assert converge.state_list(tool, STACK) == ["terraform_data.slow"]
     assert not converge.lock_file(tool, STACK).exists()
+
+
+class DriftingTool(FakeTool):
+    """A deployed stack whose no-drift check fails when ``drift`` names a change."""
+
+    def __init__(self, drift: str = "") -> None:
+        super().__init__()
+        self.deployed = True
+        self.drift = drift
+
+    def stacks(self) -> list[Stack]:
+        return [STACK]
+
+    def check_no_drift(self, stack: Stack) -> None:
+        if self.drift:
+            raise DeployError(f"{stack.construct_id}: the plan after apply is not empty (drift)\n{self.drift}")
+
+
+def test_the_no_drift_row_passes_a_converged_stack_and_names_a_drifting_one() -> None:
+    [clean] = converge.check_no_drift([DriftingTool()], None)
+    assert (clean.check, clean.stack, clean.ok) == (converge.DRIFT_CHECK, "Alpha", True)
+    assert clean.detail == "6 resources, nothing to change"
+    [drifting] = converge.check_no_drift([DriftingTool("~ aws_s3_bucket.b")], {"fake": [STACK]})
+    assert not drifting.ok and "aws_s3_bucket.b" in drifting.detail
+    absent = DriftingTool()
+    absent.deployed = False
+    [missing] = converge.check_no_drift([absent], None)
+    assert not missing.ok and missing.detail == f"not deployed ({GONE})"
