@@ -316,14 +316,56 @@ class CdkTool:
                 log_file=OUTPUTS_DIR / "logs" / f"cdk-bootstrap-{region}.log",
             )
 
-    def deploy(self, stack: Stack) -> None:
+    def deploy_command(self, stack: Stack) -> list[str]:
+        """The ``cdk deploy`` of one stack (also what the interrupted-deploy check starts and kills)."""
         command = [str(CDK), "deploy", stack.construct_id, "--app", str(self.assembly), "--method=direct"]
+        return [*command, "--require-approval=never", "--progress=events"]
+
+    def deploy(self, stack: Stack) -> None:
+        self.wait_until_settled(stack)
         run_cli(
-            [*command, "--require-approval=never", "--progress=events"],
+            self.deploy_command(stack),
             timeout=DEPLOY_TIMEOUT_SECONDS,
             env=self.environment(stack.region),
             log_file=OUTPUTS_DIR / "logs" / f"{stack.construct_id}-deploy.log",
         )
+        self.check_no_drift(stack)
+
+    def wait_until_settled(self, stack: Stack, timeout: float = DEPLOY_TIMEOUT_SECONDS, poll: float = 1.0) -> str:
+        """Wait while the stack has an operation in progress; its settled status (``DELETE_COMPLETE`` if absent).
+
+        Killing ``cdk deploy`` does not stop CloudFormation. A second deploy of the same template then finds the
+        stack CREATE_IN_PROGRESS, sees no change and returns at once without waiting, leaving it unfinished; this
+        wait makes the re-run end where CloudFormation ends (complete, or rolled back and then re-created).
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            status = self.state(stack).status
+            if not status.endswith("_IN_PROGRESS"):
+                return status
+            if time.monotonic() > deadline:
+                raise DeployError(f"{stack.construct_id}: still {status} after {timeout:.0f} s")
+            time.sleep(poll)
+
+    def check_no_drift(self, stack: Stack) -> None:
+        """``cdk diff --fail`` after deploy: exit 1 means the deployed template is not the synthesized one.
+
+        ``--method=template`` compares the deployed template with the assembly's; the default change-set method only
+        adds replacement details, writes a change set to the account and takes twice as long (3.4 s against 1.8 s).
+        """
+        command = [str(CDK), "diff", stack.construct_id, "--app", str(self.assembly), "--fail", "--method=template"]
+        try:
+            run_cli(
+                command,
+                timeout=DEPLOY_TIMEOUT_SECONDS,
+                env=self.environment(stack.region),
+                log_file=OUTPUTS_DIR / "logs" / f"{stack.construct_id}-diff.log",
+            )
+        except DeployError as error:
+            if " exited 1 (" in str(error):  # not 10-19: run_cli writes "exited <code> (log: ...)"
+                message = f"{stack.construct_id}: cdk diff after deploy is not empty (drift)"
+                raise DeployError(f"{message}\n{error}") from None
+            raise
 
     def destroy(self, stack: Stack) -> None:
         run_cli(

@@ -209,6 +209,8 @@ def run(port: int) -> None:
     from scripts.local_aws import moto_extensions
 
     moto_extensions.register()
+    # As on AWS, CreateStack answers at once and the stack is created in the background (see the addition).
+    moto_extensions.STACK_CREATION.background = True
     from moto import server as moto_server
 
     moto_server.main(["--host", HOST, "--port", str(port)])

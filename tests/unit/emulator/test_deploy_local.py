@@ -242,18 +242,44 @@ def test_cdk_commands_are_the_real_cli_with_direct_deploys(monkeypatch: pytest.M
     monkeypatch.setattr(deploy_local, "run_cli", lambda command, **kw: calls.append((command, kw["env"])))
     monkeypatch.setenv("CDK_DEFAULT_ACCOUNT", "should-not-leak")
     tool = CdkTool("prod", "pr-1", tmp_path)
+    monkeypatch.setattr(tool, "state", lambda stack: deploy_local.StackState(deploy_local.GONE, False, True))
     stack = Stack("Alpha", "Alpha-pr-1", "sa-east-1")
     tool.synthesize()
     tool.deploy(stack)
     tool.destroy(stack)
-    synth, deploy, destroy = calls
+    synth, deploy, diff, destroy = calls
     context = json.loads(synth[1]["CDK_CONTEXT_JSON"])
     assert (context["profile"], context["environmentSuffix"]) == ("prod", "pr-1")
     assert "@aws-cdk/aws-ec2:restrictDefaultSecurityGroup" in context
     assert synth[1]["CDK_OUTDIR"] == str(tmp_path) and "CDK_DEFAULT_ACCOUNT" not in synth[1]
     assert deploy[0][1:4] == ["deploy", "Alpha", "--app"] and "--method=direct" in deploy[0]
     assert deploy[1]["AWS_REGION"] == "sa-east-1" and "CDK_DEFAULT_ACCOUNT" not in deploy[1]
+    assert diff[0][1:5] == ["diff", "Alpha", "--app", str(tmp_path)] and "--fail" in diff[0]
+    assert diff[1]["AWS_REGION"] == "sa-east-1"
     assert destroy[0][1:3] == ["destroy", "Alpha"] and "--force" in destroy[0]
+
+
+def test_a_cdk_deploy_whose_diff_is_not_empty_fails_as_drift(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """``cdk diff --fail`` exits 1 on differences: the deploy fails naming drift; other diff failures pass through."""
+    exits = {"deploy": 0, "diff": 1}
+
+    def fake_cli(command: list[str], **_: Any) -> None:
+        code = exits[command[1]]
+        if code:
+            raise DeployError(f"{command[0]} {command[1]} exited {code} (log: x)\n[+] Output DriftProbe")
+
+    monkeypatch.setattr(deploy_local, "run_cli", fake_cli)
+    tool, stack = CdkTool("dev", "x", tmp_path), Stack("Alpha", "Alpha-x", "sa-east-1")
+    monkeypatch.setattr(tool, "state", lambda stack: deploy_local.StackState(deploy_local.GONE, False, True))
+    with pytest.raises(DeployError, match=r"Alpha: cdk diff after deploy is not empty \(drift\)") as drift:
+        tool.deploy(stack)
+    assert "DriftProbe" in str(drift.value)
+    exits["diff"] = 124
+    with pytest.raises(DeployError, match="exited 124") as other:
+        tool.deploy(stack)
+    assert "drift" not in str(other.value)
+    exits["diff"] = 0
+    tool.deploy(stack)
 
 
 def test_bootstrap_runs_once_per_region(aws: Account, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -309,3 +335,22 @@ def test_command_line_dispatches_to_the_chosen_tools(
     monkeypatch.setattr(deploy_local, "destroy", fail)
     assert deploy_local.main(["destroy"]) == 1
     assert "FAILED: boom" in capsys.readouterr().out
+
+
+def test_a_deploy_first_waits_for_an_operation_in_progress(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """After an interrupted deploy CloudFormation carries on: the next deploy waits until the stack settles."""
+    statuses = iter(["CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS", "CREATE_COMPLETE"])
+    seen: list[str] = []
+    tool = CdkTool("dev", "x", tmp_path)
+    monkeypatch.setattr(tool, "state", lambda stack: deploy_local.StackState(next(statuses), False, False))
+    monkeypatch.setattr(deploy_local, "run_cli", lambda command, **_: seen.append(command[1]))
+    monkeypatch.setattr(deploy_local.time, "sleep", lambda seconds: seen.append(f"sleep {seconds}"))
+    tool.deploy(Stack("Alpha", "Alpha-x", "sa-east-1"))
+    assert seen == ["sleep 1.0", "sleep 1.0", "deploy", "diff"]
+
+
+def test_a_stack_that_never_settles_fails_naming_its_status(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    tool = CdkTool("dev", "x", tmp_path)
+    monkeypatch.setattr(tool, "state", lambda stack: deploy_local.StackState("DELETE_IN_PROGRESS", False, False))
+    with pytest.raises(DeployError, match="Alpha: still DELETE_IN_PROGRESS after 0 s"):
+        tool.wait_until_settled(Stack("Alpha", "Alpha-x", "sa-east-1"), timeout=0, poll=0)

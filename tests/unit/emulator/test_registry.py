@@ -187,6 +187,13 @@ ADDITION_TESTS: dict[str, list[str]] = {
         "test_teardown::test_deleting_a_nat_gateway_deletes_its_interface_and_frees_its_address",
         "test_teardown::test_deleting_one_nat_gateway_keeps_the_other_interfaces",
     ],
+    "stack creation in the background": [
+        "test_stack_creation::test_create_stack_answers_at_once_and_resources_appear_over_time",
+        "test_stack_creation::test_an_update_while_creating_is_refused_and_goes_through_once_settled",
+        "test_stack_creation::test_a_delete_during_creation_waits_for_it_and_leaves_nothing",
+        "test_stack_creation::test_a_failure_in_the_background_rolls_back",
+        "test_server::test_the_server_creates_stacks_in_the_background_and_serves_the_setting",
+    ],
 }
 
 

@@ -189,6 +189,45 @@ def test_run_registers_the_extensions_before_serving(monkeypatch: pytest.MonkeyP
         monkeypatch.setenv(name, "")
     monkeypatch.setattr(moto_server, "main", served.append)
     monkeypatch.setattr(moto_extensions, "_registered", True)
+    monkeypatch.setattr(moto_extensions.STACK_CREATION, "background", False)  # run() turns it on; restored after
     server.main(["run", "--port", "5999"])
     assert served == [["--host", server.HOST, "--port", "5999"]]
+    assert moto_extensions.STACK_CREATION.background
     assert os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] == "true"
+
+
+def test_the_server_creates_stacks_in_the_background_and_serves_the_setting(running: Emulator) -> None:
+    """Through the running server: the setting reads back, refuses bad input (HTTP 400 naming the field), and a
+    paced CreateStack answers CREATE_IN_PROGRESS before the stack completes."""
+    import json
+    import time
+    import urllib.error
+
+    import boto3
+
+    from scripts.local_aws.moto_extensions import STACK_CREATION_PATH
+
+    assert running.request(STACK_CREATION_PATH) == {"background": True, "seconds_per_resource": 0.0}
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        running.request(STACK_CREATION_PATH, {"seconds_per_resource": "slow"})
+    assert refused.value.code == 400 and "seconds_per_resource" in refused.value.read().decode()
+    assert running.request(STACK_CREATION_PATH, {"seconds_per_resource": 0.2})["seconds_per_resource"] == 0.2
+    try:
+        env = running.client_environment("eu-west-2")
+        cloudformation = boto3.client(
+            "cloudformation",
+            region_name="eu-west-2",
+            endpoint_url=env["AWS_ENDPOINT_URL"],
+            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        )
+        queues = {f"Q{index}": {"Type": "AWS::SQS::Queue", "Properties": {}} for index in range(4)}
+        cloudformation.create_stack(StackName="paced", TemplateBody=json.dumps({"Resources": queues}))
+        statuses = [cloudformation.describe_stacks(StackName="paced")["Stacks"][0]["StackStatus"]]
+        deadline = time.monotonic() + 10
+        while statuses[-1] == "CREATE_IN_PROGRESS" and time.monotonic() < deadline:
+            time.sleep(0.1)
+            statuses.append(cloudformation.describe_stacks(StackName="paced")["Stacks"][0]["StackStatus"])
+        assert statuses[0] == "CREATE_IN_PROGRESS" and statuses[-1] == "CREATE_COMPLETE"
+    finally:
+        running.request(STACK_CREATION_PATH, {"seconds_per_resource": 0})
