@@ -182,6 +182,9 @@ ADDITION_TESTS: dict[str, list[str]] = {
         "test_terraform_calls::test_a_deny_whose_condition_holds_still_denies",
         "test_terraform_calls::test_conditions_on_absent_keys_do_not_hold_as_in_iam",
     ],
+    "default CA certificate of a new DB instance": [
+        "test_waiter_answers::test_a_db_instance_created_without_a_ca_gets_the_aws_default_and_a_named_ca_is_kept"
+    ],
 }
 
 
