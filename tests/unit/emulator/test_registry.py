@@ -194,6 +194,9 @@ ADDITION_TESTS: dict[str, list[str]] = {
         "test_stack_creation::test_a_failure_in_the_background_rolls_back",
         "test_server::test_the_server_creates_stacks_in_the_background_and_serves_the_setting",
     ],
+    "default CA certificate of a new DB instance": [
+        "test_waiter_answers::test_a_db_instance_created_without_a_ca_gets_the_aws_default_and_a_named_ca_is_kept"
+    ],
 }
 
 
