@@ -496,7 +496,7 @@ class TerraformTool:
         try:
             self._terraform(stack, "plan", command, DEPLOY_TIMEOUT_TF)
         except DeployError as error:
-            if "exited 2" in str(error):
+            if " exited 2 (" in str(error):  # not 20-29: run_cli writes "exited <code> (log: ...)"
                 raise DeployError(f"{stack.construct_id}: the plan after apply is not empty (drift)\n{error}") from None
             raise
 

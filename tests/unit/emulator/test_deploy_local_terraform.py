@@ -144,11 +144,12 @@ def test_a_plan_that_is_not_empty_after_apply_fails_the_deploy_as_drift(
         deploy_local.deploy([tool], ["streamflix"])
 
 
+@pytest.mark.parametrize("code", ["1", "25"])
 def test_a_plan_that_errors_is_reported_as_such(
-    outputs_dir: Path, terraform: Path, tool: SynthesizedTool, monkeypatch: pytest.MonkeyPatch
+    outputs_dir: Path, terraform: Path, tool: SynthesizedTool, monkeypatch: pytest.MonkeyPatch, code: str
 ) -> None:
-    monkeypatch.setenv("FAKE_TF_PLAN_EXIT", "1")
-    with pytest.raises(DeployError, match="plan exited 1") as failed:
+    monkeypatch.setenv("FAKE_TF_PLAN_EXIT", code)
+    with pytest.raises(DeployError, match=f"plan exited {code} ") as failed:
         deploy_local.deploy([tool], ["streamflix"])
     assert "drift" not in str(failed.value)
 
