@@ -1,0 +1,171 @@
+"""Run every deploy lifecycle check against a fresh local emulator and print what each stack showed.
+
+    python -m scripts.deploy_checks                 # all five stacks; exit 1 if any check failed
+    python -m scripts.deploy_checks --stack streamflix --stack IotPlatform
+
+Order, each check starting where the previous one left the emulator:
+1. bad configuration: every rejected input stops the deploy with the synth's message, and nothing is created;
+2. interrupted deploy (dev): a deploy killed part-way is run again, completes, and shows no drift (``cdk diff``
+   empty, ``terraform plan -detailed-exitcode`` 0); a second Terraform apply is refused by the state lock;
+3. dev leaves nothing: the dev stacks are destroyed and no resource of any type they created remains;
+4. prod keeps its data: prod is deployed, written to, refused a destroy while protected, torn down deliberately,
+   and what it kept is read back, then cleaned up;
+5. the emulator holds nothing beyond its baseline at the end.
+The figures go to ``cfn-outputs/deploy-checks.json`` and the table to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+
+from scripts import deploy_local
+from scripts.deploy_checks import CheckOutcome, StackFigures, bad_config, converge, prod_data, teardown
+from scripts.deploy_checks.inventory import Inventory, count, shown
+
+#: The suffix of the stacks these checks deploy (unique, so they never meet a developer's own local stacks).
+SUFFIX = "checks"
+RESULTS = deploy_local.OUTPUTS_DIR / "deploy-checks.json"
+FINAL_CHECK = "emulator empty at the end"
+
+
+def emulator(command: str) -> str:
+    """``python -m scripts.local_aws.server <command>``; its stdout."""
+    done = subprocess.run(
+        [sys.executable, "-m", "scripts.local_aws.server", command],
+        cwd=deploy_local.ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise deploy_local.DeployError(f"emulator {command} failed: {done.stderr.strip() or done.stdout.strip()}")
+    return done.stdout
+
+
+def point_at_emulator() -> None:
+    """Export what ``server env`` prints (endpoint, placeholder credentials) into this process's environment."""
+    for line in emulator("env").splitlines():
+        if line.startswith("export "):
+            key, _, value = line.removeprefix("export ").partition("=")
+            os.environ[key] = value.strip("'\"")
+
+
+def timed(outcomes: list[CheckOutcome], label: str, check: Callable[[], list[CheckOutcome]]) -> None:
+    started = time.monotonic()
+    print(f"[deploy-checks] {label} ...", flush=True)
+    try:
+        found = check()
+    except Exception as error:  # a check that could not finish is a failed check; the others still run
+        found = [CheckOutcome(label, "*", False, f"{type(error).__name__}: {error}")]
+    outcomes.extend(found)
+    failed = [outcome for outcome in found if not outcome.ok]
+    print(
+        f"[deploy-checks] {label}: {len(found) - len(failed)} passed, {len(failed)} failed "
+        f"({time.monotonic() - started:.0f} s)",
+        flush=True,
+    )
+
+
+def table(outcomes: list[CheckOutcome], figures: dict[str, StackFigures]) -> str:
+    lines = [f"{'check':<28} {'stack':<20} {'result':<6} {'s':>6}  detail"]
+    for outcome in outcomes:
+        detail = outcome.detail.splitlines()[0][:110] if outcome.detail else ""
+        lines.append(
+            f"{outcome.check:<28} {outcome.stack:<20} {'ok' if outcome.ok else 'FAIL':<6} {outcome.seconds:>6.0f}"
+            f"  {detail}"
+        )
+    lines.append("")
+    lines.append(
+        f"{'stack':<20} {'tool':<6} {'prod deploy s':>14} {'redeploy s':>11} {'kept by prod':>13} {'left by dev':>12}"
+    )
+    for item in figures.values():
+        lines.append(
+            f"{item.stack:<20} {item.tool:<6} {_number(item.deploy_seconds):>14} "
+            f"{_number(item.redeploy_after_interrupt_seconds):>11} {_number(item.kept_by_prod_destroy):>13} "
+            f"{_number(item.left_by_dev_destroy):>12}"
+        )
+    return "\n".join(lines)
+
+
+def _number(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.1f}" if isinstance(value, float) else str(value)
+
+
+def run_checks(selected: list[str] | None) -> tuple[list[CheckOutcome], dict[str, StackFigures]]:
+    """Every check, in order, on the emulator this process points at (fresh: nothing deployed)."""
+    outcomes: list[CheckOutcome] = []
+    figures: dict[str, StackFigures] = {}
+    timed(outcomes, "bad configuration", lambda: bad_config.check_bad_configuration(figures))
+
+    dev = [deploy_local.TOOLS[name]("dev", SUFFIX) for name in sorted(deploy_local.TOOLS)]
+    for tool in dev:
+        tool.synthesize()
+        tool.prepare(deploy_local.selected_stacks(tool, selected))  # the CDK bootstrap belongs to the baseline
+    inventory = Inventory(teardown.regions_of(dev))
+    baseline = inventory.snapshot()
+    stacks = {tool.name: deploy_local.selected_stacks(tool, selected) for tool in dev}
+    timed(outcomes, "interrupted deploy (dev)", lambda: converge.check_interrupted_deploy(dev, stacks, figures))
+    timed(outcomes, "no drift (dev)", lambda: converge.check_no_drift(dev, stacks))
+    timed(
+        outcomes,
+        "dev leaves nothing",
+        lambda: teardown.check_dev_leaves_nothing(dev, figures, baseline, selected, inventory),
+    )
+
+    prod = [deploy_local.TOOLS[name]("prod", SUFFIX) for name in sorted(deploy_local.TOOLS)]
+    timed(outcomes, "prod keeps its data", lambda: prod_data.check_prod_keeps_data(prod, figures, selected))
+
+    left = inventory.diff(baseline)
+    outcomes.append(
+        CheckOutcome(
+            FINAL_CHECK, "*", not left, f"{count(left)} beyond the baseline" + (f": {shown(left)}" if left else "")
+        )
+    )
+    return outcomes, figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stack", action="append", dest="stacks", help="construct id (repeatable; default: all)")
+    args = parser.parse_args(argv)
+    started = time.monotonic()
+    try:
+        emulator("start")
+    except deploy_local.DeployError as error:
+        deploy_local.log(f"FAILED: {error}")
+        return 1
+    try:
+        point_at_emulator()
+        outcomes, figures = run_checks(args.stacks)
+    except deploy_local.DeployError as error:
+        outcomes, figures = [CheckOutcome("deploy checks", "*", False, str(error))], {}
+    finally:
+        emulator("stop")
+    deploy_local.OUTPUTS_DIR.mkdir(exist_ok=True)
+    RESULTS.write_text(
+        json.dumps(
+            {"outcomes": [asdict(item) for item in outcomes], "figures": [asdict(item) for item in figures.values()]},
+            indent=2,
+        )
+        + "\n"
+    )
+    failed = [outcome for outcome in outcomes if not outcome.ok]
+    print()
+    print(table(outcomes, figures))
+    print(
+        f"deploy checks: {len(outcomes) - len(failed)} passed, {len(failed)} failed, {time.monotonic() - started:.0f} s"
+    )
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

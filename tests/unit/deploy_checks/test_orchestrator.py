@@ -1,0 +1,103 @@
+"""``python -m scripts.deploy_checks``: the checks run in the order each needs, a check that crashes is a failed row
+(the others still run), and the table carries every figure the issue asks for."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import pytest
+
+from scripts import deploy_local
+from scripts.deploy_checks import CheckOutcome, StackFigures
+from scripts.deploy_checks import __main__ as orchestrator
+
+
+class FakeTool:
+    def __init__(self, profile: str, suffix: str) -> None:
+        self.name = f"fake-{profile}"
+        self.profile = profile
+        self.suffix = suffix
+        self.calls: list[str] = []
+
+    def synthesize(self) -> None:
+        self.calls.append("synthesize")
+
+    def prepare(self, stacks: list[deploy_local.Stack]) -> None:
+        self.calls.append("prepare")
+
+    def stacks(self) -> list[deploy_local.Stack]:
+        return [deploy_local.Stack("Alpha", "alpha-checks", "eu-west-2")]
+
+
+class FakeInventory:
+    left: ClassVar[dict[str, list[str]]] = {}
+
+    def __init__(self, regions: set[str]) -> None:
+        self.regions = regions
+
+    def snapshot(self) -> dict[str, set[str]]:
+        return {}
+
+    def diff(self, baseline: Any, kinds: Any = None) -> dict[str, list[str]]:
+        return self.left
+
+
+@pytest.fixture
+def wired(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every check replaced by one that records its turn; the last one (prod) crashes."""
+    order: list[str] = []
+
+    def record(name: str, crash: bool = False) -> Any:
+        def check(*args: Any, **kwargs: Any) -> list[CheckOutcome]:
+            order.append(name)
+            if crash:
+                raise RuntimeError("emulator went away")
+            if name == "interrupted":  # (tools, stacks, figures)
+                args[2]["Alpha"] = StackFigures("Alpha", "fake", redeploy_after_interrupt_seconds=12.5)
+            return [CheckOutcome(name, "Alpha", True, f"{name} fine", 1.0)]
+
+        return check
+
+    monkeypatch.setattr(deploy_local, "TOOLS", {"fake": FakeTool})
+    monkeypatch.setattr(orchestrator, "Inventory", FakeInventory)
+    monkeypatch.setattr(orchestrator.bad_config, "check_bad_configuration", record("bad config"))
+    monkeypatch.setattr(orchestrator.converge, "check_interrupted_deploy", record("interrupted"))
+    monkeypatch.setattr(orchestrator.converge, "check_no_drift", record("no drift"))
+    monkeypatch.setattr(orchestrator.teardown, "check_dev_leaves_nothing", record("dev teardown"))
+    monkeypatch.setattr(orchestrator.prod_data, "check_prod_keeps_data", record("prod", crash=True))
+    FakeInventory.left = {}
+    return order
+
+
+def test_checks_run_in_order_and_a_crashing_check_is_a_failed_row(wired: list[str]) -> None:
+    outcomes, figures = orchestrator.run_checks(None)
+
+    assert wired == ["bad config", "interrupted", "no drift", "dev teardown", "prod"]
+    results = {outcome.check: outcome for outcome in outcomes}
+    assert results["prod keeps its data"].ok is False
+    assert results["prod keeps its data"].detail == "RuntimeError: emulator went away"
+    assert results[orchestrator.FINAL_CHECK].ok is True
+    assert figures["Alpha"].redeploy_after_interrupt_seconds == 12.5
+
+
+def test_anything_left_beyond_the_baseline_at_the_end_fails_the_run(wired: list[str]) -> None:
+    FakeInventory.left = {"s3-bucket": ["us-east-1/kept-bucket"]}
+
+    outcomes, _ = orchestrator.run_checks(None)
+
+    final = next(outcome for outcome in outcomes if outcome.check == orchestrator.FINAL_CHECK)
+    assert final.ok is False
+    assert "kept-bucket" in final.detail
+
+
+def test_the_table_shows_each_figure_and_a_dash_for_one_not_measured() -> None:
+    outcomes = [CheckOutcome("dev leaves nothing", "streamflix", False, "2 left: s3-bucket\nmore", 3.0)]
+    figures = {"streamflix": StackFigures("streamflix", "cdktf", 128.7, 140.2, 9, 0)}
+    figures["IotPlatform"] = StackFigures("IotPlatform", "cdk", left_by_dev_destroy=0)
+
+    lines = orchestrator.table(outcomes, figures).splitlines()
+
+    assert lines[1].split()[:4] == ["dev", "leaves", "nothing", "streamflix"]
+    assert "FAIL" in lines[1] and lines[1].endswith("2 left: s3-bucket")
+    assert lines[-2].split() == ["streamflix", "cdktf", "128.7", "140.2", "9", "0"]
+    assert lines[-1].split() == ["IotPlatform", "cdk", "-", "-", "-", "0"]
