@@ -108,11 +108,19 @@ LISTERS: dict[str, Lister] = {
     "network-firewall:policy": Lister("network-firewall", "list_firewall_policies", "FirewallPolicies[].Arn"),
     "network-firewall:rule-group": Lister("network-firewall", "list_rule_groups", "RuleGroups[].Arn"),
     "rds:cluster": Lister("rds", "describe_db_clusters", "DBClusters[].DBClusterIdentifier"),
+    # RDS makes a ``default.<family>`` group itself on the first use of a family, and refuses to delete it: not a
+    # stack's resource, so not listed.
     "rds:cluster-parameter-group": Lister(
-        "rds", "describe_db_cluster_parameter_groups", "DBClusterParameterGroups[].DBClusterParameterGroupName"
+        "rds",
+        "describe_db_cluster_parameter_groups",
+        "DBClusterParameterGroups[?!starts_with(DBClusterParameterGroupName, 'default.')].DBClusterParameterGroupName",
     ),
     "rds:instance": Lister("rds", "describe_db_instances", "DBInstances[].DBInstanceIdentifier"),
-    "rds:parameter-group": Lister("rds", "describe_db_parameter_groups", "DBParameterGroups[].DBParameterGroupName"),
+    "rds:parameter-group": Lister(
+        "rds",
+        "describe_db_parameter_groups",
+        "DBParameterGroups[?!starts_with(DBParameterGroupName, 'default.')].DBParameterGroupName",
+    ),
     "rds:subnet-group": Lister("rds", "describe_db_subnet_groups", "DBSubnetGroups[].DBSubnetGroupName"),
     "s3:bucket": Lister("s3", "list_buckets", "Buckets[].Name", global_=True),
     # Secrets scheduled for deletion are listed too: only a delete without recovery (dev's) makes one gone.

@@ -104,8 +104,6 @@ def test_every_lister_answers_and_a_fresh_account_holds_only_its_defaults(accoun
         "ec2:route-table",
         "ec2:internet-gateway",
         "ec2:network-interface",
-        "rds:parameter-group",
-        "rds:cluster-parameter-group",
         "elasticache:subnet-group",
     }
     assert account.diff(baseline) == {}
@@ -162,6 +160,23 @@ def test_a_secret_scheduled_for_deletion_with_a_recovery_window_is_left(account:
     secrets.delete_secret(SecretId=secret, RecoveryWindowInDays=7)
 
     assert account.diff(baseline) == {"secretsmanager:secret": [f"{REGION}/{secret}"]}
+
+
+def test_the_default_parameter_groups_rds_makes_itself_are_not_listed_a_stacks_own_are(account: Inventory) -> None:
+    """RDS creates ``default.<family>`` on a family's first use and refuses to delete it: never a stack's leftover."""
+    baseline = account.snapshot()
+    rds = boto3.client("rds", region_name="us-east-1")
+    for name in ("default.aurora-postgresql17", "stack-cluster-params"):
+        rds.create_db_cluster_parameter_group(
+            DBClusterParameterGroupName=name, DBParameterGroupFamily="aurora-postgresql17", Description="x"
+        )
+    for name in ("default.postgres17", "stack-params"):
+        rds.create_db_parameter_group(DBParameterGroupName=name, DBParameterGroupFamily="postgres17", Description="x")
+
+    assert account.diff(baseline) == {
+        "rds:cluster-parameter-group": ["us-east-1/stack-cluster-params"],
+        "rds:parameter-group": ["us-east-1/stack-params"],
+    }
 
 
 def test_shown_lists_a_few_ids_per_kind() -> None:
