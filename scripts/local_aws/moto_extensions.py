@@ -2233,7 +2233,9 @@ _RULE_GROUP_FIELDS = ("RuleGroup", "Rules", "Type", "Description", "Capacity", "
 _FIREWALL_POLICY_FIELDS = ("FirewallPolicy", "Description", "Tags", "EncryptionConfiguration")
 
 
-def _find_document(documents: dict[str, FirewallDocument], kind: str, arn: str | None, name: str | None) -> Any:
+def _find_document(response: Any, documents: dict[str, FirewallDocument], kind: str) -> Any:
+    """The rule group or firewall policy a request names by ``<kind>Arn`` or, without one, by ``<kind>Name``."""
+    arn, name = response._get_param(f"{kind}Arn"), response._get_param(f"{kind}Name")
     for document in documents.values():
         if document.arn == arn or (arn is None and document.name == name):
             return document
@@ -2265,12 +2267,7 @@ class _NetworkFirewallActions:
 
     @staticmethod
     def describe_rule_group(self: Any) -> Any:
-        group = _find_document(
-            self.networkfirewall_backend.rule_groups,
-            "RuleGroup",
-            self._get_param("RuleGroupArn"),
-            self._get_param("RuleGroupName"),
-        )
+        group = _find_document(self, self.networkfirewall_backend.rule_groups, "RuleGroup")
         return ActionResult(
             {
                 "UpdateToken": group.update_token,
@@ -2281,21 +2278,14 @@ class _NetworkFirewallActions:
 
     @staticmethod
     def update_rule_group(self: Any) -> Any:
-        group = _find_document(
-            self.networkfirewall_backend.rule_groups,
-            "RuleGroup",
-            self._get_param("RuleGroupArn"),
-            self._get_param("RuleGroupName"),
-        )
+        group = _find_document(self, self.networkfirewall_backend.rule_groups, "RuleGroup")
         group.update(_request_fields(self, _RULE_GROUP_FIELDS))
         return ActionResult({"UpdateToken": group.update_token, "RuleGroupResponse": group.rule_group_response()})
 
     @staticmethod
     def delete_rule_group(self: Any) -> Any:
         backend = self.networkfirewall_backend
-        group = _find_document(
-            backend.rule_groups, "RuleGroup", self._get_param("RuleGroupArn"), self._get_param("RuleGroupName")
-        )
+        group = _find_document(self, backend.rule_groups, "RuleGroup")
         users = sorted(
             policy.name for policy in backend.firewall_policies.values() if group.arn in policy.referenced_rule_groups()
         )
@@ -2326,12 +2316,7 @@ class _NetworkFirewallActions:
 
     @staticmethod
     def describe_firewall_policy(self: Any) -> Any:
-        policy = _find_document(
-            self.networkfirewall_backend.firewall_policies,
-            "FirewallPolicy",
-            self._get_param("FirewallPolicyArn"),
-            self._get_param("FirewallPolicyName"),
-        )
+        policy = _find_document(self, self.networkfirewall_backend.firewall_policies, "FirewallPolicy")
         return ActionResult(
             {
                 "UpdateToken": policy.update_token,
@@ -2342,24 +2327,14 @@ class _NetworkFirewallActions:
 
     @staticmethod
     def update_firewall_policy(self: Any) -> Any:
-        policy = _find_document(
-            self.networkfirewall_backend.firewall_policies,
-            "FirewallPolicy",
-            self._get_param("FirewallPolicyArn"),
-            self._get_param("FirewallPolicyName"),
-        )
+        policy = _find_document(self, self.networkfirewall_backend.firewall_policies, "FirewallPolicy")
         policy.update(_request_fields(self, _FIREWALL_POLICY_FIELDS))
         return ActionResult({"UpdateToken": policy.update_token, "FirewallPolicyResponse": policy.policy_response()})
 
     @staticmethod
     def delete_firewall_policy(self: Any) -> Any:
         backend = self.networkfirewall_backend
-        policy = _find_document(
-            backend.firewall_policies,
-            "FirewallPolicy",
-            self._get_param("FirewallPolicyArn"),
-            self._get_param("FirewallPolicyName"),
-        )
+        policy = _find_document(self, backend.firewall_policies, "FirewallPolicy")
         users = sorted(fw.firewall_name for fw in backend.firewalls.values() if fw.firewall_policy_arn == policy.arn)
         if users:
             raise FirewallInvalidOperationError(f"Unable to delete the object because it is still in use by {users}")
