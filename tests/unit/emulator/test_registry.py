@@ -184,8 +184,8 @@ ADDITION_TESTS: dict[str, list[str]] = {
     ],
     # Teardown (dev destroy leaves nothing)
     "a deleted NAT gateway's network interface": [
-        "test_teardown::test_deleting_a_nat_gateway_deletes_its_interface_and_frees_its_address",
-        "test_teardown::test_deleting_one_nat_gateway_keeps_the_other_interfaces",
+        "test_nat_gateway_teardown::test_deleting_a_nat_gateway_deletes_its_interface_and_frees_its_address",
+        "test_nat_gateway_teardown::test_deleting_one_nat_gateway_keeps_the_other_interfaces",
     ],
     "stack creation in the background": [
         "test_stack_creation::test_create_stack_answers_at_once_and_resources_appear_over_time",
