@@ -47,6 +47,16 @@ class ScriptedDeploy(TerraformDeploy):
         return self.kept_after
 
 
+def dies(pid: int, within: float = 5.0) -> bool:
+    """Whether ``pid`` is gone within ``within`` seconds: a SIGKILL is delivered at once but the exit takes a moment."""
+    deadline = time.monotonic() + within
+    while alive(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -91,7 +101,7 @@ def test_sigterm_part_way_and_nothing_of_the_group_outlives_it(tmp_path: Path, w
     deadline = time.monotonic() + 5
     while alive(child) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not alive(child), "the deploy's helper outlived the deploy"
+    assert dies(child), "the deploy's helper outlived the deploy"
     assert Path(f"{pid_file}.term").exists() is whole_group
     assert cut.partial
 
@@ -109,7 +119,7 @@ def test_a_deploy_ignoring_sigterm_is_reported_and_killed(tmp_path: Path, monkey
     with pytest.raises(DeployError, match=r"still running 0 s after SIGTERM"):
         converge.interrupt(ScriptedDeploy(stubborn), STACK, tmp_path / "stubborn.log")
     assert time.monotonic() - started < 20
-    assert not alive(int((tmp_path / "pid").read_text()))
+    assert dies(int((tmp_path / "pid").read_text()))
 
 
 def test_a_complete_stack_after_the_kill_is_not_partial() -> None:
