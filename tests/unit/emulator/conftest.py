@@ -7,8 +7,12 @@ is deliberately not moto's default (us-east-1), so region mix-ups show.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import os
+import stat
+import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -16,6 +20,7 @@ import pytest
 from botocore.session import get_session
 from moto import mock_aws
 
+from scripts import deploy_local
 from scripts.local_aws import moto_extensions
 
 #: First region (alphabetically) that is not moto's default one.
@@ -80,3 +85,35 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Account]:
 def managed_policies(monkeypatch: pytest.MonkeyPatch) -> None:
     """Load AWS-managed IAM policies into accounts created from now on, as the emulator server does."""
     monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+
+
+@pytest.fixture
+def outputs_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``scripts/deploy_local.py`` writes its outputs, report and logs under ``tmp_path``, and believes an emulator
+    is set (no server is started)."""
+    directory = tmp_path / "cfn-outputs"
+    monkeypatch.setattr(deploy_local, "OUTPUTS_DIR", directory)
+    monkeypatch.setattr(deploy_local, "FLAT_OUTPUTS", directory / "flat-outputs.json")
+    monkeypatch.setattr(deploy_local, "REPORT", directory / "deploy-report.json")
+    monkeypatch.setattr(deploy_local, "require_emulator", lambda: "http://emulator")
+    return directory
+
+
+@pytest.fixture
+def fake_terraform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], Path]:
+    """Put a fake ``terraform`` first on PATH: ``install(script)`` writes ``script`` (Python, formatted with
+    ``{python}``) as the executable and returns the file ``$FAKE_TF_CALLS`` names, where the fake records its calls."""
+
+    def install(script: str) -> Path:
+        bin_dir = tmp_path / "bin"
+        bin_dir.mkdir(exist_ok=True)
+        executable = bin_dir / "terraform"
+        executable.write_text(script.format(python=sys.executable))
+        executable.chmod(executable.stat().st_mode | stat.S_IEXEC)
+        calls = tmp_path / "terraform-calls.jsonl"
+        calls.touch()
+        monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+        monkeypatch.setenv("FAKE_TF_CALLS", str(calls))
+        return calls
+
+    return install

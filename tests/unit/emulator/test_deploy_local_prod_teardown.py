@@ -8,15 +8,12 @@ Terraform is a fake on PATH that records its calls and edits a state file the wa
 from __future__ import annotations
 
 import json
-import os
-import stat
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from constructs_lib.policy.profiles import TERRAFORM_PROD_RETAINED_TYPES, terraform_retained_in_prod
-from scripts import deploy_local
 from scripts.deploy_local import DeployError, Stack, TerraformTool
 
 FAKE_TERRAFORM = """#!{python}
@@ -62,18 +59,8 @@ def prod_state(*, protected: bool) -> list[dict[str, object]]:
 
 
 @pytest.fixture
-def terraform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    script = bin_dir / "terraform"
-    script.write_text(FAKE_TERRAFORM.format(python=sys.executable))
-    script.chmod(script.stat().st_mode | stat.S_IEXEC)
-    calls = tmp_path / "calls.jsonl"
-    calls.touch()
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("FAKE_TF_CALLS", str(calls))
-    monkeypatch.setattr(deploy_local, "OUTPUTS_DIR", tmp_path / "cfn-outputs")
-    return calls
+def terraform(fake_terraform: Callable[[str], Path], outputs_dir: Path) -> Path:
+    return fake_terraform(FAKE_TERRAFORM)
 
 
 def synthesized(tmp_path: Path, profile: str | None, resources: list[dict[str, object]]) -> TerraformTool:

@@ -9,11 +9,9 @@ need no emulator server (scripts/integration.sh runs the real one).
 from __future__ import annotations
 
 import json
-import os
-import stat
-import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -55,30 +53,11 @@ elif command == "output":
 
 
 @pytest.fixture
-def outputs_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    directory = tmp_path / "cfn-outputs"
-    monkeypatch.setattr(deploy_local, "OUTPUTS_DIR", directory)
-    monkeypatch.setattr(deploy_local, "FLAT_OUTPUTS", directory / "flat-outputs.json")
-    monkeypatch.setattr(deploy_local, "REPORT", directory / "deploy-report.json")
-    monkeypatch.setattr(deploy_local, "require_emulator", lambda: "http://emulator")
-    return directory
-
-
-@pytest.fixture
-def terraform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fake ``terraform`` first on PATH; returns the file its calls are recorded in (one JSON list a line)."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    script = bin_dir / "terraform"
-    script.write_text(FAKE_TERRAFORM.format(python=sys.executable))
-    script.chmod(script.stat().st_mode | stat.S_IEXEC)
-    calls = tmp_path / "terraform-calls.jsonl"
-    calls.touch()
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("FAKE_TF_CALLS", str(calls))
+def terraform(fake_terraform: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The fake ``terraform`` above; returns the file its calls are recorded in (one JSON list a line)."""
     monkeypatch.delenv("FAKE_TF_FAIL", raising=False)
     monkeypatch.delenv("FAKE_TF_PLAN_EXIT", raising=False)
-    return calls
+    return fake_terraform(FAKE_TERRAFORM)
 
 
 def recorded(calls: Path) -> list[list[str]]:
