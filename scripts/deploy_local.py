@@ -45,6 +45,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as ``python scripts/deploy_local.py``: its sibling modules import as ``scripts.*``
+    sys.path.insert(0, str(ROOT))
+
+from scripts import terraform_orphans  # noqa: E402
+
 OUTPUTS_DIR = ROOT / "cfn-outputs"
 FLAT_OUTPUTS = OUTPUTS_DIR / "flat-outputs.json"
 REPORT = OUTPUTS_DIR / "deploy-report.json"
@@ -64,6 +69,10 @@ DEPLOY_TIMEOUT_TF = 900
 DESTROY_TIMEOUT_TF = 900
 #: Concurrent operations per apply: the emulator answers at once, the provider's waits are what takes the time.
 PARALLELISM = ("-parallelism=20",)
+APPLY = ["apply", "-auto-approve", "-input=false", "-no-color", *PARALLELISM]
+#: Rounds of imports of what an interrupted apply left outside the state, each then applying again: a clash needs one;
+#: a later one adopts what a clashing dependency kept the apply from reaching (a group, then its rules).
+ADOPTION_ROUNDS = 3
 #: Profile and suffix of a local deployment unless the caller says otherwise.
 DEFAULT_PROFILE = "dev"
 DEFAULT_SUFFIX = "local"
@@ -485,10 +494,87 @@ class TerraformTool:
             self._terraform(stack, "init", ["init", "-input=false", "-no-color"], INIT_TIMEOUT_SECONDS)
 
     def deploy(self, stack: Stack) -> None:
-        self._terraform(
-            stack, "apply", ["apply", "-auto-approve", "-input=false", "-no-color", *PARALLELISM], DEPLOY_TIMEOUT_TF
-        )
+        """``apply``, then the no-drift check. An apply that failed only because resources exist that its state
+        lacks (what an interrupted apply leaves) adopts those it can prove are the stack's own
+        (:mod:`scripts.terraform_orphans`) and applies again; its log is kept as ``<stack>-apply-clashed.log``."""
+        for attempt in range(ADOPTION_ROUNDS + 1):
+            try:
+                self._terraform(stack, "apply", APPLY, DEPLOY_TIMEOUT_TF)
+                break
+            except DeployError:
+                apply_log = self._log(stack, "apply")
+                orphans = terraform_orphans.orphans_in(apply_log.read_text())
+                if not orphans or attempt == ADOPTION_ROUNDS:
+                    raise
+                apply_log.replace(self._log(stack, "apply-clashed"))
+                self.adopt(stack, orphans)
         self.check_no_drift(stack)
+
+    def adopt(self, stack: Stack, orphans: list[terraform_orphans.Orphan]) -> None:
+        """``terraform import`` each orphan by the id its planned values give, once it is shown to be the stack's:
+        an untagged one hangs off a resource in the state, a tagged one carries the stack's default tags (else it
+        leaves the state again and the deploy fails naming it)."""
+        planned = self.planned_creations(stack)
+        account = self.account(stack)
+        identities = terraform_orphans.state_identities(self.managed_resources(stack))
+        default_tags = self.default_tags(stack)
+        for index, orphan in enumerate(orphans):
+            values = planned.get(orphan.address)
+            if values is None:
+                raise DeployError(
+                    f"{stack.construct_id}: {orphan.address} already exists, but the plan does not create it"
+                )
+            try:
+                identifier = terraform_orphans.import_id(orphan, values, account)
+                terraform_orphans.check_parents(orphan, values, identities)
+            except terraform_orphans.AdoptionRefusedError as refused:
+                raise DeployError(f"{stack.construct_id}: {refused}") from None
+            log(f"{stack.construct_id}: {orphan.address} exists outside the state ({orphan.message})")
+            log(f"{stack.construct_id}: importing {orphan.address} as {identifier}")
+            command = ["import", "-input=false", "-no-color", orphan.address, identifier]
+            self._terraform(stack, f"import-{index}", command, INIT_TIMEOUT_SECONDS)
+            imported = next(
+                attributes for address, _, attributes in self.managed_resources(stack) if address == orphan.address
+            )
+            try:
+                terraform_orphans.check_tags(orphan, imported, default_tags)
+            except terraform_orphans.AdoptionRefusedError as refused:
+                self._terraform(stack, "state-rm", ["state", "rm", "-no-color", orphan.address], INIT_TIMEOUT_SECONDS)
+                raise DeployError(f"{stack.construct_id}: {refused}") from None
+
+    def planned_creations(self, stack: Stack) -> dict[str, dict[str, Any]]:
+        """``{address: planned values}`` of every resource the next apply would create (a saved plan, as JSON)."""
+        plan_file = "adoption.tfplan"
+        command = ["plan", "-input=false", "-no-color", "-refresh=false", f"-out={plan_file}", *PARALLELISM]
+        self._terraform(stack, "adoption-plan", command, DEPLOY_TIMEOUT_TF)
+        try:
+            done = subprocess.run(
+                ["terraform", f"-chdir={self.directory(stack)}", "show", "-json", "-no-color", plan_file],
+                env=self.environment(),
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=INIT_TIMEOUT_SECONDS,
+            )
+        finally:
+            (self.directory(stack) / plan_file).unlink(missing_ok=True)
+        if done.returncode != 0:
+            raise DeployError(f"terraform show {stack.construct_id} exited {done.returncode}: {done.stderr[-2000:]}")
+        return {
+            change["address"]: change["change"].get("after") or {}
+            for change in json.loads(done.stdout).get("resource_changes", [])
+            if "create" in change["change"]["actions"]
+        }
+
+    def account(self, stack: Stack) -> terraform_orphans.Account:
+        """Partition and account of the credentials the provider uses, for the import ids that are ARNs."""
+        identity = client("sts", stack.region).get_caller_identity()
+        return terraform_orphans.Account(
+            identity["Arn"].split(":")[1],
+            identity["Account"],
+            stack.region,
+            lambda service: client(service, stack.region),
+        )
 
     def check_no_drift(self, stack: Stack) -> None:
         """``plan -detailed-exitcode`` after apply: exit 2 (changes) means something did not read back as applied."""
@@ -515,12 +601,16 @@ class TerraformTool:
         carries), read from the synthesized config rather than from this tool's own setting."""
         from constructs_lib.model.stack import PROFILE_TAG
 
+        return self.default_tags(stack).get(PROFILE_TAG)
+
+    def default_tags(self, stack: Stack) -> dict[str, str]:
+        """The tags the stack's provider puts on every resource it creates (its ``default_tags``)."""
         config = json.loads((self.directory(stack) / "cdk.tf.json").read_text())
+        tags: dict[str, str] = {}
         for provider in config.get("provider", {}).get("aws", []):
             for default_tags in provider.get("default_tags", []):
-                if PROFILE_TAG in default_tags.get("tags", {}):
-                    return default_tags["tags"][PROFILE_TAG]
-        return None
+                tags.update(default_tags.get("tags", {}))
+        return tags
 
     def prod_teardown(self, stack: Stack) -> None:
         """The deliberate teardown of a prod stack: Terraform has no Retain, so what prod keeps leaves state first.
@@ -579,9 +669,11 @@ class TerraformTool:
         return [address for address, kind, _ in self.managed_resources(stack) if terraform_retained_in_prod(kind)]
 
     def _terraform(self, stack: Stack, step: str, arguments: list[str], timeout: int) -> None:
-        log_file = OUTPUTS_DIR / "logs" / f"{stack.construct_id}-{step}.log"
         command = ["terraform", f"-chdir={self.directory(stack)}", *arguments]
-        run_cli(command, timeout=timeout, env=self.environment(), log_file=log_file)
+        run_cli(command, timeout=timeout, env=self.environment(), log_file=self._log(stack, step))
+
+    def _log(self, stack: Stack, step: str) -> Path:
+        return OUTPUTS_DIR / "logs" / f"{stack.construct_id}-{step}.log"
 
     def _state(self, stack: Stack) -> dict[str, Any]:
         path = self.directory(stack) / backend_state_file(stack.construct_id)

@@ -18,9 +18,11 @@ state kept after the graceful stop. The emulator creates CloudFormation resource
     eval "$(python -m scripts.local_aws.server env)"
     python -m scripts.deploy_checks.converge [--tool cdk|cdktf] [--stack IotPlatform] [--suffix local]
 
-Measured (2 shared cores): SIGTERM to the whole process group instead (``--signal-group``) also kills Terraform's
-provider plugins mid-call, so what they had just created is in no state: pci-platform re-converged but left a KMS key
-outside its state; streamflix's re-run failed with RouteAlreadyExists (a route created, never recorded).
+A Terraform re-run may meet what the interrupted apply created but never recorded (its graceful stop cancels the
+provider's calls in flight): the deploy adopts each such resource it can prove is the stack's own
+(:mod:`scripts.terraform_orphans`), so the re-run completes. ``--signal-group`` sends SIGTERM to the whole process
+group instead, which also kills the provider plugins mid-call: more is orphaned (measured on streamflix: routes,
+security groups, NAT gateways), the harder test of that adoption.
 """
 
 from __future__ import annotations

@@ -1,0 +1,156 @@
+"""scripts/deploy_local.py: a Terraform apply that failed because a resource exists outside its state (what an
+interrupted apply leaves) imports it when it is provably the stack's own, and applies again; anything else fails.
+
+A fake ``terraform`` keeps a state file: its apply fails with the API's "already exists" while the orphan's address
+is not in the state, and succeeds once an ``import`` has put it there.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from scripts.deploy_local import DeployError, Stack, TerraformTool
+from scripts.terraform_orphans import Account
+
+FAKE_TERRAFORM = """#!{python}
+import json, os, sys
+from pathlib import Path
+
+directory = Path(sys.argv[1].removeprefix("-chdir="))
+arguments = sys.argv[2:]
+with open(os.environ["FAKE_TF_CALLS"], "a") as calls:
+    calls.write(json.dumps(arguments) + "\\n")
+state_file = directory / "terraform.stack.tfstate"
+state = json.loads(state_file.read_text())
+orphan = os.environ["FAKE_TF_ORPHAN"]
+kind, name = orphan.split(".")
+addresses = [resource["type"] + "." + resource["name"] for resource in state["resources"]]
+if arguments[0] == "apply":
+    if orphan not in addresses:
+        print(os.environ["FAKE_TF_APPLY_ERROR"])
+        sys.exit(1)
+elif arguments[0] == "plan" and any(argument.startswith("-out=") for argument in arguments):
+    (directory / "adoption.tfplan").write_text("plan")
+elif arguments[0] == "show":
+    change = dict(actions=["create"], after=json.loads(os.environ["FAKE_TF_PLANNED"]))
+    print(json.dumps(dict(resource_changes=[dict(address=orphan, change=change)])))
+elif arguments[0] == "import":
+    attributes = dict(id=arguments[-1], **json.loads(os.environ.get("FAKE_TF_IMPORTED") or "{{}}"))
+    instance = dict(attributes=attributes)
+    state["resources"].append(dict(mode="managed", type=kind, name=name, instances=[instance]))
+elif arguments[:2] == ["state", "rm"]:
+    state["resources"] = [r for r in state["resources"] if r["type"] + "." + r["name"] not in arguments[3:]]
+state_file.write_text(json.dumps(state))
+"""
+
+STACK = Stack("stack", "stack", "eu-west-1")
+DEFAULT_TAGS = {"System": "streamflix", "Environment": "pr-1"}
+
+
+def clash(address: str, message: str) -> str:
+    """An apply's output that ends in one "already exists" diagnostic, as Terraform prints it."""
+    return f"\nError: {message}\n\n  with {address},\n  on cdk.tf.json line 9, in resource.{address}:\n   9: }},\n"
+
+
+@pytest.fixture
+def terraform(fake_terraform: Callable[[str], Path], outputs_dir: Path) -> Path:
+    return fake_terraform(FAKE_TERRAFORM)
+
+
+@pytest.fixture
+def tool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TerraformTool:
+    """A stack whose state holds its route table (``rtb-1``); the account is fixed, not asked of STS."""
+    tool = TerraformTool("dev", "pr-1", tmp_path / "cdktf.out.local")
+    directory = tool.directory(STACK)
+    (directory / ".terraform").mkdir(parents=True)
+    config = {"provider": {"aws": [{"region": STACK.region, "default_tags": [{"tags": DEFAULT_TAGS}]}]}}
+    (directory / "cdk.tf.json").write_text(json.dumps(config))
+    table = {
+        "mode": "managed",
+        "type": "aws_route_table",
+        "name": "private",
+        "instances": [{"attributes": {"id": "rtb-1"}}],
+    }
+    (directory / "terraform.stack.tfstate").write_text(json.dumps({"resources": [table]}))
+    monkeypatch.setattr(tool, "account", lambda stack: Account("aws", "123456789012", stack.region))
+    return tool
+
+
+def orphan_setup(monkeypatch: pytest.MonkeyPatch, address: str, message: str, planned: dict, imported: dict) -> None:
+    monkeypatch.setenv("FAKE_TF_ORPHAN", address)
+    monkeypatch.setenv("FAKE_TF_APPLY_ERROR", clash(address, message))
+    monkeypatch.setenv("FAKE_TF_PLANNED", json.dumps(planned))
+    monkeypatch.setenv("FAKE_TF_IMPORTED", json.dumps(imported))
+
+
+def commands(calls: Path) -> list[list[str]]:
+    return [json.loads(line) for line in calls.read_text().splitlines()]
+
+
+def test_a_route_in_the_stacks_own_route_table_is_imported_and_the_apply_completes(
+    tool: TerraformTool, terraform: Path, outputs_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    message = "api error RouteAlreadyExists: Route in Route Table (rtb-1) with destination (0.0.0.0/0) already exists"
+    planned = {"route_table_id": "rtb-1", "destination_cidr_block": "0.0.0.0/0"}
+    orphan_setup(monkeypatch, "aws_route.egress", message, planned, {})
+
+    tool.deploy(STACK)
+
+    steps = [call[0] if call[0] != "plan" else " ".join(call[:2]) for call in commands(terraform)]
+    assert steps == ["apply", "plan -input=false", "show", "import", "apply", "plan -detailed-exitcode"]
+    assert commands(terraform)[3][-2:] == ["aws_route.egress", "rtb-1_0.0.0.0/0"]
+    assert "-refresh=false" in commands(terraform)[1]
+    assert "aws_route.egress" in [address for address, _, _ in tool.managed_resources(STACK)]
+    assert "RouteAlreadyExists" in (outputs_dir / "logs" / "stack-apply-clashed.log").read_text()
+    assert not (tool.directory(STACK) / "adoption.tfplan").exists()
+
+
+def test_a_route_in_another_route_table_is_not_imported(
+    tool: TerraformTool, terraform: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    planned = {"route_table_id": "rtb-foreign", "destination_cidr_block": "0.0.0.0/0"}
+    orphan_setup(monkeypatch, "aws_route.egress", "RouteAlreadyExists: exists", planned, {})
+
+    with pytest.raises(DeployError, match="route_table_id 'rtb-foreign' is not a resource of this stack"):
+        tool.deploy(STACK)
+
+    assert [call[0] for call in commands(terraform)] == ["apply", "plan", "show"]
+
+
+def test_a_same_named_bucket_without_the_stacks_tags_is_put_back_out_of_state_and_the_deploy_fails(
+    tool: TerraformTool, terraform: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    foreign = {"tags_all": {"System": "streamflix", "Environment": "prod"}}
+    orphan_setup(monkeypatch, "aws_s3_bucket.media", "BucketAlreadyOwnedByYou: yours", {"bucket": "media"}, foreign)
+
+    with pytest.raises(DeployError, match=r"aws_s3_bucket.media already exists, but it is not this stack's"):
+        tool.deploy(STACK)
+
+    assert [call[0] for call in commands(terraform)] == ["apply", "plan", "show", "import", "state"]
+    assert "aws_s3_bucket.media" not in [address for address, _, _ in tool.managed_resources(STACK)]
+
+
+def test_a_bucket_with_the_stacks_tags_is_adopted(
+    tool: TerraformTool, terraform: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    own = {"tags_all": {**DEFAULT_TAGS, "Name": "media"}}
+    orphan_setup(monkeypatch, "aws_s3_bucket.media", "BucketAlreadyOwnedByYou: yours", {"bucket": "media"}, own)
+
+    tool.deploy(STACK)
+
+    assert [call[-2:] for call in commands(terraform) if call[0] == "import"] == [["aws_s3_bucket.media", "media"]]
+
+
+def test_an_apply_that_failed_for_another_reason_is_not_retried(
+    tool: TerraformTool, terraform: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    orphan_setup(monkeypatch, "aws_kms_key.key", "creating KMS Key: AccessDeniedException", {}, {})
+
+    with pytest.raises(DeployError, match="apply exited 1"):
+        tool.deploy(STACK)
+
+    assert [call[0] for call in commands(terraform)] == ["apply"]
