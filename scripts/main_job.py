@@ -220,7 +220,16 @@ def local_integration(report: Report) -> str:
     return "\n".join(lines[start:])
 
 
-def print_summary(report: Report, seconds: float, deployed: str) -> None:
+def deploy_checks(report: Report) -> str:
+    """Lifecycle checks on a fresh emulator (no drift, interrupted deploys, prod keeps data, dev leaves nothing,
+    bad configuration creates nothing); their per-stack figures."""
+    result = run(report, "local AWS: deploy lifecycle checks", [sys.executable, "-m", "scripts.deploy_checks"])
+    lines = result.stdout.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith("stack ")), len(lines))
+    return "\n".join(lines[start:])
+
+
+def print_summary(report: Report, seconds: float, deployed: str, lifecycle: str) -> None:
     print()
     header = (
         f"{'stack':<26}{'tool':<7}{'profile':<8}{'resources':>10}{'acks':>6}{'lint':>6}{'preflight E/W':>15}"
@@ -246,6 +255,8 @@ def print_summary(report: Report, seconds: float, deployed: str) -> None:
             print(f"  {rule}: {', '.join(stacks)} — {stacks_reason}")
     if deployed:
         print(f"\nlocal AWS emulator (dev profile): deploy, tests/integration, destroy\n{deployed}")
+    if lifecycle:
+        print(f"\nlocal AWS emulator: deploy lifecycle checks, figures per stack\n{lifecycle}")
     print()
     for name, _seconds, ok, output in report.steps:
         if not ok:
@@ -275,7 +286,8 @@ def main() -> int:
         stack_report(report, profile)
     diagrams(report)
     deployed = local_integration(report)
-    print_summary(report, time.monotonic() - started, deployed)
+    lifecycle = deploy_checks(report)
+    print_summary(report, time.monotonic() - started, deployed, lifecycle)
     return 1 if report.failed else 0
 
 
