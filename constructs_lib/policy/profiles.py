@@ -116,6 +116,9 @@ TERRAFORM_PROD_RETAINED_TYPES: tuple[str, ...] = (
 )
 #: Every ``aws_s3_bucket_*`` type configures a bucket (policy, encryption, versioning, logging...): all stay with it.
 TERRAFORM_PROD_RETAINED_PREFIXES: tuple[str, ...] = ("aws_s3_bucket_",)
+#: ...except its event notifications: they point at the stack's functions and queues, which the teardown deletes, so
+#: they are destroyed (emptied on the kept bucket), as CDK's notifications handler empties them when its stack goes.
+TERRAFORM_PROD_NOT_RETAINED: tuple[str, ...] = ("aws_s3_bucket_notification",)
 
 #: Each CloudFormation type the CDK prod profile renders with ``DeletionPolicy: Retain``, and its Terraform twin that
 #: the prod teardown keeps (a unit test ties the two sides together).
@@ -134,4 +137,6 @@ RETAINED_OTHERWISE: dict[str, str] = {
 
 def terraform_retained_in_prod(resource_type: str) -> bool:
     """Whether the prod teardown of a Terraform stack keeps resources of ``resource_type`` (removes them from state)."""
+    if resource_type in TERRAFORM_PROD_NOT_RETAINED:
+        return False
     return resource_type in TERRAFORM_PROD_RETAINED_TYPES or resource_type.startswith(TERRAFORM_PROD_RETAINED_PREFIXES)

@@ -132,4 +132,6 @@ def test_retained_types_cover_every_bucket_configuration_type_and_not_compute() 
         assert terraform_retained_in_prod(resource_type)
     for resource_type in ("aws_rds_cluster", "aws_lambda_function", "aws_cloudwatch_log_group", "aws_vpc"):
         assert not terraform_retained_in_prod(resource_type)
+    # A kept bucket's notifications would point at the function the teardown deletes.
+    assert not terraform_retained_in_prod("aws_s3_bucket_notification")
     assert len(set(TERRAFORM_PROD_RETAINED_TYPES)) == len(TERRAFORM_PROD_RETAINED_TYPES)
