@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 
 from scripts import deploy_local
-from scripts.deploy_checks import CheckOutcome, StackFigures, bad_config, converge, prod_data, teardown
+from scripts.deploy_checks import CheckOutcome, StackFigures, bad_config, converge, prod_data, table, teardown
 from scripts.deploy_checks.inventory import Inventory, count, shown
 
 #: The suffix of the stacks these checks deploy (unique, so they never meet a developer's own local stacks).
@@ -71,33 +71,6 @@ def timed(outcomes: list[CheckOutcome], label: str, check: Callable[[], list[Che
         f"({time.monotonic() - started:.0f} s)",
         flush=True,
     )
-
-
-def table(outcomes: list[CheckOutcome], figures: dict[str, StackFigures]) -> str:
-    lines = [f"{'check':<28} {'stack':<20} {'result':<6} {'s':>6}  detail"]
-    for outcome in outcomes:
-        detail = outcome.detail.splitlines()[0][:110] if outcome.detail else ""
-        lines.append(
-            f"{outcome.check:<28} {outcome.stack:<20} {'ok' if outcome.ok else 'FAIL':<6} {outcome.seconds:>6.0f}"
-            f"  {detail}"
-        )
-    lines.append("")
-    lines.append(
-        f"{'stack':<20} {'tool':<6} {'prod deploy s':>14} {'redeploy s':>11} {'kept by prod':>13} {'left by dev':>12}"
-    )
-    for item in figures.values():
-        lines.append(
-            f"{item.stack:<20} {item.tool:<6} {_number(item.deploy_seconds):>14} "
-            f"{_number(item.redeploy_after_interrupt_seconds):>11} {_number(item.kept_by_prod_destroy):>13} "
-            f"{_number(item.left_by_dev_destroy):>12}"
-        )
-    return "\n".join(lines)
-
-
-def _number(value: float | None) -> str:
-    if value is None:
-        return "-"
-    return f"{value:.1f}" if isinstance(value, float) else str(value)
 
 
 def run_checks(selected: list[str] | None) -> tuple[list[CheckOutcome], dict[str, StackFigures]]:

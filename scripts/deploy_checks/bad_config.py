@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from constructs_lib.policy import cdktf_backend, engines, naming, profiles
 from constructs_lib.policy.errors import ConfigurationError
 from scripts import deploy_local
-from scripts.deploy_checks import CheckOutcome, StackFigures
+from scripts.deploy_checks import CheckOutcome, StackFigures, table
 from scripts.deploy_checks.inventory import Inventory, count, shown
 
 CHECK = "bad config creates nothing"
@@ -193,9 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         deploy_local.log(f"FAILED: {error}")
         return 1
     outcomes = check_bad_configuration({}, args.tools)
-    for outcome in outcomes:
-        mark = "PASS" if outcome.ok else "FAIL"
-        print(f"{mark} {outcome.check:<26} {outcome.stack:<6} {outcome.seconds:>6.1f} s  {outcome.detail}")
+    print(table(outcomes, {}))
     return 0 if all(outcome.ok for outcome in outcomes) else 1
 
 

@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from scripts import deploy_local
-from scripts.deploy_checks import CheckOutcome, StackFigures
+from scripts.deploy_checks import CheckOutcome, StackFigures, table
 from scripts.deploy_local import CdkTool, DeployError, Stack, TerraformTool, Tool
 
 CHECK = "interrupted deploy recovers"
@@ -442,11 +442,7 @@ def main(argv: list[str] | None = None) -> int:
     except DeployError as error:
         deploy_local.log(f"FAILED: {error}")
         return 1
-    for outcome in outcomes:
-        verdict = "ok" if outcome.ok else "FAILED"
-        print(f"{outcome.check:<28} {outcome.stack:<20} {verdict:<6} {outcome.seconds:>6.1f} s  {outcome.detail}")
-    for figure in figures.values():
-        print(f"{figure.stack:<20} re-deploy after interrupt: {figure.redeploy_after_interrupt_seconds} s")
+    print(table(outcomes, figures))
     return 0 if all(outcome.ok for outcome in outcomes) else 1
 
 

@@ -33,7 +33,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from scripts.deploy_checks import CheckOutcome, StackFigures
+from scripts.deploy_checks import CheckOutcome, StackFigures, table
 from scripts.deploy_local import (
     TOOLS,
     CdkTool,
@@ -626,10 +626,7 @@ def main(argv: list[str] | None = None) -> int:
             tool.synthesize()
     figures: dict[str, StackFigures] = {}
     outcomes = check_prod_keeps_data(tools, figures, args.stacks)
-    for outcome in outcomes:
-        print(f"{'PASS' if outcome.ok else 'FAIL'} {outcome.stack:<20} {outcome.seconds:>6.1f} s  {outcome.detail}")
-    for figure in figures.values():
-        print(f"{figure.stack:<20} kept_by_prod_destroy={figure.kept_by_prod_destroy} deploy_s={figure.deploy_seconds}")
+    print(table(outcomes, figures))
     return 0 if outcomes and all(outcome.ok for outcome in outcomes) else 1
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scripts import deploy_local
-from scripts.deploy_checks import CheckOutcome, StackFigures
+from scripts.deploy_checks import CheckOutcome, StackFigures, table
 from scripts.deploy_checks.inventory import (
     GLOBAL,
     LISTERS,
@@ -180,9 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     except deploy_local.DeployError as error:
         deploy_local.log(f"FAILED: {error}")
         return 1
-    for outcome in outcomes:
-        mark = "PASS" if outcome.ok else "FAIL"
-        print(f"{mark} {outcome.check:<20} {outcome.stack:<20} {outcome.seconds:>6.1f} s  {outcome.detail}")
+    print(table(outcomes, figures))
     return 0 if all(outcome.ok for outcome in outcomes) else 1
 
 

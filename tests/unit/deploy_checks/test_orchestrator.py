@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from scripts import deploy_local
+from scripts import deploy_checks, deploy_local
 from scripts.deploy_checks import CheckOutcome, StackFigures
 from scripts.deploy_checks import __main__ as orchestrator
 
@@ -95,9 +95,16 @@ def test_the_table_shows_each_figure_and_a_dash_for_one_not_measured() -> None:
     figures = {"streamflix": StackFigures("streamflix", "cdktf", 128.7, 140.2, 9, 0)}
     figures["IotPlatform"] = StackFigures("IotPlatform", "cdk", left_by_dev_destroy=0)
 
-    lines = orchestrator.table(outcomes, figures).splitlines()
+    lines = deploy_checks.table(outcomes, figures).splitlines()
 
     assert lines[1].split()[:4] == ["dev", "leaves", "nothing", "streamflix"]
     assert "FAIL" in lines[1] and lines[1].endswith("2 left: s3-bucket")
     assert lines[-2].split() == ["streamflix", "cdktf", "128.7", "140.2", "9", "0"]
     assert lines[-1].split() == ["IotPlatform", "cdk", "-", "-", "-", "0"]
+
+
+def test_a_table_without_figures_is_the_outcome_lines_alone() -> None:
+    outcomes = [CheckOutcome("bad config creates nothing", "cdk", False, "exit 0\nsecond line", 1.0)]
+    assert deploy_checks.table(outcomes, {}).splitlines()[1:] == [
+        f"{'bad config creates nothing':<28} {'cdk':<20} {'FAIL':<6} {1.0:>6.0f}  exit 0"
+    ]
