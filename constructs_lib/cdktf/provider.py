@@ -70,7 +70,10 @@ def configure_backend(
     region: str,
     environ: Mapping[str, str] | None = None,
 ) -> LocalBackend | S3Backend:
-    """Local state at a path relative to the stack directory, or encrypted, lock-file-locked S3 state per stack."""
+    """Local state at a path relative to the stack directory, or encrypted, lock-file-locked S3 state per stack.
+
+    With ``AWS_ENDPOINT_URL`` set, S3 state lives in the emulator's S3 (``EMULATOR_BACKEND_SETTINGS``), so its lock
+    file is exercised locally exactly as on AWS."""
     bucket = state_bucket(stack, environ)
     if bucket is None:
         return LocalBackend(stack, path=backend_policy.LOCAL_STATE_FILE.format(stack=stack_name))
@@ -83,4 +86,10 @@ def configure_backend(
     )
     # cdktf 0.21 has no typed field for S3-native locking (Terraform >= 1.10), so it is set on the rendered block.
     stack.add_override("terraform.backend.s3.use_lockfile", backend_policy.S3_STATE_USE_LOCKFILE)
+    endpoint = emulator_endpoint(environ)
+    if endpoint is not None:
+        endpoints = dict.fromkeys(backend_policy.EMULATOR_BACKEND_ENDPOINT_SERVICES, endpoint)
+        stack.add_override("terraform.backend.s3.endpoints", endpoints)
+        for setting, value in backend_policy.EMULATOR_BACKEND_SETTINGS.items():
+            stack.add_override(f"terraform.backend.s3.{setting}", value)
     return backend

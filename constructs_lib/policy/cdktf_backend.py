@@ -114,6 +114,17 @@ EMULATOR_PROVIDER_SETTINGS: dict[str, object] = {
     "skip_requesting_account_id": False,
 }
 
+#: The S3 state backend is Terraform's own S3 client, not the provider: with the emulator selected, its state object
+#: and lock file go to the emulator's S3 (and the caller check to its STS), path-style, with nothing asked of AWS.
+EMULATOR_BACKEND_ENDPOINT_SERVICES: tuple[str, ...] = ("s3", "sts")
+EMULATOR_BACKEND_SETTINGS: dict[str, object] = {
+    "use_path_style": True,
+    "skip_credentials_validation": True,
+    "skip_requesting_account_id": True,
+    "skip_metadata_api_check": True,
+    "skip_region_validation": True,
+}
+
 
 def check_endpoint_url(url: str, field: str = ENV_ENDPOINT_URL) -> str:
     """Return ``url`` (without a trailing slash) if it is an http(s) endpoint, else fail naming the rule."""

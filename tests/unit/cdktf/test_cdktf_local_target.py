@@ -139,3 +139,20 @@ def test_emulator_endpoint_reads_an_explicit_environment():
 
     assert emulator_endpoint({}) is None
     assert emulator_endpoint({"AWS_ENDPOINT_URL": "https://emulator.internal:8443"}) == "https://emulator.internal:8443"
+
+
+def test_with_aws_endpoint_url_s3_state_and_its_lock_file_go_to_the_emulator(synth_app):
+    from stacks.streamflix.stack import StreamFlixStack
+
+    context = {"profile": "dev", "environmentSuffix": "dev", "stateBucket": "team-tf-state"}
+    build = lambda app: StreamFlixStack(app, "streamflix")  # noqa: E731
+    aws = synth_app(context, build)["streamflix"]["terraform"]["backend"]["s3"]
+    emulated = synth_app(context, build, environ={"AWS_ENDPOINT_URL": LOCAL_URL})["streamflix"]["terraform"]
+    backend = emulated["backend"]["s3"]
+
+    assert backend.pop("endpoints") == {"s3": LOCAL_URL, "sts": LOCAL_URL}
+    assert {key: backend.pop(key) for key in backend_policy.EMULATOR_BACKEND_SETTINGS} == (
+        backend_policy.EMULATOR_BACKEND_SETTINGS
+    )
+    # Everything else, the encryption and the lock file included, is the AWS backend unchanged.
+    assert backend == aws and backend["use_lockfile"] is True and backend["encrypt"] is True
