@@ -430,17 +430,19 @@ class TerraformTool:
     AWS one in ``cdktf.out``. Providers come from the offline filesystem mirror (``scripts/terraform_cli_config.py``).
     After each apply a ``terraform plan -detailed-exitcode`` must find nothing to change: what the emulator reads
     back is what was applied (a permanent diff is an emulator bug to fix, or a stack bug). State is local, in the
-    stack's directory, so ``outputs`` after a real ``cdktf deploy`` (``cdktf.out``) reads the same way.
+    stack's directory, so ``outputs`` after a real ``cdktf deploy`` (``cdktf.out``) reads the same way; with
+    ``state_bucket`` the app is synthesized for S3 state (the stacks' ``stateBucket``), read through the backend.
     """
 
     name = "cdktf"
     #: The stacks share nothing and Terraform spends its time in the provider's waits (RDS, S3): run side by side.
     concurrent_stacks = True
 
-    def __init__(self, profile: str, suffix: str, outdir: Path | None = None) -> None:
+    def __init__(self, profile: str, suffix: str, outdir: Path | None = None, state_bucket: str | None = None) -> None:
         self.profile = profile
         self.suffix = suffix
         self.outdir = outdir or (CDKTF_LOCAL_DIR if os.environ.get("AWS_ENDPOINT_URL") else CDKTF_AWS_DIR)
+        self.state_bucket = state_bucket
         self.cli_config = ROOT / ".build" / "terraformrc"
 
     def environment(self) -> dict[str, str]:
@@ -459,6 +461,8 @@ class TerraformTool:
         settings = json.loads((ROOT / "cdktf.json").read_text())
         context = {**settings.get("context", {}), "profile": self.profile, "environmentSuffix": self.suffix}
         env = self.environment()
+        if self.state_bucket:
+            context["stateBucket"] = self.state_bucket
         env.update(CDKTF_OUTDIR=str(self.outdir), CDKTF_CONTEXT_JSON=json.dumps(context))
         run_cli(
             settings["app"].split(),
@@ -676,10 +680,32 @@ class TerraformTool:
         return OUTPUTS_DIR / "logs" / f"{stack.construct_id}-{step}.log"
 
     def _state(self, stack: Stack) -> dict[str, Any]:
+        """The stack's state: the local file, or through the backend (``state pull``) when it is remote."""
+        if self.remote_backend(stack):
+            if not (self.directory(stack) / ".terraform").exists():
+                return {}
+            done = subprocess.run(
+                ["terraform", f"-chdir={self.directory(stack)}", "state", "pull"],
+                env=self.environment(),
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=INIT_TIMEOUT_SECONDS,
+            )
+            if done.returncode != 0:
+                raise DeployError(f"terraform state pull {stack.construct_id} exited {done.returncode}: {done.stderr}")
+            return json.loads(done.stdout) if done.stdout.strip() else {}
         path = self.directory(stack) / backend_state_file(stack.construct_id)
         if not path.exists() or not path.read_text().strip():
             return {}
         return json.loads(path.read_text())
+
+    def remote_backend(self, stack: Stack) -> str | None:
+        """The backend type the stack was synthesized with when it is not local (``s3``), else None."""
+        path = self.directory(stack) / "cdk.tf.json"
+        config = json.loads(path.read_text()) if path.exists() else {}
+        backends = set(config.get("terraform", {}).get("backend", {})) - {"local"}
+        return next(iter(backends), None)
 
     def _managed(self, stack: Stack) -> list[str]:
         """Addresses of the managed resource instances in the stack's state (data sources excluded)."""

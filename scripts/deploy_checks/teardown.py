@@ -16,7 +16,6 @@ Run alone against the emulator (deploys the dev stacks itself, after the baselin
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -59,14 +58,8 @@ def owned_ids(tool: deploy_local.Tool, stack: deploy_local.Stack) -> set[str]:
     """The ids a deployed stack owns: CloudFormation's physical ids, or the ``id``/``arn``/``name`` in its state."""
     values: set[str] = {stack.stack_name}
     if isinstance(tool, deploy_local.TerraformTool):
-        path = tool.directory(stack) / deploy_local.backend_state_file(stack.construct_id)
-        state = json.loads(path.read_text()) if path.exists() and path.read_text().strip() else {}
-        for resource in state.get("resources", []):
-            if resource.get("mode") != "managed":
-                continue
-            for instance in resource.get("instances", []):
-                attributes = instance.get("attributes") or {}
-                values |= {str(attributes[key]) for key in ("id", "arn", "name") if attributes.get(key)}
+        for _, _, attributes in tool.managed_resources(stack):
+            values |= {str(attributes[key]) for key in ("id", "arn", "name") if attributes.get(key)}
     else:
         cloudformation = deploy_local.client("cloudformation", stack.region)
         for page in cloudformation.get_paginator("list_stack_resources").paginate(StackName=stack.stack_name):

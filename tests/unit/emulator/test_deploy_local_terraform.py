@@ -249,3 +249,16 @@ def test_stacks_of_a_sequential_tool_stop_at_the_first_failure() -> None:
     with pytest.raises(DeployError, match="a failed"):
         deploy_local.for_each_stack(Sequential(), [Stack("a", "a", "r"), Stack("b", "b", "r")], action)  # type: ignore[arg-type]
     assert seen == ["a"]
+
+
+def test_a_state_bucket_is_passed_to_the_app_as_the_stacks_state_bucket_context(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    contexts: list[dict[str, str]] = []
+    monkeypatch.setattr(
+        deploy_local, "run_cli", lambda command, **kw: contexts.append(json.loads(kw["env"]["CDKTF_CONTEXT_JSON"]))
+    )
+    TerraformTool("dev", "s3", tmp_path / "a", state_bucket="team-tf-state").synthesize()
+    TerraformTool("dev", "local", tmp_path / "b").synthesize()
+    assert contexts[0]["stateBucket"] == "team-tf-state"
+    assert "stateBucket" not in contexts[1]
