@@ -8,9 +8,11 @@ Order, each check starting where the previous one left the emulator:
 2. interrupted deploy (dev): a deploy killed part-way is run again, completes, and shows no drift (``cdk diff``
    empty, ``terraform plan -detailed-exitcode`` 0); a second Terraform apply is refused by the state lock;
 3. dev leaves nothing: the dev stacks are destroyed and no resource of any type they created remains;
-4. prod keeps its data: prod is deployed, written to, refused a destroy while protected, torn down deliberately,
+4. S3 state lock (cdktf): on the S3 backend (``use_lockfile``, the emulator's S3) a second apply is refused while one
+   runs, and the state is intact and encrypted; then destroyed;
+5. prod keeps its data: prod is deployed, written to, refused a destroy while protected, torn down deliberately,
    and what it kept is read back, then cleaned up;
-5. the emulator holds nothing beyond its baseline at the end.
+6. the emulator holds nothing beyond its baseline at the end.
 The figures go to ``cfn-outputs/deploy-checks.json`` and the table to stdout.
 """
 
@@ -26,7 +28,16 @@ from collections.abc import Callable
 from dataclasses import asdict
 
 from scripts import deploy_local
-from scripts.deploy_checks import CheckOutcome, StackFigures, bad_config, converge, prod_data, table, teardown
+from scripts.deploy_checks import (
+    CheckOutcome,
+    StackFigures,
+    bad_config,
+    converge,
+    prod_data,
+    s3_state,
+    table,
+    teardown,
+)
 from scripts.deploy_checks.inventory import Inventory, count, shown
 
 #: The suffix of the stacks these checks deploy (unique, so they never meet a developer's own local stacks).
@@ -93,6 +104,9 @@ def run_checks(selected: list[str] | None) -> tuple[list[CheckOutcome], dict[str
         "dev leaves nothing",
         lambda: teardown.check_dev_leaves_nothing(dev, figures, baseline, selected, inventory),
     )
+    cdktf_selected = [stack.construct_id for stack in stacks.get("cdktf", [])]
+    if cdktf_selected:
+        timed(outcomes, "S3 state lock (cdktf)", lambda: s3_state.check_s3_state_lock(cdktf_selected))
 
     prod = [deploy_local.TOOLS[name]("prod", SUFFIX) for name in sorted(deploy_local.TOOLS)]
     timed(outcomes, "prod keeps its data", lambda: prod_data.check_prod_keeps_data(prod, figures, selected))

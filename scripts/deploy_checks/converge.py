@@ -222,14 +222,18 @@ def lock_file(tool: TerraformTool, stack: Stack) -> Path:
     return state.parent / f".{state.name}.lock.info"
 
 
-def probe_lock(tool: TerraformTool, stack: Stack, holder: threading.Thread) -> str:
+def probe_lock(
+    tool: TerraformTool, stack: Stack, holder: threading.Thread, locked: Callable[[], bool] | None = None
+) -> str:
     """While ``holder`` (an apply) holds the lock, a second apply with ``-lock-timeout=0s`` must fail on the lock.
 
-    Returns what was seen; raises DeployError when the second apply did not fail on the lock."""
+    ``locked`` says whether the lock is held (default: the local backend's lock file exists). Returns what was seen;
+    raises DeployError when the second apply did not fail on the lock."""
     lock = lock_file(tool, stack)
-    while holder.is_alive() and not lock.exists():
+    is_locked = locked or lock.exists
+    while holder.is_alive() and not is_locked():
         time.sleep(POLL_SECONDS)
-    if not lock.exists():
+    if not is_locked():
         raise DeployError("the re-run apply ended before its lock could be probed")
     directory = tool.directory(stack)
     second = subprocess.run(
@@ -282,7 +286,9 @@ def check_stack(
         rerun_started = time.monotonic()
         if isinstance(tool, TerraformTool):
             errors: list[BaseException] = []
-            rerun = threading.Thread(target=_capture(tool.deploy, stack, errors), name=f"rerun-{stack.construct_id}")
+            rerun = threading.Thread(
+                target=capture_errors(tool.deploy, stack, errors), name=f"rerun-{stack.construct_id}"
+            )
             rerun.start()
             try:
                 lock_detail = probe_lock(tool, stack, rerun)
@@ -330,7 +336,9 @@ def check_stack(
     return outcomes
 
 
-def _capture(action: Callable[[Stack], None], stack: Stack, errors: list[BaseException]) -> Callable[[], None]:
+def capture_errors(action: Callable[[Stack], None], stack: Stack, errors: list[BaseException]) -> Callable[[], None]:
+    """``action(stack)`` for a thread: what it raises is appended to ``errors``, for the caller to re-raise."""
+
     def run() -> None:
         try:
             action(stack)
