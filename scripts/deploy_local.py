@@ -628,7 +628,7 @@ class TerraformTool:
         """
         refresh = ["apply", "-refresh-only", "-auto-approve", "-input=false", "-no-color", *PARALLELISM]
         self._terraform(stack, "refresh", refresh, DESTROY_TIMEOUT_TF)
-        protected = self.deletion_protected(stack)
+        protected = [address for address, _, _ in self.protected_resources(stack)]
         if protected:
             raise DeployError(
                 f"{stack.construct_id}: prod teardown refused: deletion protection is on for {', '.join(protected)}; "
@@ -654,12 +654,9 @@ class TerraformTool:
                 found.append((address, resource["type"], instance.get("attributes") or {}))
         return found
 
-    def deletion_protected(self, stack: Stack) -> list[str]:
-        """Addresses whose state says deletion protection is on (RDS, Network Firewall...)."""
-        return [address for address, _, _ in self.protected_resources(stack)]
-
     def protected_resources(self, stack: Stack) -> list[tuple[str, str, dict[str, Any]]]:
-        """``(address, type, attributes)`` of the resources whose state says deletion protection is on."""
+        """``(address, type, attributes)`` of the resources whose state says deletion protection is on (RDS, Network
+        Firewall...)."""
         return [
             resource
             for resource in self.managed_resources(stack)
