@@ -552,21 +552,12 @@ class TerraformTool:
         command = ["plan", "-input=false", "-no-color", "-refresh=false", f"-out={plan_file}", *PARALLELISM]
         self._terraform(stack, "adoption-plan", command, DEPLOY_TIMEOUT_TF)
         try:
-            done = subprocess.run(
-                ["terraform", f"-chdir={self.directory(stack)}", "show", "-json", "-no-color", plan_file],
-                env=self.environment(),
-                capture_output=True,
-                text=True,
-                check=False,
-                timeout=INIT_TIMEOUT_SECONDS,
-            )
+            plan = json.loads(self.read(stack, ["show", "-json", "-no-color", plan_file]))
         finally:
             (self.directory(stack) / plan_file).unlink(missing_ok=True)
-        if done.returncode != 0:
-            raise DeployError(f"terraform show {stack.construct_id} exited {done.returncode}: {done.stderr[-2000:]}")
         return {
             change["address"]: change["change"].get("after") or {}
-            for change in json.loads(done.stdout).get("resource_changes", [])
+            for change in plan.get("resource_changes", [])
             if "create" in change["change"]["actions"]
         }
 
@@ -681,17 +672,8 @@ class TerraformTool:
         if self.remote_backend(stack):
             if not (self.directory(stack) / ".terraform").exists():
                 return {}
-            done = subprocess.run(
-                ["terraform", f"-chdir={self.directory(stack)}", "state", "pull"],
-                env=self.environment(),
-                capture_output=True,
-                text=True,
-                check=False,
-                timeout=INIT_TIMEOUT_SECONDS,
-            )
-            if done.returncode != 0:
-                raise DeployError(f"terraform state pull {stack.construct_id} exited {done.returncode}: {done.stderr}")
-            return json.loads(done.stdout) if done.stdout.strip() else {}
+            pulled = self.read(stack, ["state", "pull"])
+            return json.loads(pulled) if pulled.strip() else {}
         path = self.directory(stack) / backend_state_file(stack.construct_id)
         if not path.exists() or not path.read_text().strip():
             return {}
@@ -718,8 +700,14 @@ class TerraformTool:
         """``terraform output -json``: each output's value (strings, and lists as JSON lists)."""
         if not self._managed(stack):
             raise DeployError(f"{stack.construct_id} is not applied (no state in {shown(self.directory(stack))})")
+        shown_outputs = json.loads(self.read(stack, ["output", "-json", "-no-color"]))
+        return {key: item["value"] for key, item in shown_outputs.items()}
+
+    def read(self, stack: Stack, arguments: list[str]) -> str:
+        """What a read-only ``terraform`` command prints (``output``, ``show``, ``state list/pull``); its failure
+        raises with the command and Terraform's own error."""
         done = subprocess.run(
-            ["terraform", f"-chdir={self.directory(stack)}", "output", "-json", "-no-color"],
+            ["terraform", f"-chdir={self.directory(stack)}", *arguments],
             env=self.environment(),
             capture_output=True,
             text=True,
@@ -727,8 +715,9 @@ class TerraformTool:
             timeout=INIT_TIMEOUT_SECONDS,
         )
         if done.returncode != 0:
-            raise DeployError(f"terraform output {stack.construct_id} exited {done.returncode}: {done.stderr[-2000:]}")
-        return {key: item["value"] for key, item in json.loads(done.stdout).items()}
+            command = " ".join(["terraform", *(word for word in arguments[:2] if not word.startswith("-"))])
+            raise DeployError(f"{command} {stack.construct_id} exited {done.returncode}: {done.stderr[-2000:]}")
+        return done.stdout
 
     def resource_count(self, stack: Stack) -> int:
         return len(self._managed(stack))

@@ -251,15 +251,8 @@ def probe_lock(
 
 
 def state_list(tool: TerraformTool, stack: Stack) -> list[str]:
-    done = subprocess.run(
-        ["terraform", f"-chdir={tool.directory(stack)}", "state", "list"],
-        env=tool.environment(),
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=deploy_local.INIT_TIMEOUT_SECONDS,
-    )
-    return [line for line in done.stdout.splitlines() if line and not line.startswith("data.")]
+    """``terraform state list`` without data sources: what the state manages, as Terraform itself reads it."""
+    return [line for line in tool.read(stack, ["state", "list"]).splitlines() if line and not line.startswith("data.")]
 
 
 def check_stack(

@@ -38,16 +38,6 @@ PROTECTED = {
 }
 
 
-@pytest.fixture
-def outputs_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    directory = tmp_path / "cfn-outputs"
-    monkeypatch.setattr(deploy_local, "OUTPUTS_DIR", directory)
-    monkeypatch.setattr(deploy_local, "FLAT_OUTPUTS", directory / "flat-outputs.json")
-    monkeypatch.setattr(deploy_local, "REPORT", directory / "deploy-report.json")
-    monkeypatch.setattr(deploy_local, "require_emulator", lambda: "http://emulator")
-    return directory
-
-
 def write_manifest(assembly: Path, stacks: dict[str, str]) -> None:
     artifacts: dict[str, Any] = {"Tree": {"type": "cdk:tree"}}
     for construct_id, environment in stacks.items():
