@@ -2741,6 +2741,30 @@ def _patch_nat_gateway_interface() -> None:
     NatGatewayBackend.delete_nat_gateway = delete_nat_gateway
 
 
+@addition(
+    "a NAT gateway create that fails leaves no network interface",
+    "fix",
+    "moto makes a NAT gateway's network interface before it associates the Elastic IP, so a CreateNatGateway refused "
+    "because that address is already associated (a re-run after an interrupted apply whose gateway was created but "
+    "never recorded) left the interface behind. A failed call leaves nothing: the interface it made is deleted",
+)
+def _patch_nat_gateway_create_failure() -> None:
+    from moto.ec2.models.nat_gateways import NatGatewayBackend
+
+    original = NatGatewayBackend.create_nat_gateway
+
+    def create_nat_gateway(self: Any, *args: Any, **kwargs: Any) -> Any:
+        before = set(self.enis)
+        try:
+            return original(self, *args, **kwargs)
+        except Exception:
+            for interface_id in set(self.enis) - before:
+                self.delete_network_interface(interface_id)
+            raise
+
+    NatGatewayBackend.create_nat_gateway = create_nat_gateway
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # Asynchronous stack creation (converge checks): CreateStack returns at once, resources appear over time
 # ---------------------------------------------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+from botocore.exceptions import ClientError
 from conftest import Account
 
 
@@ -46,3 +48,16 @@ def test_deleting_one_nat_gateway_keeps_the_other_interfaces(aws: Account) -> No
 
     assert first_interface not in interfaces(aws)
     assert second_interface in interfaces(aws)
+
+
+def test_a_nat_gateway_refused_for_an_address_already_associated_leaves_no_interface(aws: Account) -> None:
+    ec2 = aws.client("ec2")
+    gateway, interface, allocation = nat_gateway(aws)
+    subnet = ec2.describe_nat_gateways(NatGatewayIds=[gateway])["NatGateways"][0]["SubnetId"]
+    before = interfaces(aws)
+
+    with pytest.raises(ClientError, match=r"Resource\.AlreadyAssociated"):
+        ec2.create_nat_gateway(SubnetId=subnet, AllocationId=allocation)
+
+    assert interfaces(aws) == before == {interface}
+    assert [item["NatGatewayId"] for item in ec2.describe_nat_gateways()["NatGateways"]] == [gateway]

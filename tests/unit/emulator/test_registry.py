@@ -187,6 +187,9 @@ ADDITION_TESTS: dict[str, list[str]] = {
         "test_nat_gateway_teardown::test_deleting_a_nat_gateway_deletes_its_interface_and_frees_its_address",
         "test_nat_gateway_teardown::test_deleting_one_nat_gateway_keeps_the_other_interfaces",
     ],
+    "a NAT gateway create that fails leaves no network interface": [
+        "test_nat_gateway_teardown::test_a_nat_gateway_refused_for_an_address_already_associated_leaves_no_interface",
+    ],
     "stack creation in the background": [
         "test_stack_creation::test_create_stack_answers_at_once_and_resources_appear_over_time",
         "test_stack_creation::test_an_update_while_creating_is_refused_and_goes_through_once_settled",
