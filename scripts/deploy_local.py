@@ -534,6 +534,11 @@ class TerraformTool:
             except terraform_orphans.AdoptionRefusedError as refused:
                 raise DeployError(f"{stack.construct_id}: {refused}") from None
             log(f"{stack.construct_id}: {orphan.address} exists outside the state ({orphan.message})")
+            if orphan.address in self.tainted_addresses(stack):
+                # Its own create failed because the orphan holds what it needed (AWS makes a NAT gateway whose
+                # address is taken, 'failed'); that failed object is AWS's to remove, the orphan takes its place.
+                log(f"{stack.construct_id}: {orphan.address}: its failed (tainted) create leaves the state")
+                self._terraform(stack, "state-rm", ["state", "rm", "-no-color", orphan.address], INIT_TIMEOUT_SECONDS)
             log(f"{stack.construct_id}: importing {orphan.address} as {identifier}")
             command = ["import", "-input=false", "-no-color", orphan.address, identifier]
             self._terraform(stack, f"import-{index}", command, INIT_TIMEOUT_SECONDS)
@@ -635,14 +640,21 @@ class TerraformTool:
 
     def managed_resources(self, stack: Stack) -> list[tuple[str, str, dict[str, Any]]]:
         """``(address, type, attributes)`` of every managed resource instance in the stack's state."""
+        return [(address, kind, instance.get("attributes") or {}) for address, kind, instance in self._instances(stack)]
+
+    def tainted_addresses(self, stack: Stack) -> set[str]:
+        """Addresses whose instance in the state is tainted: a create that failed after the object was made."""
+        return {address for address, _, instance in self._instances(stack) if instance.get("status") == "tainted"}
+
+    def _instances(self, stack: Stack) -> list[tuple[str, str, dict[str, Any]]]:
+        """``(address, type, instance)`` of every managed resource instance, as the state records it."""
         found = []
         for resource in self._state(stack).get("resources", []):
             if resource.get("mode") != "managed":
                 continue
             for instance in resource.get("instances", []):
                 suffix = f"[{json.dumps(instance['index_key'])}]" if "index_key" in instance else ""
-                address = f"{resource['type']}.{resource['name']}{suffix}"
-                found.append((address, resource["type"], instance.get("attributes") or {}))
+                found.append((f"{resource['type']}.{resource['name']}{suffix}", resource["type"], instance))
         return found
 
     def protected_resources(self, stack: Stack) -> list[tuple[str, str, dict[str, Any]]]:

@@ -33,7 +33,8 @@ DIAGNOSTIC = re.compile(
 #: What the AWS APIs answer to the create of something that exists (each service spells it its own way).
 ALREADY_EXISTS = re.compile(
     r"AlreadyExists|already exists|AlreadyOwnedByYou|EntityAlreadyExists|ResourceConflictException|"
-    r"Resource\.AlreadyAssociated|InvalidPermission\.Duplicate|DuplicateResource|FlowLogAlreadyExists",
+    r"Resource\.AlreadyAssociated|already associated|InvalidPermission\.Duplicate|DuplicateResource|"
+    r"FlowLogAlreadyExists",
 )
 
 

@@ -60,7 +60,10 @@ LISTERS: dict[str, Lister] = {
     "ec2:eip": Lister("ec2", "describe_addresses", "Addresses[].AllocationId"),
     "ec2:flow-log": Lister("ec2", "describe_flow_logs", "FlowLogs[].FlowLogId"),
     "ec2:internet-gateway": Lister("ec2", "describe_internet_gateways", "InternetGateways[].InternetGatewayId"),
-    "ec2:nat-gateway": Lister("ec2", "describe_nat_gateways", "NatGateways[?State!='deleted'].NatGatewayId"),
+    # A deleted or failed gateway is AWS's to remove (it lists them for about an hour): nothing is left to delete.
+    "ec2:nat-gateway": Lister(
+        "ec2", "describe_nat_gateways", "NatGateways[?State!='deleted' && State!='failed'].NatGatewayId"
+    ),
     "ec2:network-interface": Lister("ec2", "describe_network_interfaces", "NetworkInterfaces[].NetworkInterfaceId"),
     "ec2:route-table": Lister("ec2", "describe_route_tables", "RouteTables[].RouteTableId"),
     "ec2:security-group": Lister("ec2", "describe_security_groups", "SecurityGroups[].GroupId"),

@@ -2742,25 +2742,36 @@ def _patch_nat_gateway_interface() -> None:
 
 
 @addition(
-    "a NAT gateway create that fails leaves no network interface",
+    "a NAT gateway whose Elastic IP is taken is created failed",
     "fix",
-    "moto makes a NAT gateway's network interface before it associates the Elastic IP, so a CreateNatGateway refused "
-    "because that address is already associated (a re-run after an interrupted apply whose gateway was created but "
-    "never recorded) left the interface behind. A failed call leaves nothing: the interface it made is deleted",
+    "AWS accepts CreateNatGateway for an Elastic IP already associated and the gateway goes to 'failed' with "
+    "FailureCode Resource.AlreadyAssociated (what a re-run meets after an interrupted apply created a gateway it never "
+    "recorded). moto refused the call instead, after making the gateway's network interface, which it then left "
+    "behind. Now the gateway is created 'failed', with AWS's failure code and message, and no interface",
 )
 def _patch_nat_gateway_create_failure() -> None:
     from moto.ec2.models.nat_gateways import NatGatewayBackend
 
     original = NatGatewayBackend.create_nat_gateway
 
-    def create_nat_gateway(self: Any, *args: Any, **kwargs: Any) -> Any:
-        before = set(self.enis)
-        try:
-            return original(self, *args, **kwargs)
-        except Exception:
-            for interface_id in set(self.enis) - before:
-                self.delete_network_interface(interface_id)
-            raise
+    def create_nat_gateway(
+        self: Any,
+        subnet_id: str,
+        allocation_id: str,
+        tags: dict[str, str] | None = None,
+        connectivity_type: str = "public",
+    ) -> Any:
+        addresses = self.address_by_allocation([allocation_id]) if allocation_id else []
+        taken = connectivity_type != "private" and any(address.eni or address.instance for address in addresses)
+        if not taken:
+            return original(self, subnet_id, allocation_id, tags, connectivity_type)
+        gateway = original(self, subnet_id, None, tags, connectivity_type)
+        self.delete_network_interface(gateway._eni.id)
+        gateway.address_set = [{"allocationId": allocation_id, "status": "failed"}]
+        gateway.state = "failed"
+        gateway.failure_code = "Resource.AlreadyAssociated"
+        gateway.failure_message = f"Elastic IP address {allocation_id} is already associated"
+        return gateway
 
     NatGatewayBackend.create_nat_gateway = create_nat_gateway
 

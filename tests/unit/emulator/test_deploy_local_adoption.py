@@ -28,7 +28,11 @@ state_file = directory / "terraform.stack.tfstate"
 state = json.loads(state_file.read_text())
 orphan = os.environ["FAKE_TF_ORPHAN"]
 kind, name = orphan.split(".")
-addresses = [resource["type"] + "." + resource["name"] for resource in state["resources"]]
+addresses = [
+    resource["type"] + "." + resource["name"]
+    for resource in state["resources"]
+    if not any(instance.get("status") == "tainted" for instance in resource["instances"])
+]
 if arguments[0] == "apply":
     if orphan not in addresses:
         print(os.environ["FAKE_TF_APPLY_ERROR"])
@@ -154,3 +158,40 @@ def test_an_apply_that_failed_for_another_reason_is_not_retried(
         tool.deploy(STACK)
 
     assert [call[0] for call in commands(terraform)] == ["apply"]
+
+
+class NatGateways:
+    """The EC2 client's one call the NAT gateway lookup makes: the orphan is ``nat-1``, holding ``eipalloc-1``."""
+
+    def describe_nat_gateways(self, Filters: list[dict]) -> dict:  # noqa: N803 (boto3's parameter name)
+        assert {"Name": "subnet-id", "Values": ["subnet-1"]} in Filters
+        return {"NatGateways": [{"NatGatewayId": "nat-1", "NatGatewayAddresses": [{"AllocationId": "eipalloc-1"}]}]}
+
+
+def test_a_failed_create_tainted_in_state_leaves_it_and_the_orphan_it_clashed_with_is_adopted(
+    tool: TerraformTool, terraform: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """AWS creates a NAT gateway whose Elastic IP is taken 'failed': the provider records it tainted."""
+    state_file = tool.directory(STACK) / "terraform.stack.tfstate"
+    state = json.loads(state_file.read_text())
+    failed = {"attributes": {"id": "nat-2"}, "status": "tainted"}
+    state["resources"].append({"mode": "managed", "type": "aws_nat_gateway", "name": "nat", "instances": [failed]})
+    state_file.write_text(json.dumps(state))
+    message = (
+        "waiting for EC2 NAT Gateway (nat-2) create: unexpected state 'failed', wanted target 'available'. "
+        "last error: Elastic IP address eipalloc-1 is already associated"
+    )
+    planned = {"subnet_id": "subnet-1", "allocation_id": "eipalloc-1"}
+    orphan_setup(monkeypatch, "aws_nat_gateway.nat", message, planned, {"tags_all": DEFAULT_TAGS})
+    monkeypatch.setattr(tool, "account", lambda stack: Account("aws", "1", stack.region, lambda _: NatGateways()))
+
+    tool.deploy(STACK)
+
+    assert [call[:2] for call in commands(terraform)][2:5] == [
+        ["show", "-json"],
+        ["state", "rm"],
+        ["import", "-input=false"],
+    ]
+    assert commands(terraform)[3][-1] == "aws_nat_gateway.nat"
+    assert commands(terraform)[4][-2:] == ["aws_nat_gateway.nat", "nat-1"]
+    assert tool.tainted_addresses(STACK) == set()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-from botocore.exceptions import ClientError
 from conftest import Account
 
 
@@ -50,14 +48,18 @@ def test_deleting_one_nat_gateway_keeps_the_other_interfaces(aws: Account) -> No
     assert second_interface in interfaces(aws)
 
 
-def test_a_nat_gateway_refused_for_an_address_already_associated_leaves_no_interface(aws: Account) -> None:
+def test_a_nat_gateway_whose_address_is_taken_is_created_failed_with_no_interface(aws: Account) -> None:
     ec2 = aws.client("ec2")
     gateway, interface, allocation = nat_gateway(aws)
     subnet = ec2.describe_nat_gateways(NatGatewayIds=[gateway])["NatGateways"][0]["SubnetId"]
-    before = interfaces(aws)
 
-    with pytest.raises(ClientError, match=r"Resource\.AlreadyAssociated"):
-        ec2.create_nat_gateway(SubnetId=subnet, AllocationId=allocation)
+    second = ec2.create_nat_gateway(SubnetId=subnet, AllocationId=allocation)["NatGateway"]["NatGatewayId"]
 
-    assert interfaces(aws) == before == {interface}
-    assert [item["NatGatewayId"] for item in ec2.describe_nat_gateways()["NatGateways"]] == [gateway]
+    failed = ec2.describe_nat_gateways(NatGatewayIds=[second])["NatGateways"][0]
+    assert (failed["State"], failed["FailureCode"]) == ("failed", "Resource.AlreadyAssociated")
+    assert failed["FailureMessage"] == f"Elastic IP address {allocation} is already associated"
+    assert interfaces(aws) == {interface}
+    first = ec2.describe_nat_gateways(NatGatewayIds=[gateway])["NatGateways"][0]
+    assert first["State"] == "available" and first["NatGatewayAddresses"][0]["NetworkInterfaceId"] == interface
+    ec2.delete_nat_gateway(NatGatewayId=second)
+    assert interfaces(aws) == {interface}

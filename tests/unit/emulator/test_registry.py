@@ -187,8 +187,8 @@ ADDITION_TESTS: dict[str, list[str]] = {
         "test_nat_gateway_teardown::test_deleting_a_nat_gateway_deletes_its_interface_and_frees_its_address",
         "test_nat_gateway_teardown::test_deleting_one_nat_gateway_keeps_the_other_interfaces",
     ],
-    "a NAT gateway create that fails leaves no network interface": [
-        "test_nat_gateway_teardown::test_a_nat_gateway_refused_for_an_address_already_associated_leaves_no_interface",
+    "a NAT gateway whose Elastic IP is taken is created failed": [
+        "test_nat_gateway_teardown::test_a_nat_gateway_whose_address_is_taken_is_created_failed_with_no_interface",
     ],
     "stack creation in the background": [
         "test_stack_creation::test_create_stack_answers_at_once_and_resources_appear_over_time",
