@@ -26,10 +26,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-#: One error diagnostic in Terraform's ``-no-color`` output: its summary line, then ``with <address>,``.
-DIAGNOSTIC = re.compile(
-    r"^Error: (?P<summary>.+?)\n(?:(?!Error: ).*\n)*?\s+with (?P<address>[\w.\-\[\]\"]+),", re.MULTILINE
-)
+#: One error diagnostic in Terraform's ``-no-color`` output: ``Error: <summary>``, then ``with <address>,``; the API's
+#: own words are in the summary (``api error RouteAlreadyExists: ...``) or in the detail after the source lines
+#: (``Error: creating VPC Security Group Rule`` ... ``InvalidPermission.Duplicate: ...``). A block ends where the next
+#: diagnostic starts.
+DIAGNOSTIC = re.compile(r"^Error: (?P<block>(?:(?!Error: ).*(?:\n|$))+)", re.MULTILINE)
+ADDRESS = re.compile(r"^\s+with (?P<address>[\w.\-\[\]\"]+),", re.MULTILINE)
 #: What the AWS APIs answer to the create of something that exists (each service spells it its own way).
 ALREADY_EXISTS = re.compile(
     r"AlreadyExists|already exists|AlreadyOwnedByYou|EntityAlreadyExists|ResourceConflictException|"
@@ -247,9 +249,14 @@ def orphans_in(apply_log: str) -> list[Orphan]:
     found: dict[str, Orphan] = {}
     errors = apply_log.count("\nError: ") + apply_log.startswith("Error: ")
     for match in DIAGNOSTIC.finditer(apply_log):
-        if ALREADY_EXISTS.search(match["summary"]):
-            address = match["address"]
-            found.setdefault(address, Orphan(address, address.split(".", 1)[0], match["summary"]))
+        block = match["block"]
+        named = ADDRESS.search(block)
+        clash = next((line.strip() for line in block.splitlines() if ALREADY_EXISTS.search(line)), None)
+        if named and clash:
+            address = named["address"]
+            summary = block.splitlines()[0].strip()
+            message = summary if ALREADY_EXISTS.search(summary) else f"{summary}: {clash}"
+            found.setdefault(address, Orphan(address, address.split(".", 1)[0], message))
     return list(found.values()) if found and len(found) == errors else []
 
 

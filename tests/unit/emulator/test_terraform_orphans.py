@@ -28,6 +28,19 @@ Error: api error RouteAlreadyExists: Route in Route Table (rtb-5761) with destin
  803:       },
 """
 
+#: The provider's wording for a security group rule (ci12): the API's words come after the source lines.
+RULE_CLASH = """
+Error: creating VPC Security Group Rule
+
+  with aws_vpc_security_group_egress_rule.tasks-https-egress,
+  on cdk.tf.json line 1134, in resource.aws_vpc_security_group_egress_rule.tasks-https-egress:
+1134:       }
+
+operation error EC2: AuthorizeSecurityGroupEgress, https response error
+StatusCode: 400, RequestID: h3mk, api error
+InvalidPermission.Duplicate: The specified rule already exists
+"""
+
 OTHER_ERROR = """
 Error: creating KMS Key: operation error KMS: CreateKey, AccessDeniedException: not allowed
 
@@ -44,6 +57,19 @@ def test_an_apply_that_failed_only_on_clashes_names_each_orphan_once() -> None:
         ("aws_route.network_private-1-egress_596311DD", "aws_route"),
     ]
     assert "RouteAlreadyExists" in orphans[0].message
+
+
+def test_a_clash_the_provider_words_after_the_source_lines_is_an_orphan_too() -> None:
+    (route, rule) = terraform_orphans.orphans_in(ROUTE_CLASHES.split("\n\n\nError: ")[0] + RULE_CLASH)
+    assert route.kind == "aws_route"
+    assert (rule.address, rule.kind) == (
+        "aws_vpc_security_group_egress_rule.tasks-https-egress",
+        "aws_vpc_security_group_egress_rule",
+    )
+    assert rule.message == (
+        "creating VPC Security Group Rule: InvalidPermission.Duplicate: The specified rule already exists"
+    )
+    assert terraform_orphans.orphans_in(RULE_CLASH + OTHER_ERROR) == []
 
 
 @pytest.mark.parametrize(
