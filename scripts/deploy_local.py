@@ -522,6 +522,7 @@ class TerraformTool:
         account = self.account(stack)
         identities = terraform_orphans.state_identities(self.managed_resources(stack))
         default_tags = self.default_tags(stack)
+        tainted = self.tainted_addresses(stack)
         for index, orphan in enumerate(orphans):
             values = planned.get(orphan.address)
             if values is None:
@@ -534,11 +535,11 @@ class TerraformTool:
             except terraform_orphans.AdoptionRefusedError as refused:
                 raise DeployError(f"{stack.construct_id}: {refused}") from None
             log(f"{stack.construct_id}: {orphan.address} exists outside the state ({orphan.message})")
-            if orphan.address in self.tainted_addresses(stack):
+            if orphan.address in tainted:
                 # Its own create failed because the orphan holds what it needed (AWS makes a NAT gateway whose
                 # address is taken, 'failed'); that failed object is AWS's to remove, the orphan takes its place.
                 log(f"{stack.construct_id}: {orphan.address}: its failed (tainted) create leaves the state")
-                self._terraform(stack, "state-rm", ["state", "rm", "-no-color", orphan.address], INIT_TIMEOUT_SECONDS)
+                self.forget(stack, [orphan.address])
             log(f"{stack.construct_id}: importing {orphan.address} as {identifier}")
             command = ["import", "-input=false", "-no-color", orphan.address, identifier]
             self._terraform(stack, f"import-{index}", command, INIT_TIMEOUT_SECONDS)
@@ -548,7 +549,7 @@ class TerraformTool:
             try:
                 terraform_orphans.check_tags(orphan, imported, default_tags)
             except terraform_orphans.AdoptionRefusedError as refused:
-                self._terraform(stack, "state-rm", ["state", "rm", "-no-color", orphan.address], INIT_TIMEOUT_SECONDS)
+                self.forget(stack, [orphan.address])
                 raise DeployError(f"{stack.construct_id}: {refused}") from None
 
     def planned_creations(self, stack: Stack) -> dict[str, dict[str, Any]]:
@@ -634,7 +635,7 @@ class TerraformTool:
         kept = self.retained_addresses(stack)
         if kept:
             log(f"{stack.construct_id}: prod teardown keeps {len(kept)} resources (state rm): {', '.join(kept)}")
-            self._terraform(stack, "state-rm", ["state", "rm", "-no-color", *kept], INIT_TIMEOUT_SECONDS)
+            self.forget(stack, kept)
         command = ["destroy", "-auto-approve", "-input=false", "-no-color", "-refresh=false", *PARALLELISM]
         self._terraform(stack, "destroy", command, DESTROY_TIMEOUT_TF)
 
@@ -671,6 +672,10 @@ class TerraformTool:
         from constructs_lib.policy.profiles import terraform_retained_in_prod
 
         return [address for address, kind, _ in self.managed_resources(stack) if terraform_retained_in_prod(kind)]
+
+    def forget(self, stack: Stack, addresses: list[str]) -> None:
+        """``terraform state rm``: the resources stay in the account, the stack no longer manages them."""
+        self._terraform(stack, "state-rm", ["state", "rm", "-no-color", *addresses], INIT_TIMEOUT_SECONDS)
 
     def _terraform(self, stack: Stack, step: str, arguments: list[str], timeout: int) -> None:
         command = ["terraform", f"-chdir={self.directory(stack)}", *arguments]
