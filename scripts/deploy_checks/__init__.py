@@ -7,7 +7,10 @@ Each check is a module with one entry point that returns :class:`CheckOutcome` r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from scripts import deploy_local
 
 
 @dataclass
@@ -62,3 +65,15 @@ def _number(value: float | None) -> str:
     if value is None:
         return "-"
     return f"{value:.1f}" if isinstance(value, float) else str(value)
+
+
+def report(run: Callable[[], tuple[list[CheckOutcome], dict[str, StackFigures]]]) -> int:
+    """A check module's exit code when run alone: the table of what ``run`` returns, 0 only when it checked
+    something and all of it passed; a deploy that failed outright is logged and exits 1."""
+    try:
+        outcomes, figures = run()
+    except deploy_local.DeployError as error:
+        deploy_local.log(f"FAILED: {error}")
+        return 1
+    print(table(outcomes, figures))
+    return 0 if outcomes and all(outcome.ok for outcome in outcomes) else 1

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from constructs_lib.policy import cdktf_backend, engines, naming, profiles
 from constructs_lib.policy.errors import ConfigurationError
 from scripts import deploy_local
-from scripts.deploy_checks import CheckOutcome, StackFigures, table
+from scripts.deploy_checks import CheckOutcome, StackFigures, report
 from scripts.deploy_checks.inventory import Inventory, count, shown
 
 CHECK = "bad config creates nothing"
@@ -187,14 +187,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Deploy each bad configuration; each must fail and create nothing.")
     parser.add_argument("--tool", action="append", dest="tools", choices=sorted(deploy_local.TOOLS))
     args = parser.parse_args(argv)
-    try:
+
+    def run() -> tuple[list[CheckOutcome], dict[str, StackFigures]]:
         deploy_local.require_emulator()
-    except deploy_local.DeployError as error:
-        deploy_local.log(f"FAILED: {error}")
-        return 1
-    outcomes = check_bad_configuration({}, args.tools)
-    print(table(outcomes, {}))
-    return 0 if all(outcome.ok for outcome in outcomes) else 1
+        return check_bad_configuration({}, args.tools), {}
+
+    return report(run)
 
 
 if __name__ == "__main__":

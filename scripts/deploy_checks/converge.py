@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from scripts import deploy_local
-from scripts.deploy_checks import CheckOutcome, StackFigures, table
+from scripts.deploy_checks import CheckOutcome, StackFigures, report
 from scripts.deploy_local import CdkTool, DeployError, Stack, TerraformTool, Tool
 
 CHECK = "interrupted deploy recovers"
@@ -436,15 +436,13 @@ def main(argv: list[str] | None = None) -> int:
             if not tool.synthesized():
                 tool.synthesize()
             selected[tool.name] = [stack for stack in tool.stacks() if stack.construct_id in args.stacks]
-    figures: dict[str, StackFigures] = {}
-    try:
+
+    def run() -> tuple[list[CheckOutcome], dict[str, StackFigures]]:
+        figures: dict[str, StackFigures] = {}
         outcomes = check_interrupted_deploy(tools, selected, figures, whole_group=args.signal_group)
-        outcomes += check_no_drift(tools, selected)
-    except DeployError as error:
-        deploy_local.log(f"FAILED: {error}")
-        return 1
-    print(table(outcomes, figures))
-    return 0 if all(outcome.ok for outcome in outcomes) else 1
+        return outcomes + check_no_drift(tools, selected), figures
+
+    return report(run)
 
 
 if __name__ == "__main__":

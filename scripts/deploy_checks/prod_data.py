@@ -33,7 +33,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from scripts.deploy_checks import CheckOutcome, StackFigures, table
+from scripts.deploy_checks import CheckOutcome, StackFigures, report
 from scripts.deploy_local import (
     TOOLS,
     CdkTool,
@@ -624,10 +624,12 @@ def main(argv: list[str] | None = None) -> int:
     if not args.reuse_assembly:
         for tool in tools:
             tool.synthesize()
-    figures: dict[str, StackFigures] = {}
-    outcomes = check_prod_keeps_data(tools, figures, args.stacks)
-    print(table(outcomes, figures))
-    return 0 if outcomes and all(outcome.ok for outcome in outcomes) else 1
+
+    def run() -> tuple[list[CheckOutcome], dict[str, StackFigures]]:
+        figures: dict[str, StackFigures] = {}
+        return check_prod_keeps_data(tools, figures, args.stacks), figures
+
+    return report(run)
 
 
 if __name__ == "__main__":

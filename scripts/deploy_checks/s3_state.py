@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from scripts import deploy_local
-from scripts.deploy_checks import CheckOutcome, table
+from scripts.deploy_checks import CheckOutcome, report
 from scripts.deploy_checks.converge import capture_errors, probe_lock, state_list
 from scripts.deploy_local import DeployError, Stack, TerraformTool
 
@@ -143,13 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stack", action="append", dest="stacks", help="construct id (repeatable; default: all)")
     args = parser.parse_args(argv)
-    try:
-        outcomes = check_s3_state_lock(args.stacks)
-    except DeployError as error:
-        deploy_local.log(f"FAILED: {error}")
-        return 1
-    print(table(outcomes, {}))
-    return 0 if outcomes and all(outcome.ok for outcome in outcomes) else 1
+    return report(lambda: (check_s3_state_lock(args.stacks), {}))
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scripts import deploy_local
-from scripts.deploy_checks import CheckOutcome, StackFigures, table
+from scripts.deploy_checks import CheckOutcome, StackFigures, report
 from scripts.deploy_checks.inventory import (
     GLOBAL,
     LISTERS,
@@ -156,7 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reuse-assembly", action="store_true", help="use what is synthesized (no synth)")
     args = parser.parse_args(argv)
     tools = [deploy_local.TOOLS[name](PROFILE, args.suffix) for name in (args.tools or sorted(deploy_local.TOOLS))]
-    try:
+
+    def run() -> tuple[list[CheckOutcome], dict[str, StackFigures]]:
         deploy_local.require_emulator()
         for tool in tools:
             if not (args.reuse_assembly and tool.synthesized()):
@@ -166,15 +167,12 @@ def main(argv: list[str] | None = None) -> int:
         baseline = inventory.snapshot()
         deploy_local.log(f"baseline: {count(baseline)} resources in {', '.join(inventory.regions)}")
         figures: dict[str, StackFigures] = {}
-        report = deploy_local.deploy(tools, args.stacks, reuse=True)
-        for name, result in report.stacks.items():
+        deployed = deploy_local.deploy(tools, args.stacks, reuse=True)
+        for name, result in deployed.stacks.items():
             figures[name] = StackFigures(name, result.tool, deploy_seconds=result.deploy_seconds)
-        outcomes = check_dev_leaves_nothing(tools, figures, baseline, args.stacks, inventory)
-    except deploy_local.DeployError as error:
-        deploy_local.log(f"FAILED: {error}")
-        return 1
-    print(table(outcomes, figures))
-    return 0 if all(outcome.ok for outcome in outcomes) else 1
+        return check_dev_leaves_nothing(tools, figures, baseline, args.stacks, inventory), figures
+
+    return report(run)
 
 
 if __name__ == "__main__":

@@ -108,3 +108,23 @@ def test_a_table_without_figures_is_the_outcome_lines_alone() -> None:
     assert deploy_checks.table(outcomes, {}).splitlines()[1:] == [
         f"{'bad config creates nothing':<28} {'cdk':<20} {'FAIL':<6} {1.0:>6.0f}  exit 0"
     ]
+
+
+def test_a_check_module_run_alone_exits_zero_only_when_it_checked_something_and_all_passed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    passed = CheckOutcome("no drift", "streamflix", True, "plan exit 0")
+    failed = CheckOutcome("no drift", "pci", False, "plan exit 2")
+
+    assert deploy_checks.report(lambda: ([passed], {})) == 0
+    assert "plan exit 0" in capsys.readouterr().out
+    assert deploy_checks.report(lambda: ([passed, failed], {})) == 1
+    assert deploy_checks.report(lambda: ([], {})) == 1
+
+
+def test_a_check_module_whose_deploy_failed_outright_logs_it_and_exits_one(capsys: pytest.CaptureFixture[str]) -> None:
+    def run() -> tuple[list[CheckOutcome], dict[str, StackFigures]]:
+        raise deploy_local.DeployError("no emulator at http://localhost:5000")
+
+    assert deploy_checks.report(run) == 1
+    assert "FAILED: no emulator at http://localhost:5000" in capsys.readouterr().out
