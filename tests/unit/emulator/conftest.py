@@ -117,3 +117,24 @@ def fake_terraform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[
         return calls
 
     return install
+
+
+STATE_FILE_PRELUDE = """#!{python}
+import json, os, sys
+from pathlib import Path
+
+directory = Path(sys.argv[1].removeprefix("-chdir="))
+arguments = sys.argv[2:]
+with open(os.environ["FAKE_TF_CALLS"], "a") as calls:
+    calls.write(json.dumps(arguments) + "\\n")
+state_file = directory / "terraform.stack.tfstate"
+state = json.loads(state_file.read_text())
+"""
+
+
+@pytest.fixture
+def stateful_terraform(fake_terraform: Callable[[str], Path]) -> Callable[[str], Path]:
+    """A fake ``terraform`` that keeps the stack's state file: ``install(commands)`` runs ``commands`` (Python, braces
+    doubled) with ``arguments`` (the call's, after ``-chdir``) and ``state`` (the parsed state) bound, then saves
+    ``state``; returns the file the calls are recorded in."""
+    return lambda commands: fake_terraform(STATE_FILE_PRELUDE + commands + "state_file.write_text(json.dumps(state))\n")

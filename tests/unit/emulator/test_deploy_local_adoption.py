@@ -16,16 +16,7 @@ import pytest
 from scripts.deploy_local import DeployError, Stack, TerraformTool
 from scripts.terraform_orphans import Account
 
-FAKE_TERRAFORM = """#!{python}
-import json, os, sys
-from pathlib import Path
-
-directory = Path(sys.argv[1].removeprefix("-chdir="))
-arguments = sys.argv[2:]
-with open(os.environ["FAKE_TF_CALLS"], "a") as calls:
-    calls.write(json.dumps(arguments) + "\\n")
-state_file = directory / "terraform.stack.tfstate"
-state = json.loads(state_file.read_text())
+FAKE_TERRAFORM = """
 orphan = os.environ["FAKE_TF_ORPHAN"]
 kind, name = orphan.split(".")
 addresses = [
@@ -48,7 +39,6 @@ elif arguments[0] == "import":
     state["resources"].append(dict(mode="managed", type=kind, name=name, instances=[instance]))
 elif arguments[:2] == ["state", "rm"]:
     state["resources"] = [r for r in state["resources"] if r["type"] + "." + r["name"] not in arguments[3:]]
-state_file.write_text(json.dumps(state))
 """
 
 STACK = Stack("stack", "stack", "eu-west-1")
@@ -61,8 +51,8 @@ def clash(address: str, message: str) -> str:
 
 
 @pytest.fixture
-def terraform(fake_terraform: Callable[[str], Path], outputs_dir: Path) -> Path:
-    return fake_terraform(FAKE_TERRAFORM)
+def terraform(stateful_terraform: Callable[[str], Path], outputs_dir: Path) -> Path:
+    return stateful_terraform(FAKE_TERRAFORM)
 
 
 @pytest.fixture

@@ -16,16 +16,7 @@ import pytest
 from constructs_lib.policy.profiles import TERRAFORM_PROD_RETAINED_TYPES, terraform_retained_in_prod
 from scripts.deploy_local import DeployError, Stack, TerraformTool
 
-FAKE_TERRAFORM = """#!{python}
-import json, os, sys
-from pathlib import Path
-
-directory = Path(sys.argv[1].removeprefix("-chdir="))
-arguments = sys.argv[2:]
-with open(os.environ["FAKE_TF_CALLS"], "a") as calls:
-    calls.write(json.dumps(arguments) + "\\n")
-state_file = directory / "terraform.stack.tfstate"
-state = json.loads(state_file.read_text())
+FAKE_TERRAFORM = """
 if arguments[:2] == ["state", "rm"]:
     removed = set(arguments[3:])
     for resource in state["resources"]:
@@ -34,7 +25,6 @@ if arguments[:2] == ["state", "rm"]:
     state["resources"] = [r for r in state["resources"] if r["instances"]]
 elif arguments[0] == "destroy":
     state["resources"] = []
-state_file.write_text(json.dumps(state))
 """
 
 STACK = Stack("stack", "stack", "us-east-1")
@@ -59,8 +49,8 @@ def prod_state(*, protected: bool) -> list[dict[str, object]]:
 
 
 @pytest.fixture
-def terraform(fake_terraform: Callable[[str], Path], outputs_dir: Path) -> Path:
-    return fake_terraform(FAKE_TERRAFORM)
+def terraform(stateful_terraform: Callable[[str], Path], outputs_dir: Path) -> Path:
+    return stateful_terraform(FAKE_TERRAFORM)
 
 
 def synthesized(tmp_path: Path, profile: str | None, resources: list[dict[str, object]]) -> TerraformTool:
