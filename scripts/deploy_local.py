@@ -500,7 +500,10 @@ class TerraformTool:
     def deploy(self, stack: Stack) -> None:
         """``apply``, then the no-drift check. An apply that failed only because resources exist that its state
         lacks (what an interrupted apply leaves) adopts those it can prove are the stack's own
-        (:mod:`scripts.terraform_orphans`) and applies again; its log is kept as ``<stack>-apply-clashed.log``."""
+        (:mod:`scripts.terraform_orphans`) and applies again; its log is kept as ``<stack>-apply-clashed.log``.
+        Before the apply, what an interrupted create left that would not clash is adopted too
+        (:meth:`adopt_untracked`)."""
+        self.adopt_untracked(stack)
         for attempt in range(ADOPTION_ROUNDS + 1):
             try:
                 self._terraform(stack, "apply", APPLY, DEPLOY_TIMEOUT_TF)
@@ -551,6 +554,32 @@ class TerraformTool:
             except terraform_orphans.AdoptionRefusedError as refused:
                 self.forget(stack, [orphan.address])
                 raise DeployError(f"{stack.construct_id}: {refused}") from None
+
+    def adopt_untracked(self, stack: Stack) -> None:
+        """``terraform import`` each live resource that carries the stack's default tags, is of a type whose id AWS
+        chooses, and is missing from the state, as the one planned creation it matches: without this the apply would
+        create a second one and leave the first behind. One tagging-API call when there is none (every deploy); a
+        plan only when there is one. A resource with no one-to-one match is logged and left alone."""
+        default_tags = self.default_tags(stack)
+        if not default_tags:
+            return
+        from botocore.exceptions import ClientError
+
+        known = terraform_orphans.state_identities(self.managed_resources(stack))
+        try:
+            strays = terraform_orphans.untracked(self.account(stack), default_tags, known)
+        except ClientError as error:  # a deploy role without tag:GetResources or kms:DescribeKey still deploys
+            log(f"{stack.construct_id}: resources outside the state not looked for: {error}")
+            return
+        if not strays:
+            return
+        pairs, left = terraform_orphans.pair_untracked(strays, self.planned_creations(stack), default_tags)
+        for reason in left:
+            log(f"{stack.construct_id}: {reason}")
+        for index, (address, stray) in enumerate(pairs.items()):
+            log(f"{stack.construct_id}: {stray.arn} carries the stack's tags outside its state: importing as {address}")
+            command = ["import", "-input=false", "-no-color", address, stray.identifier]
+            self._terraform(stack, f"import-untracked-{index}", command, INIT_TIMEOUT_SECONDS)
 
     def planned_creations(self, stack: Stack) -> dict[str, dict[str, Any]]:
         """``{address: planned values}`` of every resource the next apply would create (a saved plan, as JSON)."""

@@ -15,8 +15,13 @@ resource is the stack's own:
   (:data:`PARENTS`): a route in this stack's route table is this stack's route.
 
 Anything else that "already exists" stays a failed deploy, with the ``terraform import`` command to run by hand.
-A resource whose id AWS chooses (a VPC, a KMS key) cannot clash, so it is never adopted: an orphaned one is a
-leftover, which the dev teardown check (``scripts/deploy_checks/teardown.py``) finds.
+
+A resource whose id AWS chooses (a VPC, a KMS key) cannot clash: the re-run would make a second one and leave the
+first behind. Those are found before the apply instead (:func:`untracked`): a resource of a type in
+:data:`FOUND_BY_TAGS` that carries the stack's default tags, is live, and is not in the state is imported as the one
+planned creation of its type whose tags (and KMS description) it carries, and only when that pairing is one to one
+(:func:`pair_untracked`). Any other such resource is left alone and logged; the dev teardown check
+(``scripts/deploy_checks/teardown.py``) finds it.
 """
 
 from __future__ import annotations
@@ -310,3 +315,105 @@ def check_tags(orphan: Orphan, imported: Mapping[str, Any], default_tags: Mappin
             f"{orphan.address} already exists, but it is not this stack's: it lacks the stack's tags {missing} "
             f"(it has {dict(tags)}); not adopted, nothing of it changed"
         )
+
+
+#: Types whose id AWS chooses, so an interrupted create leaves a resource the re-run duplicates rather than clashes
+#: with: the Resource Groups Tagging API's name for each, and its Terraform type. Each is imported by the id that ends
+#: its ARN (``key/<id>``, ``vpc/vpc-...``). Types without a distinguishing tag or attribute (an Elastic IP) are not
+#: listed: two planned creations a stray could be are no proof of which.
+FOUND_BY_TAGS: dict[str, str] = {
+    "kms:key": "aws_kms_key",
+    "ec2:vpc": "aws_vpc",
+    "ec2:subnet": "aws_subnet",
+    "ec2:route-table": "aws_route_table",
+}
+
+#: KMS key states a stack can still use; a key pending deletion (what a destroy leaves) is not adopted.
+LIVE_KEY_STATES = ("Enabled", "Disabled")
+
+
+@dataclass(frozen=True)
+class Untracked:
+    """A live resource carrying every default tag of the stack that the stack's state does not hold."""
+
+    arn: str
+    kind: str
+    identifier: str
+    tags: Mapping[str, str]
+    facts: Mapping[str, Any]
+
+
+def untracked(account: Account, default_tags: Mapping[str, str], known: set[str]) -> list[Untracked]:
+    """Resources of the :data:`FOUND_BY_TAGS` types that carry all of ``default_tags`` and whose ARN or id is not in
+    ``known`` (the state's identities, :func:`state_identities`); a KMS key must be live, and brings its
+    description."""
+    tagging = account.service("resourcegroupstaggingapi")
+    filters = [{"Key": key, "Values": [value]} for key, value in default_tags.items()]
+    found = []
+    for page in tagging.get_paginator("get_resources").paginate(
+        TagFilters=filters, ResourceTypeFilters=list(FOUND_BY_TAGS)
+    ):
+        for mapping in page["ResourceTagMappingList"]:
+            arn = mapping["ResourceARN"]
+            identifier = arn.rsplit("/", 1)[-1]
+            kind = FOUND_BY_TAGS.get(_tagging_type(arn))
+            if kind is None or arn in known or identifier in known:
+                continue
+            facts: dict[str, Any] = {}
+            if kind == "aws_kms_key":
+                key = account.service("kms").describe_key(KeyId=arn)["KeyMetadata"]
+                if key["KeyState"] not in LIVE_KEY_STATES:
+                    continue
+                facts["description"] = key.get("Description", "")
+            tags = {tag["Key"]: tag["Value"] for tag in mapping.get("Tags", [])}
+            found.append(Untracked(arn, kind, identifier, tags, facts))
+    return found
+
+
+def _tagging_type(arn: str) -> str:
+    """``kms:key`` of ``arn:aws:kms:<region>:<account>:key/<id>``."""
+    parts = arn.split(":", 5)
+    return f"{parts[2]}:{parts[5].split('/', 1)[0]}" if len(parts) == 6 else ""
+
+
+def pair_untracked(
+    strays: list[Untracked], planned: Mapping[str, Mapping[str, Any]], default_tags: Mapping[str, str]
+) -> tuple[dict[str, Untracked], list[str]]:
+    """``({address: stray}, [why each other stray is left])``: a stray is paired with a planned creation of its type
+    whose every tag it carries (the default tags and the resource's own ``Name``) and whose facts match, when it is
+    the only such creation, and the creation is the only one it could be."""
+    candidates: dict[str, list[str]] = {}
+    for stray in strays:
+        candidates[stray.arn] = [
+            address
+            for address, values in planned.items()
+            if address.split(".", 1)[0] == stray.kind
+            and _planned_tags(values, default_tags).items() <= stray.tags.items()
+            and all(values.get(name) == value for name, value in stray.facts.items())
+        ]
+    claims: dict[str, list[str]] = {}
+    for arn, addresses in candidates.items():
+        for address in addresses:
+            claims.setdefault(address, []).append(arn)
+    pairs: dict[str, Untracked] = {}
+    left: list[str] = []
+    for stray in strays:
+        addresses = candidates[stray.arn]
+        if len(addresses) == 1 and claims[addresses[0]] == [stray.arn]:
+            pairs[addresses[0]] = stray
+        elif not addresses:
+            left.append(f"{stray.arn} carries the stack's tags but matches nothing the plan creates: left alone")
+        else:
+            rivals = sorted({arn for address in addresses for arn in claims[address]})
+            left.append(
+                f"{stray.arn} could be {', '.join(addresses)} (claimed by {', '.join(rivals)}): no proof which, "
+                "left alone"
+            )
+    return pairs, left
+
+
+def _planned_tags(values: Mapping[str, Any], default_tags: Mapping[str, str]) -> dict[str, str]:
+    """The tags a planned creation will carry: ``tags_all`` when the plan knows it, else default tags and its own."""
+    if isinstance(values.get("tags_all"), Mapping):
+        return dict(values["tags_all"])
+    return {**default_tags, **(values.get("tags") or {})}

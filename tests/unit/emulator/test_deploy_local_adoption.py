@@ -11,7 +11,9 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import boto3
 import pytest
+from conftest import Account as EmulatedAccount
 
 from scripts.deploy_local import DeployError, Stack, TerraformTool
 from scripts.terraform_orphans import Account
@@ -55,9 +57,15 @@ def terraform(stateful_terraform: Callable[[str], Path], outputs_dir: Path) -> P
     return stateful_terraform(FAKE_TERRAFORM)
 
 
+def emulated(service: str) -> object:
+    """A client of the in-process emulator in the stack's region (the ``aws`` fixture must be active)."""
+    return boto3.client(service, region_name=STACK.region)
+
+
 @pytest.fixture
-def tool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TerraformTool:
-    """A stack whose state holds its route table (``rtb-1``); the account is fixed, not asked of STS."""
+def tool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, aws: EmulatedAccount) -> TerraformTool:
+    """A stack whose state holds its route table (``rtb-1``); the account is the in-process emulator's, its
+    partition and id fixed rather than asked of STS."""
     tool = TerraformTool("dev", "pr-1", tmp_path / "cdktf.out.local")
     directory = tool.directory(STACK)
     (directory / ".terraform").mkdir(parents=True)
@@ -70,7 +78,7 @@ def tool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TerraformTool:
         "instances": [{"attributes": {"id": "rtb-1"}}],
     }
     (directory / "terraform.stack.tfstate").write_text(json.dumps({"resources": [table]}))
-    monkeypatch.setattr(tool, "account", lambda stack: Account("aws", "123456789012", stack.region))
+    monkeypatch.setattr(tool, "account", lambda stack: Account("aws", "123456789012", stack.region, emulated))
     return tool
 
 
@@ -173,7 +181,9 @@ def test_a_failed_create_tainted_in_state_leaves_it_and_the_orphan_it_clashed_wi
     )
     planned = {"subnet_id": "subnet-1", "allocation_id": "eipalloc-1"}
     orphan_setup(monkeypatch, "aws_nat_gateway.nat", message, planned, {"tags_all": DEFAULT_TAGS})
-    monkeypatch.setattr(tool, "account", lambda stack: Account("aws", "1", stack.region, lambda _: NatGateways()))
+    nat_lookup = {"ec2": NatGateways()}
+    account = Account("aws", "1", STACK.region, lambda service: nat_lookup.get(service) or emulated(service))
+    monkeypatch.setattr(tool, "account", lambda stack: account)
 
     tool.deploy(STACK)
 
@@ -185,3 +195,109 @@ def test_a_failed_create_tainted_in_state_leaves_it_and_the_orphan_it_clashed_wi
     assert commands(terraform)[3][-1] == "aws_nat_gateway.nat"
     assert commands(terraform)[4][-2:] == ["aws_nat_gateway.nat", "nat-1"]
     assert tool.tainted_addresses(STACK) == set()
+
+
+KEY_DESCRIPTION = "streamflix-key (pr-1)"
+
+
+def stack_key(description: str = KEY_DESCRIPTION, tags: dict[str, str] = DEFAULT_TAGS) -> str:
+    """A KMS key in the emulator, as an interrupted ``CreateKey`` leaves it: live, tagged, in no state."""
+    key_tags = [{"TagKey": key, "TagValue": value} for key, value in tags.items()]
+    return emulated("kms").create_key(Description=description, Tags=key_tags)["KeyMetadata"]["KeyId"]
+
+
+def test_a_key_an_interrupted_apply_left_outside_the_state_is_imported_before_the_apply_duplicates_it(
+    tool: TerraformTool, terraform: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fake's apply fails unless the planned key is in state first: without the import it would make a second."""
+    key_id = stack_key()
+    gone = stack_key()
+    emulated("kms").schedule_key_deletion(KeyId=gone, PendingWindowInDays=7)
+    planned = {"description": KEY_DESCRIPTION, "tags_all": DEFAULT_TAGS}
+    orphan_setup(monkeypatch, "aws_kms_key.key", "creating a second key", planned, {"tags_all": DEFAULT_TAGS})
+
+    tool.deploy(STACK)
+
+    steps = [call[0] for call in commands(terraform)]
+    assert steps == ["plan", "show", "import", "apply", "plan"]
+    assert commands(terraform)[2][-2:] == ["aws_kms_key.key", key_id]
+
+
+@pytest.mark.parametrize(
+    ("description", "tags", "logged"),
+    [
+        ("someone else's key", DEFAULT_TAGS, "matches nothing the plan creates: left alone"),
+        (KEY_DESCRIPTION, {**DEFAULT_TAGS, "Environment": "pr-2"}, ""),
+    ],
+    ids=["other description", "other environment"],
+)
+def test_a_key_that_is_not_the_planned_one_is_left_alone(
+    tool: TerraformTool,
+    terraform: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    description: str,
+    tags: dict[str, str],
+    logged: str,
+) -> None:
+    """A key of another environment is not even looked at; one of ours that matches no planned key is named."""
+    stack_key(description, tags)
+    planned = {"description": KEY_DESCRIPTION, "tags_all": DEFAULT_TAGS}
+    orphan_setup(monkeypatch, "aws_route_table.private", "never printed", planned, {})
+
+    tool.deploy(STACK)
+
+    assert "import" not in [call[0] for call in commands(terraform)]
+    left_alone = [line for line in capsys.readouterr().out.splitlines() if "left alone" in line]
+    assert [logged in line for line in left_alone] == ([True] if logged else [])
+
+
+def test_two_keys_either_of_which_could_be_the_planned_one_are_both_left_alone(
+    tool: TerraformTool, terraform: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Neither is imported, so the fake's apply fails as it would make the planned key anew."""
+    stack_key()
+    stack_key()
+    orphan_setup(monkeypatch, "aws_kms_key.key", "creating a second key", {"description": KEY_DESCRIPTION}, {})
+
+    with pytest.raises(DeployError, match="apply exited 1"):
+        tool.deploy(STACK)
+
+    assert [call[0] for call in commands(terraform)] == ["plan", "show", "apply"]
+    assert capsys.readouterr().out.count("no proof which, left alone") == 2
+
+
+def test_a_deploy_with_nothing_outside_its_state_runs_no_extra_plan(
+    tool: TerraformTool, terraform: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A route table with one of the stack's two default tags is not the stack's."""
+    emulated("ec2").create_route_table(
+        VpcId=emulated("ec2").create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"],
+        TagSpecifications=[{"ResourceType": "route-table", "Tags": [{"Key": "Environment", "Value": "pr-1"}]}],
+    )
+    orphan_setup(monkeypatch, "aws_route_table.private", "never printed", {}, {})
+
+    tool.deploy(STACK)
+
+    assert [call[0] for call in commands(terraform)] == ["apply", "plan"]
+
+
+class DeniedTagging:
+    def get_paginator(self, operation: str) -> object:
+        from botocore.exceptions import ClientError
+
+        raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "tag:GetResources"}}, operation)
+
+
+def test_a_deploy_role_that_may_not_read_tags_still_deploys_and_says_what_was_not_looked_for(
+    tool: TerraformTool, terraform: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    account = Account("aws", "1", STACK.region, lambda service: DeniedTagging())
+    monkeypatch.setattr(tool, "account", lambda stack: account)
+    orphan_setup(monkeypatch, "aws_route_table.private", "never printed", {}, {})
+
+    tool.deploy(STACK)
+
+    assert [call[0] for call in commands(terraform)] == ["apply", "plan"]
+    logged = capsys.readouterr().out
+    assert "not looked for" in logged and "AccessDeniedException" in logged

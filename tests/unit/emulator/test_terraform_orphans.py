@@ -232,3 +232,75 @@ def test_an_internet_gateway_is_found_by_the_vpc_it_is_attached_to(aws: Emulated
     orphan = Orphan("aws_internet_gateway.igw", "aws_internet_gateway", "Resource.AlreadyAssociated")
 
     assert terraform_orphans.import_id(orphan, {"vpc_id": vpc}, in_account(aws)) == gateway
+
+
+STACK_TAGS = {"System": "streamflix", "Environment": "pr-1"}
+
+
+def tag_specification(kind: str, tags: dict[str, str]) -> list[dict]:
+    return [{"ResourceType": kind, "Tags": [{"Key": key, "Value": value} for key, value in tags.items()]}]
+
+
+def test_untracked_lists_the_live_resources_carrying_every_stack_tag_that_the_state_lacks(aws: EmulatedAccount) -> None:
+    ec2, kms = aws.client("ec2"), aws.client("kms")
+    tracked = ec2.create_vpc(CidrBlock="10.0.0.0/16", TagSpecifications=tag_specification("vpc", STACK_TAGS))
+    tracked_id = tracked["Vpc"]["VpcId"]
+    named = {**STACK_TAGS, "Name": "network-private-0"}
+    subnet = ec2.create_subnet(
+        VpcId=tracked_id, CidrBlock="10.0.1.0/24", TagSpecifications=tag_specification("subnet", named)
+    )["Subnet"]["SubnetId"]
+    ec2.create_route_table(VpcId=tracked_id, TagSpecifications=tag_specification("route-table", {"System": "other"}))
+    key_tags = [{"TagKey": key, "TagValue": value} for key, value in STACK_TAGS.items()]
+    key = kms.create_key(Description="streamflix-key (pr-1)", Tags=key_tags)["KeyMetadata"]["KeyId"]
+    pending = kms.create_key(Description="streamflix-key (pr-1)", Tags=key_tags)["KeyMetadata"]["KeyId"]
+    kms.schedule_key_deletion(KeyId=pending, PendingWindowInDays=7)
+
+    found = terraform_orphans.untracked(in_account(aws), STACK_TAGS, {tracked_id})
+
+    assert sorted((item.kind, item.identifier) for item in found) == [("aws_kms_key", key), ("aws_subnet", subnet)]
+    by_kind = {item.kind: item for item in found}
+    assert by_kind["aws_kms_key"].facts == {"description": "streamflix-key (pr-1)"}
+    assert by_kind["aws_subnet"].tags == named and by_kind["aws_subnet"].facts == {}
+
+
+def stray(kind: str, identifier: str, tags: dict[str, str], **facts: str) -> terraform_orphans.Untracked:
+    return terraform_orphans.Untracked(f"arn:aws:x:eu-west-1:1:{kind}/{identifier}", kind, identifier, tags, facts)
+
+
+def test_a_stray_is_paired_with_the_one_planned_creation_whose_tags_and_facts_it_carries() -> None:
+    subnet = stray("aws_subnet", "subnet-1", {**STACK_TAGS, "Name": "private-1"})
+    key = stray("aws_kms_key", "k-1", STACK_TAGS, description="media key")
+    planned = {
+        "aws_subnet.private-0": {"tags_all": {**STACK_TAGS, "Name": "private-0"}},
+        "aws_subnet.private-1": {"tags_all": {**STACK_TAGS, "Name": "private-1"}},
+        "aws_kms_key.logs": {"description": "logs key", "tags": {}},
+        "aws_kms_key.media": {"description": "media key", "tags": {}},
+        "aws_vpc.network": {"tags_all": STACK_TAGS},
+    }
+
+    pairs, left = terraform_orphans.pair_untracked([subnet, key], planned, STACK_TAGS)
+
+    assert pairs == {"aws_subnet.private-1": subnet, "aws_kms_key.media": key}
+    assert left == []
+
+
+def test_strays_that_could_be_the_same_creation_or_none_are_left_with_the_reason() -> None:
+    first = stray("aws_vpc", "vpc-1", STACK_TAGS)
+    second = stray("aws_vpc", "vpc-2", STACK_TAGS)
+    unplanned = stray("aws_route_table", "rtb-9", {**STACK_TAGS, "Name": "gone"})
+    planned = {
+        "aws_vpc.network": {"tags_all": STACK_TAGS},
+        "aws_route_table.public": {"tags_all": {**STACK_TAGS, "Name": "public"}},
+    }
+
+    pairs, left = terraform_orphans.pair_untracked([first, second, unplanned], planned, STACK_TAGS)
+
+    assert pairs == {}
+    assert left[0] == (
+        f"{first.arn} could be aws_vpc.network (claimed by {first.arn}, {second.arn}): no proof which, left alone"
+    )
+    assert left[2] == f"{unplanned.arn} carries the stack's tags but matches nothing the plan creates: left alone"
+
+
+def test_a_type_is_adopted_one_way_only_on_a_clash_or_by_its_tags() -> None:
+    assert not set(terraform_orphans.FOUND_BY_TAGS.values()) & set(terraform_orphans.IMPORT_IDS)
