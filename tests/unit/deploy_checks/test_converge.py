@@ -24,9 +24,11 @@ from scripts.deploy_local import GONE, CdkTool, DeployError, Stack, StackState, 
 STACK = Stack("Alpha", "Alpha-test", "eu-west-2")
 
 #: Prints a six-resource plan and one creation every 0.2 s; its helper (same process group) notes a SIGTERM it gets.
+#: On SIGTERM the script gives the helper up to 2 s to write that note (or it would race the group's SIGKILL).
 APPLY_SCRIPT = """
 (trap 'echo TERM > "{pid_file}.term"; exit 0' TERM; sleep 300 & wait) & echo $! > "{pid_file}"
-trap 'echo "Interrupt received."; exit 1' TERM
+noted() {{ for i in $(seq 100); do [ -e "{pid_file}.term" ] && return; sleep 0.02; done; }}
+trap 'echo "Interrupt received."; noted; exit 1' TERM
 echo "Plan: 6 to add, 0 to change, 0 to destroy."
 for n in 1 2 3 4 5 6; do sleep 0.2; echo "thing.n$n: Creation complete after 0s [id=$n]"; done
 wait
@@ -270,3 +272,4 @@ def test_the_no_drift_row_passes_a_converged_stack_and_names_a_drifting_one() ->
     absent.deployed = False
     [missing] = converge.check_no_drift([absent], None)
     assert not missing.ok and missing.detail == f"not deployed ({GONE})"
+
