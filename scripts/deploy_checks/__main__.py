@@ -6,7 +6,9 @@
 Order, each check starting where the previous one left the emulator:
 1. bad configuration: every rejected input stops the deploy with the synth's message, and nothing is created;
 2. interrupted deploy (dev): a deploy killed part-way is run again, completes, and shows no drift (``cdk diff``
-   empty, ``terraform plan -detailed-exitcode`` 0); a second Terraform apply is refused by the state lock;
+   empty, ``terraform plan -detailed-exitcode`` 0); a second Terraform apply is refused by the state lock; a
+   Terraform resource whose id AWS chooses, taken out of state as a cut-off create leaves it, is adopted, not
+   duplicated;
 3. dev leaves nothing: the dev stacks are destroyed and no resource of any type they created remains;
 4. S3 state lock (cdktf): on the S3 backend (``use_lockfile``, the emulator's S3) a second apply is refused while one
    runs, and the state is intact and encrypted; then destroyed;
@@ -98,6 +100,7 @@ def run_checks(selected: list[str] | None) -> tuple[list[CheckOutcome], dict[str
     baseline = inventory.snapshot()
     stacks = {tool.name: deploy_local.selected_stacks(tool, selected) for tool in dev}
     timed(outcomes, "interrupted deploy (dev)", lambda: converge.check_interrupted_deploy(dev, stacks, figures))
+    timed(outcomes, "untracked adopted (dev)", lambda: converge.check_untracked_adopted(dev, stacks))
     timed(outcomes, "no drift (dev)", lambda: converge.check_no_drift(dev, stacks))
     timed(
         outcomes,

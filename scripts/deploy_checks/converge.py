@@ -22,7 +22,9 @@ A Terraform re-run may meet what the interrupted apply created but never recorde
 provider's calls in flight): the deploy adopts each such resource it can prove is the stack's own
 (:mod:`scripts.terraform_orphans`), so the re-run completes. ``--signal-group`` sends SIGTERM to the whole process
 group instead, which also kills the provider plugins mid-call: more is orphaned (measured on streamflix: routes,
-security groups, NAT gateways), the harder test of that adoption.
+security groups, NAT gateways), the harder test of that adoption. What AWS names itself (a KMS key, a VPC) does not
+clash but would be duplicated; the deploy finds it by the stack's tags before the apply and adopts it too, which
+:func:`check_untracked_adopted` proves on every Terraform stack by taking one of each such type out of state.
 """
 
 from __future__ import annotations
@@ -44,13 +46,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from scripts import deploy_local
+from scripts import deploy_local, terraform_orphans
 from scripts.deploy_checks import CheckOutcome, StackFigures, report
 from scripts.deploy_local import CdkTool, DeployError, Stack, TerraformTool, Tool
 
 CHECK = "interrupted deploy recovers"
 DRIFT_CHECK = "no drift after deploy"
 LOCK_CHECK = "state lock holds"
+UNTRACKED_CHECK = "untracked resources adopted"
 #: CloudFormation's pace while the check runs: moto alone creates a 65-resource stack in well under a second.
 SECONDS_PER_RESOURCE = 0.2
 #: Share of the resources that must exist before the kill (at least one, never all).
@@ -380,6 +383,47 @@ def check_no_drift(tools: Sequence[Tool], stacks: Mapping[str, Sequence[Stack]] 
     return outcomes
 
 
+def check_untracked_adopted(tools: Sequence[Tool], stacks: Mapping[str, Sequence[Stack]] | None) -> list[CheckOutcome]:
+    """What an interrupted Terraform create leaves when AWS chooses the id (a KMS key, VPC, subnet, route table) is
+    adopted by the next deploy, not duplicated. An interruption leaves one only by chance (the provider's call must
+    have been cut off after AWS made it), so the check makes one of each type for certain: ``state rm`` takes it out
+    of the state, as the cut-off call leaves it; the deploy runs again, and each must be back at its address with the
+    same id (a duplicate would have a new one), with no drift. The deployed stacks run side by side."""
+    chosen = [
+        (tool, stack)
+        for tool in tools
+        if isinstance(tool, TerraformTool)
+        for stack in (stacks or {}).get(tool.name) or tool.stacks()
+    ]
+    if not chosen:
+        return []
+    with ThreadPoolExecutor(max_workers=len(chosen)) as pool:
+        futures = [pool.submit(_untracked_adopted, tool, stack) for tool, stack in chosen]
+    return [future.result() for future in futures]
+
+
+def _untracked_adopted(tool: TerraformTool, stack: Stack) -> CheckOutcome:
+    started = time.monotonic()
+    try:
+        picked: dict[str, tuple[str, str]] = {}  # type: (address, id), the first of each type in the state
+        for address, kind, attributes in tool.managed_resources(stack):
+            if kind in terraform_orphans.FOUND_BY_TAGS.values():
+                picked.setdefault(kind, (address, attributes["id"]))
+        if not picked:
+            raise DeployError(f"the state holds none of {sorted(terraform_orphans.FOUND_BY_TAGS.values())}")
+        ids = dict(picked.values())
+        tool.forget(stack, list(ids))
+        tool.deploy(stack)
+        now = {address: attributes.get("id") for address, _, attributes in tool.managed_resources(stack)}
+        moved = {address: now.get(address) for address, identifier in ids.items() if now.get(address) != identifier}
+        if moved:
+            raise DeployError(f"not adopted with the ids they had ({ids}): now {moved}")
+        ok, detail = True, f"{len(ids)} taken out of state, adopted with their ids: {', '.join(sorted(picked))}"
+    except DeployError as error:
+        ok, detail = False, str(error)
+    return CheckOutcome(UNTRACKED_CHECK, stack.construct_id, ok, detail, round(time.monotonic() - started, 1))
+
+
 def check_interrupted_deploy(
     tools: Sequence[Tool],
     stacks: Mapping[str, Sequence[Stack]] | None,
@@ -440,6 +484,7 @@ def main(argv: list[str] | None = None) -> int:
     def run() -> tuple[list[CheckOutcome], dict[str, StackFigures]]:
         figures: dict[str, StackFigures] = {}
         outcomes = check_interrupted_deploy(tools, selected, figures, whole_group=args.signal_group)
+        outcomes += check_untracked_adopted(tools, selected)
         return outcomes + check_no_drift(tools, selected), figures
 
     return report(run)

@@ -62,6 +62,7 @@ def wired(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.setattr(orchestrator, "Inventory", FakeInventory)
     monkeypatch.setattr(orchestrator.bad_config, "check_bad_configuration", record("bad config"))
     monkeypatch.setattr(orchestrator.converge, "check_interrupted_deploy", record("interrupted"))
+    monkeypatch.setattr(orchestrator.converge, "check_untracked_adopted", record("untracked"))
     monkeypatch.setattr(orchestrator.converge, "check_no_drift", record("no drift"))
     monkeypatch.setattr(orchestrator.teardown, "check_dev_leaves_nothing", record("dev teardown"))
     monkeypatch.setattr(orchestrator.prod_data, "check_prod_keeps_data", record("prod", crash=True))
@@ -72,7 +73,7 @@ def wired(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_checks_run_in_order_and_a_crashing_check_is_a_failed_row(wired: list[str]) -> None:
     outcomes, figures = orchestrator.run_checks(None)
 
-    assert wired == ["bad config", "interrupted", "no drift", "dev teardown", "prod"]
+    assert wired == ["bad config", "interrupted", "untracked", "no drift", "dev teardown", "prod"]
     results = {outcome.check: outcome for outcome in outcomes}
     assert results["prod keeps its data"].ok is False
     assert results["prod keeps its data"].detail == "RuntimeError: emulator went away"
