@@ -140,7 +140,12 @@ class PciNetworking(Construct):
                 map_public_ip_on_launch=False,
                 tags={"Name": f"{self.node.path}-firewall-{index}", "Tier": "firewall"},
             )
-            table = RouteTable(self, f"firewall-routes-{index}", vpc_id=network.vpc.id)
+            table = RouteTable(
+                self,
+                f"firewall-routes-{index}",
+                vpc_id=network.vpc.id,
+                tags={"Name": f"{self.node.path}-firewall-{index}"},
+            )
             RouteTableAssociation(
                 self, f"firewall-routes-{index}-association", route_table_id=table.id, subnet_id=subnet.id
             )
@@ -245,7 +250,12 @@ class PciNetworking(Construct):
             f"${{{{ for state in tolist({self.firewall.fqn}.firewall_status[0].sync_states) : "
             "state.availability_zone => state.attachment[0].endpoint_id }}",
         )
-        edge_routes = RouteTable(self, "internet-gateway-edge-routes", vpc_id=network.vpc.id)
+        edge_routes = RouteTable(
+            self,
+            "internet-gateway-edge-routes",
+            vpc_id=network.vpc.id,
+            tags={"Name": f"{self.node.path}-internet-gateway-edge"},
+        )
         RouteTableAssociation(
             self,
             "internet-gateway-edge-association",

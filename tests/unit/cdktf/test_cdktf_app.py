@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
-from tfjson import PROFILES, STACKS, TWELVE_DIGITS
+from tfjson import PROFILES, STACKS, TWELVE_DIGITS, resources
 
 from constructs_lib.policy import ConfigurationError
+from scripts.terraform_orphans import FOUND_BY_TAGS
 
 ALL = [(profile, stack) for profile in PROFILES for stack in STACKS]
 
@@ -39,6 +41,18 @@ def test_provider_region_and_standard_tags(synthesized, profile, stack):
     (tags,) = provider["default_tags"]
     assert tags["tags"]["Environment"] == profile and tags["tags"]["Profile"] == profile
     assert tags["tags"]["System"] == stack and tags["tags"]["ManagedBy"] == "hardened-iac-stacks"
+
+
+@pytest.mark.parametrize(("profile", "stack"), ALL)
+def test_no_two_resources_aws_names_carry_the_same_tags_and_description(synthesized, profile, stack):
+    """What an interrupted create of one leaves is adopted only when its tags (and a key's description) say which
+    planned resource it is (scripts/terraform_orphans.py): twins would be left behind as duplicates."""
+    for kind in FOUND_BY_TAGS.values():
+        seen: dict[str, str] = {}
+        for name, config in resources(synthesized[profile][stack], kind).items():
+            identity = json.dumps([config.get("tags") or {}, config.get("description")], sort_keys=True)
+            assert identity not in seen, f"{kind}.{name} and {kind}.{seen[identity]} are told apart by nothing"
+            seen[identity] = name
 
 
 def test_state_bucket_from_context_selects_encrypted_locked_s3_state_per_stack(synth_app):
