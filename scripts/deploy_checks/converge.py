@@ -405,7 +405,7 @@ def check_untracked_adopted(tools: Sequence[Tool], stacks: Mapping[str, Sequence
 def _untracked_adopted(tool: TerraformTool, stack: Stack) -> CheckOutcome:
     started = time.monotonic()
     try:
-        picked: dict[str, tuple[str, str]] = {}  # type: (address, id), the first of each type in the state
+        picked: dict[str, tuple[str, str]] = {}  # resource type -> (address, id): the first of each in the state
         for address, kind, attributes in tool.managed_resources(stack):
             if kind in terraform_orphans.FOUND_BY_TAGS.values():
                 picked.setdefault(kind, (address, attributes["id"]))
