@@ -544,8 +544,7 @@ class TerraformTool:
                 log(f"{stack.construct_id}: {orphan.address}: its failed (tainted) create leaves the state")
                 self.forget(stack, [orphan.address])
             log(f"{stack.construct_id}: importing {orphan.address} as {identifier}")
-            command = ["import", "-input=false", "-no-color", orphan.address, identifier]
-            self._terraform(stack, f"import-{index}", command, INIT_TIMEOUT_SECONDS)
+            self.import_resource(stack, orphan.address, identifier, f"import-{index}")
             imported = next(
                 attributes for address, _, attributes in self.managed_resources(stack) if address == orphan.address
             )
@@ -578,8 +577,7 @@ class TerraformTool:
             log(f"{stack.construct_id}: {reason}")
         for index, (address, stray) in enumerate(pairs.items()):
             log(f"{stack.construct_id}: {stray.arn} carries the stack's tags outside its state: importing as {address}")
-            command = ["import", "-input=false", "-no-color", address, stray.identifier]
-            self._terraform(stack, f"import-untracked-{index}", command, INIT_TIMEOUT_SECONDS)
+            self.import_resource(stack, address, stray.identifier, f"import-untracked-{index}")
 
     def planned_creations(self, stack: Stack) -> dict[str, dict[str, Any]]:
         """``{address: planned values}`` of every resource the next apply would create (a saved plan, as JSON)."""
@@ -701,6 +699,12 @@ class TerraformTool:
         from constructs_lib.policy.profiles import terraform_retained_in_prod
 
         return [address for address, kind, _ in self.managed_resources(stack) if terraform_retained_in_prod(kind)]
+
+    def import_resource(self, stack: Stack, address: str, identifier: str, step: str) -> None:
+        """``terraform import``: the stack manages the existing resource ``identifier`` as ``address`` from now on
+        (its log is ``<stack>-<step>.log``)."""
+        command = ["import", "-input=false", "-no-color", address, identifier]
+        self._terraform(stack, step, command, INIT_TIMEOUT_SECONDS)
 
     def forget(self, stack: Stack, addresses: list[str]) -> None:
         """``terraform state rm``: the resources stay in the account, the stack no longer manages them."""
