@@ -2,7 +2,7 @@
 
 Prints medians of several runs and our overhead as a ratio to the bare stack. Timings live here, never in tests.
 
-    .venv/bin/python scripts/benchmark.py [--runs 5] [--suite-runs 3] [--skip-suite]
+    .venv/bin/python -m scripts.benchmark [--runs 5] [--suite-runs 3] [--skip-suite]
 """
 
 from __future__ import annotations
@@ -15,19 +15,18 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from scripts import ROOT
+
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-import aws_cdk as cdk  # noqa: E402
-from aws_cdk import aws_sqs as sqs  # noqa: E402
+import aws_cdk as cdk
+from aws_cdk import aws_sqs as sqs
 
-from constructs_lib.cdk.compliance import enable_compliance_checks  # noqa: E402
-from stacks.healthcare_pipeline.stack import HealthcarePipelineStack  # noqa: E402
-from stacks.iot_platform.stack import IotPlatformStack  # noqa: E402
-from stacks.stream_processor.stack import StreamProcessorStack  # noqa: E402
+from constructs_lib.cdk.compliance import enable_compliance_checks
+from stacks.healthcare_pipeline.stack import HealthcarePipelineStack
+from stacks.iot_platform.stack import IotPlatformStack
+from stacks.stream_processor.stack import StreamProcessorStack
 
 CONTEXT = {"profile": "dev", "environmentSuffix": "bench"}
 

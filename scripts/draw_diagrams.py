@@ -1,7 +1,7 @@
 """Regenerate ``docs/diagrams/<system>.png`` from synthesized dev-profile stacks, so the pictures cannot go stale.
 
-    .venv/bin/python scripts/draw_diagrams.py                  # reads cdk.out and cdktf.out, writes docs/diagrams
-    .venv/bin/python scripts/draw_diagrams.py /tmp/cdk.out /tmp/cdktf.out --out /tmp/pictures
+    .venv/bin/python -m scripts.draw_diagrams                  # reads cdk.out and cdktf.out, writes docs/diagrams
+    .venv/bin/python -m scripts.draw_diagrams /tmp/cdk.out /tmp/cdktf.out --out /tmp/pictures
 
 Synthesize first (the main job does: ``cdk synth -o cdk.out -c profile=dev``, ``tf_app.py`` into ``cdktf.out``).
 Needs the ``diagrams`` package and Graphviz ``dot``. Only stacks tagged with the dev profile are drawn: README shows
@@ -15,13 +15,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from constructs_lib.model import StackFileError, load_stacks  # noqa: E402
-from constructs_lib.report.diagram import build  # noqa: E402
-from constructs_lib.report.render import RenderError, picture_name, render  # noqa: E402
+from constructs_lib.model import StackFileError, load_stacks
+from constructs_lib.report.diagram import build
+from constructs_lib.report.render import RenderError, picture_name, render
+from scripts import ROOT
 
 PROFILE = "dev"
 

@@ -11,20 +11,20 @@ cd "$(dirname "$0")/.."
 export LOCAL_AWS_PORT="${LOCAL_AWS_PORT:-5000}"
 
 started=$(date +%s)
-python -m scripts.local_aws.server start || exit 1
-trap 'python -m scripts.local_aws.server stop >/dev/null' EXIT
-eval "$(python -m scripts.local_aws.server env)"
+python -m scripts.emulator.server start || exit 1
+trap 'python -m scripts.emulator.server stop >/dev/null' EXIT
+eval "$(python -m scripts.emulator.server env)"
 rm -f cfn-outputs/*.json
 
 status=0
-if python scripts/deploy_local.py deploy; then
+if python -m scripts.deployer deploy; then
   pytest tests/integration -p no:cacheprovider "$@" || status=1
 else
   status=1
 fi
-python scripts/deploy_local.py destroy || status=1
+python -m scripts.deployer destroy || status=1
 
 echo
-python scripts/deploy_local.py summary
+python -m scripts.deployer summary
 echo "integration run: $(( $(date +%s) - started )) s, $([ $status -eq 0 ] && echo passed || echo FAILED)"
 exit $status

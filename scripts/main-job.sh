@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/system-packages.sh
 . scripts/env.sh
-exec .venv/bin/python scripts/main_job.py "$@"
+exec .venv/bin/python -m scripts.main_job "$@"

@@ -15,7 +15,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from scripts import ROOT
+
 PROFILES = ("dev", "prod")
 ACK_METADATA = "hardened:acknowledgement"
 
@@ -169,7 +170,7 @@ def terraform_validate(report: Report, profile: str) -> None:
     run(
         report,
         f"terraform validate ({profile}, offline)",
-        [sys.executable, "scripts/terraform_validate.py", "--out", str(cdktf_out(profile))],
+        [sys.executable, "-m", "scripts.terraform_validate", "--out", str(cdktf_out(profile))],
     )
 
 
@@ -208,7 +209,7 @@ def diagrams(report: Report) -> None:
     run(
         report,
         "diagrams (docs/diagrams, dev)",
-        [sys.executable, "scripts/draw_diagrams.py", str(cdk_out("dev")), str(cdktf_out("dev"))],
+        [sys.executable, "-m", "scripts.draw_diagrams", str(cdk_out("dev")), str(cdktf_out("dev"))],
     )
 
 
@@ -220,10 +221,10 @@ def local_integration(report: Report) -> str:
     return "\n".join(lines[start:])
 
 
-def deploy_checks(report: Report) -> str:
+def lifecycle_checks(report: Report) -> str:
     """Lifecycle checks on a fresh emulator (no drift, interrupted deploys, prod keeps data, dev leaves nothing,
     bad configuration creates nothing); their per-stack figures."""
-    result = run(report, "local AWS: deploy lifecycle checks", [sys.executable, "-m", "scripts.deploy_checks"])
+    result = run(report, "local AWS: deploy lifecycle checks", [sys.executable, "-m", "scripts.lifecycle"])
     lines = result.stdout.splitlines()
     start = next((i for i, line in enumerate(lines) if line.startswith("stack ")), len(lines))
     return "\n".join(lines[start:])
@@ -286,7 +287,7 @@ def main() -> int:
         stack_report(report, profile)
     diagrams(report)
     deployed = local_integration(report)
-    lifecycle = deploy_checks(report)
+    lifecycle = lifecycle_checks(report)
     print_summary(report, time.monotonic() - started, deployed, lifecycle)
     return 1 if report.failed else 0
 

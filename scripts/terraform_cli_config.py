@@ -5,7 +5,7 @@ The machine image ships hashicorp/aws in a filesystem mirror (where depends on t
 never hard-coded); ``terraform init`` then needs no network and takes about a second. Without a mirror the config
 is the plain registry one. The file goes to ``.build/terraformrc`` (ignored by git); the script prints its path:
 
-    export TF_CLI_CONFIG_FILE=$(.venv/bin/python scripts/terraform_cli_config.py)
+    export TF_CLI_CONFIG_FILE=$(.venv/bin/python -m scripts.terraform_cli_config)
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ import platform
 import sys
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-CONFIG_PATH = REPO_ROOT / ".build" / "terraformrc"
+from scripts import ROOT
+
+CONFIG_PATH = ROOT / ".build" / "terraformrc"
 #: Set to a mirror directory to skip the search.
 ENV_MIRROR = "TF_PROVIDER_MIRROR"
 REGISTRY_HOST = "registry.terraform.io"

@@ -5,7 +5,7 @@ Synthesize first (``npx --no-install cdktf synth`` or ``.venv/bin/python tf_app.
 filesystem mirror through ``.build/terraformrc`` (see terraform_cli_config.py). Prints one line per stack with
 pass/fail and seconds; exits 1 if any stack fails.
 
-    .venv/bin/python scripts/terraform_validate.py [--out cdktf.out] [stack ...]
+    .venv/bin/python -m scripts.terraform_validate [--out cdktf.out] [stack ...]
 """
 
 from __future__ import annotations
@@ -19,11 +19,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from scripts import ROOT
+from scripts.terraform_cli_config import write_cli_config
 
-from terraform_cli_config import REPO_ROOT, write_cli_config
-
-DEFAULT_OUT = REPO_ROOT / "cdktf.out"
+DEFAULT_OUT = ROOT / "cdktf.out"
 
 
 @dataclass(frozen=True)

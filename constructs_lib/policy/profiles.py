@@ -97,7 +97,7 @@ def profile_named(name: str) -> Profile:
 
 #: Terraform has no Retain: a plain ``destroy`` of a prod stack deletes a bucket's policy, encryption and public-access
 #: block before it fails on the non-empty bucket, and schedules the key that decrypts the kept data for deletion. The
-#: prod teardown (``scripts/deploy_local.py``) therefore removes every resource of these types from state before it
+#: prod teardown (``scripts/deployer/``) therefore removes every resource of these types from state before it
 #: destroys the rest, so each kept store keeps its data, its controls and the key that reads it. Log groups are not
 #: listed: prod renders them with ``skip_destroy``, which already makes destroy forget them without deleting them.
 TERRAFORM_PROD_RETAINED_TYPES: tuple[str, ...] = (

@@ -1,6 +1,6 @@
 """The deployed stacks, as the integration tests see them: outputs, region, profile and boto3 clients.
 
-Everything comes from ``cfn-outputs/flat-outputs.json`` (written by ``scripts/deploy_local.py``) and from the
+Everything comes from ``cfn-outputs/flat-outputs.json`` (written by ``scripts/deployer/``) and from the
 services themselves. Clients are built from the environment only: ``AWS_ENDPOINT_URL`` set means the local emulator,
 unset means real AWS with the caller's credentials, so the same tests run unchanged against both.
 """
@@ -30,7 +30,7 @@ HOW_TO_DEPLOY = (
     "no deployed stacks: cfn-outputs/flat-outputs.json is missing or empty.\n"
     "  Local emulator: scripts/integration.sh (starts it, deploys every stack, runs these tests, destroys).\n"
     "  Real AWS: `cdk deploy --all` and `npx cdktf deploy streamflix pci-platform`, then\n"
-    "  `python scripts/deploy_local.py outputs`, then `pytest tests/integration`."
+    "  `python -m scripts.deployer outputs`, then `pytest tests/integration`."
 )
 
 

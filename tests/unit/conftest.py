@@ -18,6 +18,9 @@ from aws_cdk.assertions import Template
 
 from app import build_app
 
+#: The emulator, deployer and lifecycle fixtures, shared by their three test folders.
+pytest_plugins = ("tests.unit.local_aws",)
+
 
 @dataclass
 class SynthesizedApp:

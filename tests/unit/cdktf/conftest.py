@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib
 import json
 import os
-import sys
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -18,13 +17,10 @@ from typing import Any
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-import cdktf  # noqa: E402
-from tfjson import PROFILES, TIMINGS  # noqa: E402
+import cdktf
+from tfjson import PROFILES, TIMINGS
 
 #: Variables that would leak the developer's shell into a synth; every synth here runs without them
 #: (``AWS_ENDPOINT_URL`` selects the local emulator: set in a shell after ``server env``).

@@ -9,7 +9,7 @@ import pytest
 from tfjson import PROFILES, STACKS, TWELVE_DIGITS, resources
 
 from constructs_lib.policy import ConfigurationError
-from scripts.terraform_orphans import FOUND_BY_TAGS
+from scripts.deployer.adoption import FOUND_BY_TAGS
 
 ALL = [(profile, stack) for profile in PROFILES for stack in STACKS]
 
@@ -46,7 +46,7 @@ def test_provider_region_and_standard_tags(synthesized, profile, stack):
 @pytest.mark.parametrize(("profile", "stack"), ALL)
 def test_no_two_resources_aws_names_carry_the_same_tags_and_description(synthesized, profile, stack):
     """What an interrupted create of one leaves is adopted only when its tags (and a key's description) say which
-    planned resource it is (scripts/terraform_orphans.py): twins would be left behind as duplicates."""
+    planned resource it is (scripts/deployer/adoption.py): twins would be left behind as duplicates."""
     for kind in FOUND_BY_TAGS.values():
         seen: dict[str, str] = {}
         for name, config in resources(synthesized[profile][stack], kind).items():

@@ -2,37 +2,24 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 from tfjson import PROFILES, STACKS, TIMINGS
 
-SCRIPTS = Path(__file__).resolve().parents[3] / "scripts"
-
-
-def _load(name: str):
-    if str(SCRIPTS) not in sys.path:
-        sys.path.insert(0, str(SCRIPTS))
-    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses resolve their annotations through sys.modules
-    spec.loader.exec_module(module)
-    return module
+from scripts import terraform_cli_config, terraform_validate
 
 
 @pytest.fixture(scope="module")
 def cli_config():
-    return _load("terraform_cli_config")
+    return terraform_cli_config
 
 
 @pytest.fixture(scope="module")
 def validate():
-    return _load("terraform_validate")
+    return terraform_validate
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,10 @@ import json
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import Account
 from emulator_templates import get_att, key, network, ref
+from tests.unit.local_aws import Account
 
-from scripts.local_aws import moto_extensions
+from scripts.emulator import cloudformation
 
 
 def test_fn_getazs_lists_the_zones_of_the_stack_region(aws: Account) -> None:
@@ -160,8 +160,8 @@ def test_a_resource_already_gone_counts_as_deleted() -> None:
     class NotFoundError(Exception):
         code = "InvalidRouteTableID.NotFound"
 
-    assert moto_extensions._already_gone(NotFoundError())
-    assert not moto_extensions._already_gone(RuntimeError("DependencyViolation"))
+    assert cloudformation._already_gone(NotFoundError())
+    assert not cloudformation._already_gone(RuntimeError("DependencyViolation"))
 
 
 def test_template_references_follow_ref_getatt_and_sub() -> None:
@@ -173,7 +173,7 @@ def test_template_references_follow_ref_getatt_and_sub() -> None:
         "E": {"Fn::Sub": ["${Six}-${x}", {"x": {"Ref": "Seven"}}]},
         "F": [{"Ref": "Eight"}],
     }
-    found = moto_extensions.template_references(fragment)
+    found = cloudformation.template_references(fragment)
     assert {"One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight"} <= found
 
 
@@ -185,7 +185,7 @@ def test_deletion_order_puts_every_resource_before_its_dependencies() -> None:
         "Logs": {},
         "Loop": {"DependsOn": ["Loop"]},
     }
-    order = moto_extensions.deletion_order(resources)
+    order = cloudformation.deletion_order(resources)
     assert order.index("Db") < order.index("Subnet") < order.index("Vpc")
     assert order.index("Db") < order.index("Logs")
     assert sorted(order) == sorted(resources)
@@ -313,7 +313,7 @@ def test_an_update_of_updatable_resources_goes_through(aws: Account) -> None:
     template["Resources"]["Metadata"] = {"Type": "AWS::CDK::Metadata", "Properties": {}}
     aws.client("cloudformation").update_stack(StackName="updatable", TemplateBody=json.dumps(template))
     assert aws.stack("updatable")["StackStatus"] == "UPDATE_COMPLETE"
-    assert moto_extensions.updatable("AWS::CDK::Metadata")
+    assert cloudformation.updatable("AWS::CDK::Metadata")
 
 
 @pytest.mark.parametrize(
@@ -329,4 +329,4 @@ def test_an_update_of_updatable_resources_goes_through(aws: Account) -> None:
 )
 def test_only_stateless_emulator_models_update_by_replacement(resource_type: str, expected: bool) -> None:
     """A data store is never replaced to apply a change: the update is refused instead."""
-    assert moto_extensions.updatable(resource_type) is expected
+    assert cloudformation.updatable(resource_type) is expected

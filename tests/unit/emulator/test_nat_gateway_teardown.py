@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import Account
+from tests.unit.local_aws import Account
 
 
 def nat_gateway(aws: Account) -> tuple[str, str, str]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import Account
 from emulator_templates import get_att, network, ref
+from tests.unit.local_aws import Account
 
 
 def default_group(aws: Account, vpc_id: str) -> dict[str, Any]:

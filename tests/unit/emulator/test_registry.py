@@ -7,9 +7,9 @@ import importlib
 import json
 
 import pytest
-from conftest import Account
+from tests.unit.local_aws import Account
 
-from scripts.local_aws import moto_extensions
+from scripts.emulator import cfn_resource, cloudformation, cloudwatch_alarms, registry, resource_policies
 
 #: Each addition and the test(s) that prove it (module::function). A new addition without an entry fails below.
 ADDITION_TESTS: dict[str, list[str]] = {
@@ -204,10 +204,10 @@ ADDITION_TESTS: dict[str, list[str]] = {
 
 
 def test_every_addition_has_a_kind_a_reason_and_its_own_test() -> None:
-    names = [addition.name for addition in moto_extensions.ADDITIONS]
+    names = [addition.name for addition in registry.ADDITIONS]
     assert len(names) == len(set(names))
     assert set(names) == set(ADDITION_TESTS)
-    for addition in moto_extensions.ADDITIONS:
+    for addition in registry.ADDITIONS:
         assert addition.kind in {"model", "fix", "effect", "engine"}
         assert len(addition.reason) > 40, addition.name
     for references in ADDITION_TESTS.values():
@@ -218,23 +218,23 @@ def test_every_addition_has_a_kind_a_reason_and_its_own_test() -> None:
 
 def test_register_applies_the_additions_once() -> None:
     calls = []
-    moto_extensions._PATCHES.append(lambda: calls.append(1))
+    registry._PATCHES.append(lambda: calls.append(1))
     try:
-        moto_extensions.register()
+        registry.register()
         assert calls == []
     finally:
-        moto_extensions._PATCHES.pop()
+        registry._PATCHES.pop()
 
 
 def test_the_server_lists_the_additions_and_moto_version() -> None:
     from moto.moto_api._internal import urls
 
-    handler = urls.url_paths["{0}" + moto_extensions.EXTENSIONS_PATH]
+    handler = urls.url_paths["{0}" + registry.EXTENSIONS_PATH]
     status, headers, body = handler(None, "", {})
     listed = json.loads(body)
     assert (status, headers["Content-Type"]) == (200, "application/json")
     assert listed["moto"] == "5.2.5"
-    assert [item["name"] for item in listed["additions"]] == [a.name for a in moto_extensions.ADDITIONS]
+    assert [item["name"] for item in listed["additions"]] == [a.name for a in registry.ADDITIONS]
 
 
 @pytest.mark.parametrize(
@@ -251,15 +251,15 @@ def test_the_server_lists_the_additions_and_moto_version() -> None:
 )
 def test_properties_become_typed_api_arguments(properties: dict, expected: dict) -> None:
     renames = {"VPCSecurityGroups": "VpcSecurityGroupIds"}
-    assert moto_extensions.api_kwargs("rds", "CreateDBInstance", properties, renames) == expected
+    assert cfn_resource.api_kwargs("rds", "CreateDBInstance", properties, renames) == expected
 
 
 def test_nested_structures_and_floats_are_typed_by_their_shape() -> None:
-    kwargs = moto_extensions.api_kwargs(
+    kwargs = cfn_resource.api_kwargs(
         "rds", "CreateDBCluster", {"ServerlessV2ScalingConfiguration": {"MinCapacity": "0.5", "MaxCapacity": 4}}
     )
     assert kwargs == {"serverless_v2_scaling_configuration": {"MinCapacity": 0.5, "MaxCapacity": 4.0}}
-    assert moto_extensions._coerce(None, None) is None
+    assert cfn_resource.coerce(None, None) is None
 
 
 def test_physical_names_come_from_moto_objects_or_strings() -> None:
@@ -269,29 +269,29 @@ def test_physical_names_come_from_moto_objects_or_strings() -> None:
     class Model:
         physical_resource_id = "pid"
 
-    assert [moto_extensions.physical_name(v) for v in ("s", None, Group(), Model())] == ["s", None, "subnets", "pid"]
+    assert [cfn_resource.physical_name(v) for v in ("s", None, Group(), Model())] == ["s", None, "subnets", "pid"]
     odd = object()
-    assert moto_extensions.physical_name(odd) is odd
+    assert cfn_resource.physical_name(odd) is odd
 
 
 def test_secret_references_pick_a_json_key_and_a_version_stage(aws: Account) -> None:
     secrets = aws.client("secretsmanager")
     arn = secrets.create_secret(Name="staged", SecretString=json.dumps({"user": "u1"}))["ARN"]
     text = f"x-{{{{resolve:secretsmanager:{arn}:SecretString:user:AWSCURRENT}}}}-y"
-    assert moto_extensions.resolve_dynamic_references(text, aws.account_id, aws.region) == "x-u1-y"
-    assert moto_extensions.resolve_dynamic_references("{{resolve:secretsmanager:staged}}", aws.account_id, aws.region)
+    assert cloudformation.resolve_dynamic_references(text, aws.account_id, aws.region) == "x-u1-y"
+    assert cloudformation.resolve_dynamic_references("{{resolve:secretsmanager:staged}}", aws.account_id, aws.region)
 
 
 def test_ssm_references_may_name_a_version(aws: Account) -> None:
     aws.client("ssm").put_parameter(Name="/v", Value="one", Type="String")
     text = "{{resolve:ssm:/v:1}}"
-    assert moto_extensions.resolve_dynamic_references(text, aws.account_id, aws.region) == "one"
+    assert cloudformation.resolve_dynamic_references(text, aws.account_id, aws.region) == "one"
 
 
 def test_a_wrapper_model_refuses_an_attribute_it_does_not_have() -> None:
     from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
 
-    alarm = moto_extensions.MetricAlarm("name", "arn:alarm")
+    alarm = cloudwatch_alarms.MetricAlarm("name", "arn:alarm")
     assert alarm.get_cfn_attribute("Arn") == "arn:alarm" and alarm.is_created()
     with pytest.raises(UnformattedGetAttTemplateException):
         alarm.get_cfn_attribute("Nope")
@@ -300,8 +300,8 @@ def test_a_wrapper_model_refuses_an_attribute_it_does_not_have() -> None:
 def test_a_wrapper_model_update_replaces_the_resource(aws: Account) -> None:
     aws.client("sqs").create_queue(QueueName="q")
     template = {"Properties": {"PolicyDocument": {"Statement": []}, "Queues": ["https://queue/q"]}}
-    first = moto_extensions.QueuePolicy.create_from_cloudformation_json("p", template, aws.account_id, aws.region)
-    second = moto_extensions.QueuePolicy.update_from_cloudformation_json(
+    first = resource_policies.QueuePolicy.create_from_cloudformation_json("p", template, aws.account_id, aws.region)
+    second = resource_policies.QueuePolicy.update_from_cloudformation_json(
         first, "p2", template, aws.account_id, aws.region
     )
     assert second.physical_resource_id == "p2"

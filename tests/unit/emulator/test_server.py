@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from scripts.local_aws import server
-from scripts.local_aws.server import Emulator, EmulatorError
+from scripts.emulator import registry, server, stack_creation
+from scripts.emulator.server import Emulator, EmulatorError
 
 
 def process_alive(pid: int) -> bool:
@@ -49,12 +49,11 @@ def running(state_root: str) -> Iterator[Emulator]:
 
 
 def test_started_emulator_answers_with_every_extension(running: Emulator) -> None:
-    from scripts.local_aws import moto_extensions
 
     listed = running.extensions()
     assert listed is not None
     assert listed["moto"] == server.MOTO_VERSION
-    assert len(listed["additions"]) == len(moto_extensions.ADDITIONS)
+    assert len(listed["additions"]) == len(registry.ADDITIONS)
     assert running.running_pid() is not None
 
 
@@ -182,17 +181,17 @@ def test_client_environment_points_sdks_and_cloudformation_s3_urls_at_the_emulat
 def test_run_registers_the_extensions_before_serving(monkeypatch: pytest.MonkeyPatch) -> None:
     from moto import server as moto_server
 
-    from scripts.local_aws import moto_extensions
+    from scripts.emulator import registry
 
     served: list[list[str]] = []
     for name in ("MOTO_PORT", "MOTO_IAM_LOAD_MANAGED_POLICIES"):  # run() sets both; restore them afterwards
         monkeypatch.setenv(name, "")
     monkeypatch.setattr(moto_server, "main", served.append)
-    monkeypatch.setattr(moto_extensions, "_registered", True)
-    monkeypatch.setattr(moto_extensions.STACK_CREATION, "background", False)  # run() turns it on; restored after
+    monkeypatch.setattr(registry, "_registered", True)
+    monkeypatch.setattr(stack_creation.STACK_CREATION, "background", False)  # run() turns it on; restored after
     server.main(["run", "--port", "5999"])
     assert served == [["--host", server.HOST, "--port", "5999"]]
-    assert moto_extensions.STACK_CREATION.background
+    assert stack_creation.STACK_CREATION.background
     assert os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] == "true"
 
 
@@ -205,7 +204,7 @@ def test_the_server_creates_stacks_in_the_background_and_serves_the_setting(runn
 
     import boto3
 
-    from scripts.local_aws.moto_extensions import STACK_CREATION_PATH
+    from scripts.emulator.stack_creation import STACK_CREATION_PATH
 
     assert running.request(STACK_CREATION_PATH) == {"background": True, "seconds_per_resource": 0.0}
     with pytest.raises(urllib.error.HTTPError) as refused:

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import Account
 from emulator_templates import get_att, key, network, ref
+from tests.unit.local_aws import Account
 
 
 def topic() -> dict[str, Any]:

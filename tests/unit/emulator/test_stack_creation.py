@@ -8,10 +8,10 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from conftest import Account
 
-from scripts.local_aws import moto_extensions
-from scripts.local_aws.moto_extensions import StackCreation
+from scripts.emulator import stack_creation
+from scripts.emulator.stack_creation import StackCreation
+from tests.unit.local_aws import Account
 
 QUEUES = {f"Queue{index}": {"Type": "AWS::SQS::Queue", "Properties": {}} for index in range(6)}
 OUTPUTS = {"LastQueue": {"Fn::GetAtt": ["Queue5", "Arn"]}}
@@ -20,9 +20,9 @@ OUTPUTS = {"LastQueue": {"Fn::GetAtt": ["Queue5", "Arn"]}}
 @pytest.fixture
 def background(monkeypatch: pytest.MonkeyPatch) -> Iterator[StackCreation]:
     """Background creation at 0.1 s per resource for one test (restored after it)."""
-    monkeypatch.setattr(moto_extensions.STACK_CREATION, "background", True)
-    monkeypatch.setattr(moto_extensions.STACK_CREATION, "seconds_per_resource", 0.1)
-    yield moto_extensions.STACK_CREATION
+    monkeypatch.setattr(stack_creation.STACK_CREATION, "background", True)
+    monkeypatch.setattr(stack_creation.STACK_CREATION, "seconds_per_resource", 0.1)
+    yield stack_creation.STACK_CREATION
 
 
 def resource_count(aws: Account, name: str) -> int:
@@ -88,7 +88,7 @@ def test_a_failure_in_the_background_rolls_back(aws: Account, background: StackC
 
 
 def test_in_process_creation_stays_inside_the_request_by_default(aws: Account) -> None:
-    assert StackCreation(background=False, seconds_per_resource=0.0) == moto_extensions.STACK_CREATION
+    assert StackCreation(background=False, seconds_per_resource=0.0) == stack_creation.STACK_CREATION
     assert aws.create_stack("inline", QUEUES, OUTPUTS)["StackStatus"] == "CREATE_COMPLETE"
 
 

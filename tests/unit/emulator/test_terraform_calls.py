@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import Account
+from tests.unit.local_aws import Account
 
-from scripts.local_aws import moto_extensions
+from scripts.emulator import terraform_calls
 
 STATEFUL_RULES = 'drop http $HOME_NET any -> $EXTERNAL_NET any (msg:"clear-text HTTP"; sid:1; rev:1;)'
 
@@ -371,7 +371,7 @@ def test_a_deny_whose_condition_holds_still_denies(aws: Account) -> None:
 )
 def test_conditions_on_absent_keys_do_not_hold_as_in_iam(operator: str, key: str, expected: Any, holds: bool) -> None:
     context = {"aws:SecureTransport": "true"}
-    assert moto_extensions.condition_holds(operator, key, expected, context) is holds
+    assert terraform_calls.condition_holds(operator, key, expected, context) is holds
 
 
 # --- VPC flow logs -------------------------------------------------------------------------------------------------
@@ -411,10 +411,10 @@ def test_flow_log_to_s3_keeps_its_destination_options(aws: Account) -> None:
 
 
 def test_flow_log_group_name_comes_only_from_a_log_group_arn() -> None:
-    assert moto_extensions.flow_log_group_name("arn:aws:logs:r:1:log-group:/a/b:*") == "/a/b"
-    assert moto_extensions.flow_log_group_name("arn:aws:logs:r:1:log-group:/a/b") == "/a/b"
-    assert moto_extensions.flow_log_group_name("arn:aws:s3:::bucket") is None
-    assert moto_extensions.flow_log_group_name(None) is None
+    assert terraform_calls.flow_log_group_name("arn:aws:logs:r:1:log-group:/a/b:*") == "/a/b"
+    assert terraform_calls.flow_log_group_name("arn:aws:logs:r:1:log-group:/a/b") == "/a/b"
+    assert terraform_calls.flow_log_group_name("arn:aws:s3:::bucket") is None
+    assert terraform_calls.flow_log_group_name(None) is None
 
 
 # --- SNS, Kinesis, security group rules ----------------------------------------------------------------------------

@@ -3,9 +3,9 @@ modifies and reboots) far longer than its own design."""
 
 from __future__ import annotations
 
-from conftest import Account
+from tests.unit.local_aws import Account
 
-from scripts.local_aws import moto_extensions
+from scripts.emulator import waiter_answers
 
 
 def test_a_db_instance_created_without_a_ca_gets_the_aws_default_and_a_named_ca_is_kept(aws: Account) -> None:
@@ -30,5 +30,5 @@ def test_a_db_instance_created_without_a_ca_gets_the_aws_default_and_a_named_ca_
     )
     found = {db["DBInstanceIdentifier"]: db for db in rds.describe_db_instances()["DBInstances"]}
     assert created["CACertificateIdentifier"] == "rds-ca-rsa2048-g1"
-    assert found["writer"]["CACertificateIdentifier"] == moto_extensions.DEFAULT_DB_CA_CERTIFICATE
+    assert found["writer"]["CACertificateIdentifier"] == waiter_answers.DEFAULT_DB_CA_CERTIFICATE
     assert found["pinned"]["CACertificateIdentifier"] == "rds-ca-ecc384-g1"
