@@ -181,6 +181,8 @@ class Stack:
     parameters: Mapping[str, Parameter] = field(default_factory=dict)
     data: Mapping[str, Resource] = field(default_factory=dict)
     backend: Backend | None = None
+    #: Tags the deploy tool puts on every resource (Terraform provider ``default_tags``); empty for CloudFormation.
+    default_tags: Mapping[str, str] = field(default_factory=dict)
 
     def __iter__(self) -> Iterator[Resource]:
         return iter(self.resources.values())

@@ -102,6 +102,7 @@ def stack_from_configuration(configuration: Mapping[str, Any], *, name: str, pat
         parameters=parameters,
         data=data,
         backend=backend,
+        default_tags=default_tags,
     )
 
 

@@ -6,9 +6,6 @@
     python -m scripts.deployer outputs                 # only (re)write cfn-outputs/ from the deployed stacks
     python -m scripts.deployer summary                 # per stack: resources, outputs, tests, seconds
 
-Each IaC tool is a :class:`~scripts.deployer.protocol.Tool`: :mod:`~scripts.deployer.cdk_tool` (the CDK CLI) and
-:mod:`~scripts.deployer.terraform_tool` (``terraform`` per cdktf stack, which adopts what an interrupted apply left
-behind through :mod:`~scripts.deployer.adoption`). ``deploy`` and ``destroy`` refuse to run without
-``AWS_ENDPOINT_URL``; ``outputs`` works against AWS too. Outputs land in ``cfn-outputs/``
-(:mod:`~scripts.deployer.stack_outputs`).
+Each IaC tool is a :class:`~scripts.deployer.protocol.Tool` (``cdk_tool``, ``terraform_tool``). ``deploy`` and
+``destroy`` refuse to run without ``AWS_ENDPOINT_URL``; ``outputs`` works against AWS too.
 """

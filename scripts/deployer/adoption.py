@@ -1,27 +1,10 @@
-"""Resources an interrupted ``terraform apply`` created but never recorded, and how the re-run adopts them.
+"""Adoption: resources an interrupted ``terraform apply`` created but never recorded, imported by the re-run only
+where they are provably the stack's own.
 
-When an apply is stopped (SIGTERM, a cancelled CI job), Terraform cancels the provider calls in flight. A create the
-API had already carried out is then in the account but not in the state, and the re-run's create of the same thing
-fails with "already exists" (e.g. ``RouteAlreadyExists``). That is a race on AWS as much as on the emulator, and
-``terraform import`` is the operator's way out; this module does it for them, but only where it can prove the
-resource is the stack's own:
-
-- its import id is derived from the planned values (:data:`IMPORT_IDS`), or found by a describe call that matches
-  them exactly (a security group by name and VPC), never guessed;
-- a resource that carries tags must, once imported, carry every default tag of the stack's provider
-  (``System``, ``Environment``, ``Profile``...): a same-named resource of someone else's is put back out of state and
-  the deploy fails naming it;
-- an untagged one (a route, an association, a permission) must hang off a resource already in the state
-  (:data:`PARENTS`): a route in this stack's route table is this stack's route.
-
-Anything else that "already exists" stays a failed deploy, with the ``terraform import`` command to run by hand.
-
-A resource whose id AWS chooses (a VPC, a KMS key) cannot clash: the re-run would make a second one and leave the
-first behind. Those are found before the apply instead (:func:`untracked`): a resource of a type in
-:data:`FOUND_BY_TAGS` that carries the stack's default tags, is live, and is not in the state is imported as the one
-planned creation of its type whose tags (and KMS description) it carries, and only when that pairing is one to one
-(:func:`pair_untracked`). Any other such resource is left alone and logged; the dev teardown check
-(``scripts/lifecycle/teardown.py``) finds it.
+:func:`orphans_in` reads the clashes from a failed apply's log; :func:`import_id`, :func:`check_parents` and
+:func:`check_tags` derive each one's import id and prove ownership (default tags, or a parent in the state).
+:func:`untracked` and :func:`pair_untracked` find, before an apply, what cannot clash (a KMS key, VPC, subnet, route
+table) by the stack's default tags. README's "Deploying to a local AWS" section explains the rules.
 """
 
 from __future__ import annotations

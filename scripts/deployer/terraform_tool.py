@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from constructs_lib import model
+from constructs_lib.model.terraform import read_configuration
 from scripts import ROOT
 from scripts.deployer import adoption, protocol, stack_outputs
 
@@ -113,9 +115,15 @@ class TerraformTool:
         manifest = json.loads((self.outdir / "manifest.json").read_text())
         found = []
         for name, entry in manifest["stacks"].items():
-            config = json.loads((self.outdir / entry["synthesizedStackPath"]).read_text())
-            found.append(protocol.Stack(name, name, config["provider"]["aws"][0]["region"]))
+            region = read_configuration(self.outdir / entry["synthesizedStackPath"], name=name).region
+            if region is None:
+                raise protocol.DeployError(f"{name}: its provider names no region")
+            found.append(protocol.Stack(name, name, region))
         return found
+
+    def configuration(self, stack: protocol.Stack) -> model.Stack:
+        """The stack's synthesized ``cdk.tf.json``, read by the one model reader."""
+        return read_configuration(self.directory(stack) / "cdk.tf.json", name=stack.construct_id)
 
     def prepare(self, stacks: list[protocol.Stack]) -> None:
         """Write the CLI config (offline provider mirror) and ``terraform init`` each stack."""
@@ -268,12 +276,7 @@ class TerraformTool:
 
     def default_tags(self, stack: protocol.Stack) -> dict[str, str]:
         """The tags the stack's provider puts on every resource it creates (its ``default_tags``)."""
-        config = json.loads((self.directory(stack) / "cdk.tf.json").read_text())
-        tags: dict[str, str] = {}
-        for provider in config.get("provider", {}).get("aws", []):
-            for default_tags in provider.get("default_tags", []):
-                tags.update(default_tags.get("tags", {}))
-        return tags
+        return dict(self.configuration(stack).default_tags)
 
     def prod_teardown(self, stack: protocol.Stack) -> None:
         """The deliberate teardown of a prod stack: Terraform has no Retain, so what prod keeps leaves state first.
@@ -368,10 +371,10 @@ class TerraformTool:
 
     def remote_backend(self, stack: protocol.Stack) -> str | None:
         """The backend type the stack was synthesized with when it is not local (``s3``), else None."""
-        path = self.directory(stack) / "cdk.tf.json"
-        config = json.loads(path.read_text()) if path.exists() else {}
-        backends = set(config.get("terraform", {}).get("backend", {})) - {"local"}
-        return next(iter(backends), None)
+        if not (self.directory(stack) / "cdk.tf.json").exists():
+            return None
+        backend = self.configuration(stack).backend
+        return backend.type if backend and backend.type != "local" else None
 
     def _managed(self, stack: protocol.Stack) -> list[str]:
         """Addresses of the managed resource instances in the stack's state (data sources excluded)."""
