@@ -8,7 +8,6 @@ Prints medians of several runs and our overhead as a ratio to the bare stack. Ti
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -16,14 +15,11 @@ import tempfile
 import time
 from collections.abc import Callable
 
-from scripts import ROOT
-
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-
 import aws_cdk as cdk
 from aws_cdk import aws_sqs as sqs
 
 from constructs_lib.cdk.compliance import enable_compliance_checks
+from scripts import ROOT
 from stacks.healthcare_pipeline.stack import HealthcarePipelineStack
 from stacks.iot_platform.stack import IotPlatformStack
 from stacks.stream_processor.stack import StreamProcessorStack

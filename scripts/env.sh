@@ -1,4 +1,7 @@
-# Sourced by the scripts: environment every command here runs with.
-# jsii prints a large end-of-life banner for Node 20 on every run; the pinned packages work on it.
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
+# Sourced by the scripts, and by a user's shell from the repository root (`. scripts/env.sh`): the pinned Node and
+# CLIs in node_modules, the project's Python, and the Terraform CLI config that takes providers from the machine's
+# mirror (written by scripts/setup.sh), so `cdktf deploy` and `terraform` work offline.
 export PATH="$PWD/node_modules/.bin:$PWD/.venv/bin:$PATH"
+if [ -f "$PWD/.build/terraformrc" ]; then
+  export TF_CLI_CONFIG_FILE="$PWD/.build/terraformrc"
+fi

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs whatever is missing, and nothing else: the Python virtual environment with the pinned packages and the
-# pinned CLIs (CDK, CDK for Terraform) in ./node_modules. Quick when everything is already installed.
+# Installs whatever is missing, and nothing else: the Python virtual environment with the pinned packages, the pinned
+# CLIs (CDK, CDK for Terraform) and a supported Node (22) in ./node_modules, and the Terraform CLI config.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,3 +24,6 @@ if [ ! -f "$node_stamp" ]; then
   npm ci --no-audit --no-fund --loglevel=error
   touch "$node_stamp"
 fi
+
+# The Terraform CLI config (providers from the machine's mirror when it has one), which scripts/env.sh exports.
+[ -f .build/terraformrc ] || .venv/bin/python -m scripts.terraform_cli_config >/dev/null

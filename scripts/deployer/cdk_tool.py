@@ -61,8 +61,6 @@ class CdkTool:
         # CDK_* variables change the CLI's behaviour; the account comes from the emulator, not from the caller.
         env = {key: value for key, value in os.environ.items() if not key.startswith("CDK_")}
         env.update(
-            JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20",
-            NODE_NO_WARNINGS="1",  # the AWS SDK's Node 20 notice, printed by every CLI call
             AWS_REGION=region,
             AWS_DEFAULT_REGION=region,
         )
@@ -80,7 +78,6 @@ class CdkTool:
         env.update(
             CDK_OUTDIR=str(self.assembly),
             CDK_CONTEXT_JSON=json.dumps(context),
-            JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20",
         )
         command = settings["app"].split()
         protocol.run_cli(

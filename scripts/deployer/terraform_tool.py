@@ -81,7 +81,6 @@ class TerraformTool:
     def environment(self) -> dict[str, str]:
         env = dict(os.environ)
         env.update(
-            JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20",
             TF_CLI_CONFIG_FILE=str(self.cli_config),
             TF_IN_AUTOMATION="1",
             TF_INPUT="0",

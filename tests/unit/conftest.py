@@ -6,14 +6,10 @@ compliance gates in that profile.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
-import pytest
-
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-
 import aws_cdk as cdk
+import pytest
 from aws_cdk.assertions import Template
 
 from app import build_app

@@ -8,18 +8,14 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import pytest
-
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-
 import cdktf
+import pytest
 from tfjson import PROFILES, TIMINGS
 
 #: Variables that would leak the developer's shell into a synth; every synth here runs without them

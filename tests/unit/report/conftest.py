@@ -6,7 +6,6 @@ CDK tests); the cdktf stacks are synthesized here once per profile into a tempor
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -17,8 +16,6 @@ from report_cases import PROFILES, CfnBuilder, TfBuilder
 from constructs_lib.model import Stack, load_stacks
 from constructs_lib.model.cloudformation import stack_from_template
 from constructs_lib.model.terraform import stack_from_configuration
-
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 #: Variables that would leak the developer's shell into a synth.
 DEPLOYMENT_ENV = ("ENVIRONMENT_SUFFIX", "DEPLOY_PROFILE", "AWS_REGION", "TF_STATE_BUCKET", "AWS_ENDPOINT_URL")
