@@ -63,12 +63,12 @@ def suite_seconds(args: list[str]) -> float:
     return time.perf_counter() - started
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--suite-runs", type=int, default=3)
     parser.add_argument("--skip-suite", action="store_true")
-    options = parser.parse_args()
+    options = parser.parse_args(argv)
 
     synth_seconds(bare_stack, with_nag=False)  # warm the jsii runtime once, as every process pays it once
     print(f"synth time, median of {options.runs} runs (dev profile; our stacks with the cdk-nag packs on):")

@@ -17,11 +17,15 @@ eval "$(python -m scripts.emulator.server env)"
 rm -f cfn-outputs/*.json
 
 status=0
+echo "[integration] deploying every stack"
 if python -m scripts.deployer deploy; then
+  echo "[integration] running tests/integration"
   pytest tests/integration -p no:cacheprovider "$@" || status=1
+  echo "[integration] tests/integration $([ $status -eq 0 ] && echo passed || echo FAILED)"
 else
   status=1
 fi
+echo "[integration] destroying every stack"
 python -m scripts.deployer destroy || status=1
 
 echo

@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -19,6 +20,8 @@ from scripts import ROOT
 
 PROFILES = ("dev", "prod")
 ACK_METADATA = "hardened:acknowledgement"
+#: Seconds without a progress line after which a live step says it is still running.
+HEARTBEAT_SECONDS = 60.0
 
 
 def cdk_out(profile: str) -> Path:
@@ -62,16 +65,53 @@ class Report:
 
 
 def run(
-    report: Report, name: str, command: list[str], env: dict[str, str] | None = None
+    report: Report, name: str, command: list[str], env: dict[str, str] | None = None, *, live: bool = False
 ) -> subprocess.CompletedProcess:
-    """Run one check, record its time and outcome, and show its output when it fails."""
+    """Run one check, record its time and outcome, and show its output when it fails.
+
+    ``live`` (the steps that take minutes): its progress lines (those starting with ``[``) are printed as they come,
+    with the step's elapsed seconds, and a silent minute is reported; stderr then joins stdout.
+    """
     started = time.monotonic()
-    result = subprocess.run(command, cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True)
+    full_env = {**os.environ, **(env or {})}
+    if live:
+        print(f"  ...  {name}", flush=True)
+        result = _run_live(command, full_env, started)
+    else:
+        result = subprocess.run(command, cwd=ROOT, env=full_env, capture_output=True, text=True)
     seconds = time.monotonic() - started
     ok = result.returncode == 0
-    report.steps.append((name, seconds, ok, "" if ok else (result.stdout + result.stderr)[-4000:]))
+    report.steps.append((name, seconds, ok, "" if ok else (result.stdout + (result.stderr or ""))[-4000:]))
     print(f"  {'ok  ' if ok else 'FAIL'} {name} ({seconds:.1f} s)", flush=True)
     return result
+
+
+def _run_live(command: list[str], env: dict[str, str], started: float) -> subprocess.CompletedProcess:
+    """``command`` with its progress lines echoed as they come; a heartbeat line after each silent minute."""
+    last_shown = [time.monotonic()]
+    done = threading.Event()
+
+    def heartbeat() -> None:
+        while not done.wait(HEARTBEAT_SECONDS):
+            if time.monotonic() - last_shown[0] >= HEARTBEAT_SECONDS:
+                print(f"       {time.monotonic() - started:>5.0f} s  (still running, no progress line for a minute)")
+                last_shown[0] = time.monotonic()
+
+    lines: list[str] = []
+    watcher = threading.Thread(target=heartbeat, daemon=True)
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    watcher.start()
+    try:
+        for line in process.stdout or []:
+            lines.append(line)
+            if line.startswith("["):
+                print(f"       {time.monotonic() - started:>5.0f} s  {line.rstrip()}", flush=True)
+                last_shown[0] = time.monotonic()
+        process.wait()
+    finally:
+        done.set()
+        watcher.join()
+    return subprocess.CompletedProcess(command, process.returncode, "".join(lines), "")
 
 
 def synth_cdk(report: Report, profile: str) -> None:
@@ -215,7 +255,7 @@ def diagrams(report: Report) -> None:
 
 def local_integration(report: Report) -> str:
     """Deploy every stack to the local emulator, run tests/integration, destroy; its per-stack summary."""
-    result = run(report, "local AWS: deploy, integration tests, destroy", ["scripts/integration.sh"])
+    result = run(report, "local AWS: deploy, integration tests, destroy", ["scripts/integration.sh"], live=True)
     lines = result.stdout.splitlines()
     start = next((i for i, line in enumerate(lines) if line.startswith("stack ")), len(lines))
     return "\n".join(lines[start:])
@@ -224,7 +264,7 @@ def local_integration(report: Report) -> str:
 def lifecycle_checks(report: Report) -> str:
     """Lifecycle checks on a fresh emulator (no drift, interrupted deploys, prod keeps data, dev leaves nothing,
     bad configuration creates nothing); their per-stack figures."""
-    result = run(report, "local AWS: deploy lifecycle checks", [sys.executable, "-m", "scripts.lifecycle"])
+    result = run(report, "local AWS: deploy lifecycle checks", [sys.executable, "-m", "scripts.lifecycle"], live=True)
     lines = result.stdout.splitlines()
     start = next((i for i, line in enumerate(lines) if line.startswith("stack ")), len(lines))
     return "\n".join(lines[start:])

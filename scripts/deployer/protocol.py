@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from scripts import ROOT
+from scripts.deployer.progress import ProgressWatch
 
 SYNTH_TIMEOUT_SECONDS = 600
 
@@ -64,9 +65,10 @@ def log(message: str) -> None:
 
 
 def run_cli(command: list[str], *, timeout: int, env: dict[str, str], log_file: Path) -> None:
-    """Run one CLI call under coreutils ``timeout``; its output goes to ``log_file``; failure raises with the tail."""
+    """Run one CLI call under coreutils ``timeout``; its output goes to ``log_file`` (its progress, every 20 s, to
+    stdout); failure raises with the tail."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
-    with log_file.open("w") as handle:
+    with log_file.open("w") as handle, ProgressWatch(log_file.stem, log_file):
         result = subprocess.run(
             ["timeout", "--kill-after=10", str(timeout), *command],
             cwd=ROOT,
