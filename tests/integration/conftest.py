@@ -3,6 +3,7 @@
 Nothing deployed is a failure, never a skip: every stack fixture fails with how to deploy. Tests marked
 ``real_aws_only`` check what the emulator cannot show; they are deselected on the emulator and the count is printed.
 A per-stack tally (tests, passed, failed) is printed and written to ``cfn-outputs/integration-report.json``.
+``--stack NAME`` (repeatable) runs only that stack's tests, for a run that deployed only that stack.
 """
 
 from __future__ import annotations
@@ -28,7 +29,22 @@ def stack_of(item: pytest.Item) -> str:
     return str(getattr(item.module, "STACK", "none"))
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--stack",
+        action="append",
+        dest="stacks",
+        default=[],
+        help="run only the tests of this deployed stack (repeatable; default: every stack)",
+    )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    selected = config.getoption("stacks")
+    if selected:
+        other = [item for item in items if stack_of(item) not in selected]
+        config.hook.pytest_deselected(items=other)
+        items[:] = [item for item in items if stack_of(item) in selected]
     if not on_emulator():
         return
     keep, drop = [], []

@@ -101,7 +101,7 @@ def test_the_summary_carries_every_steps_figures(
         return subprocess.CompletedProcess(command, 0, stdout, "")
 
     monkeypatch.setattr(main_job, "run", fake_run)
-    assert main_job.main() == 0
+    assert main_job.main([]) == 0
     printed = capsys.readouterr().out
     dev_iot = next(line for line in printed.splitlines() if line.startswith("IotPlatform-dev") and " dev " in line)
     assert dev_iot.split()[3:6] == ["2", "1", "1"]  # resources, acknowledgements, cfn-lint findings
@@ -110,3 +110,19 @@ def test_the_summary_carries_every_steps_figures(
     assert "  AwsSolutions-X: IotPlatform — why" in printed
     assert "stack  tool\nflix   cdktf" in printed and "flix   cdktf  80.0" in printed
     assert "main job passed:" in printed
+
+
+def test_the_static_part_runs_every_check_but_the_emulator_steps(monkeypatch: pytest.MonkeyPatch) -> None:
+    names: list[str] = []
+
+    def fake_run(
+        report: main_job.Report, name: str, command: list[str], env: dict | None = None, *, live: bool = False
+    ) -> subprocess.CompletedProcess:
+        names.append(name)
+        report.steps.append((name, 0.0, True, ""))
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    monkeypatch.setattr(main_job, "run", fake_run)
+    assert main_job.main(["--no-local-aws"]) == 0
+    assert "actionlint (.github/workflows)" in names and "ruff (lint)" in names
+    assert not any(name.startswith("local AWS") for name in names)
