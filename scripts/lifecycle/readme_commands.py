@@ -1,0 +1,108 @@
+"""README's commands, as written, in a fresh shell against the running emulator: the "Using the CDK stacks" and
+"Using the CDK for Terraform stacks" blocks each deploy and destroy one stack.
+
+    eval "$(python -m scripts.emulator.server env)"
+    python -m scripts.lifecycle.readme_commands
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+from scripts import ROOT
+from scripts.deployer import commands, protocol
+from scripts.emulator.server import Emulator
+from scripts.lifecycle import CheckOutcome, report
+
+CHECK = "README commands work"
+#: The README sections whose first ``bash`` block a user runs to deploy and destroy a stack, and that stack's tool.
+SECTIONS = {"Using the CDK stacks": "cdk", "Using the CDK for Terraform stacks": "cdktf"}
+#: What a fresh login shell has: the system's PATH and nothing of this process's environment.
+FRESH_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#: Region the emulator's clients default to, as a user's AWS profile would set it.
+REGION = "us-east-1"
+TIMEOUT_SECONDS = 900
+
+
+@dataclass(frozen=True)
+class Block:
+    """One README code block: the section it stands under and its lines."""
+
+    section: str
+    tool: str
+    script: str
+
+    def deploys_and_destroys(self) -> bool:
+        """Whether the block deploys a stack and destroys it again with its tool's CLI."""
+        return bool(
+            re.search(rf"^(?:\S+=\S+ )*{self.tool} deploy ", self.script, re.M)
+            and re.search(rf"^(?:\S+=\S+ )*{self.tool} destroy ", self.script, re.M)
+        )
+
+
+def blocks(readme: str) -> list[Block]:
+    """The first ``bash`` block under each of :data:`SECTIONS`; a missing section or block raises naming it."""
+    found = []
+    for section, tool in SECTIONS.items():
+        match = re.search(rf"^## {re.escape(section)}\n(.*?)^```bash\n(.*?)^```", readme, re.M | re.S)
+        if match is None or match.group(1).count("\n## "):
+            raise ValueError(f"README has no bash block under '## {section}'")
+        found.append(Block(section, tool, match.group(2)))
+    return found
+
+
+def fresh_environment(emulator: Emulator) -> dict[str, str]:
+    """A new shell's environment (HOME, PATH, language) pointed at the emulator, and nothing else."""
+    return {
+        "HOME": os.environ.get("HOME", "/root"),
+        "PATH": FRESH_PATH,
+        "LANG": "C.UTF-8",
+        **emulator.client_environment(REGION),
+    }
+
+
+def run_block(block: Block, environment: dict[str, str]) -> CheckOutcome:
+    """The block in ``bash -e`` from the repository root; passed when every command succeeded."""
+    started = time.monotonic()
+    if not block.deploys_and_destroys():
+        return CheckOutcome(CHECK, block.section, False, f"the block does not deploy and destroy a {block.tool} stack")
+    done = subprocess.run(
+        ["bash", "-e", "-o", "pipefail", "-c", block.script],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_SECONDS,
+        check=False,
+    )
+    tail = (done.stdout + done.stderr).strip().splitlines()[-15:]
+    ok = done.returncode == 0
+    detail = "every command succeeded" if ok else f"exited {done.returncode}: " + "\n".join(tail)
+    return CheckOutcome(CHECK, block.section, ok, detail, time.monotonic() - started)
+
+
+def check_readme_commands() -> list[CheckOutcome]:
+    """Both README blocks, one after the other, against the emulator this process is pointed at."""
+    commands.require_emulator()
+    environment = fresh_environment(Emulator.from_environment())
+    outcomes = []
+    for block in blocks((ROOT / "README.md").read_text()):
+        protocol.log(f"README '{block.section}': running its commands in a fresh shell")
+        outcomes.append(run_block(block, environment))
+        protocol.log(f"README '{block.section}': {'ok' if outcomes[-1].ok else 'FAILED'}")
+    return outcomes
+
+
+def main(argv: list[str] | None = None) -> int:
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args(argv)
+    return report(lambda: (check_readme_commands(), {}))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
