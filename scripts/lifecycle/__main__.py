@@ -35,11 +35,13 @@ from scripts.lifecycle import (
     CheckOutcome,
     StackFigures,
     bad_config,
-    converge,
+    interrupted_deploy,
+    no_drift,
     prod_data,
     s3_state,
     table,
     teardown,
+    untracked_adopted,
 )
 from scripts.lifecycle.inventory import Inventory, count, shown
 
@@ -100,9 +102,11 @@ def run_checks(selected: list[str] | None) -> tuple[list[CheckOutcome], dict[str
     inventory = Inventory(teardown.regions_of(dev))
     baseline = inventory.snapshot()
     stacks = {tool.name: commands.selected_stacks(tool, selected) for tool in dev}
-    timed(outcomes, "interrupted deploy (dev)", lambda: converge.check_interrupted_deploy(dev, stacks, figures))
-    timed(outcomes, "untracked adopted (dev)", lambda: converge.check_untracked_adopted(dev, stacks))
-    timed(outcomes, "no drift (dev)", lambda: converge.check_no_drift(dev, stacks))
+    timed(
+        outcomes, "interrupted deploy (dev)", lambda: interrupted_deploy.check_interrupted_deploy(dev, stacks, figures)
+    )
+    timed(outcomes, "untracked adopted (dev)", lambda: untracked_adopted.check_untracked_adopted(dev, stacks))
+    timed(outcomes, "no drift (dev)", lambda: no_drift.check_no_drift(dev, stacks))
     timed(
         outcomes,
         "dev leaves nothing",

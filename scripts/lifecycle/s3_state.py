@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
-import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -28,7 +27,7 @@ from scripts.deployer import commands, protocol
 from scripts.deployer.protocol import DeployError, Stack
 from scripts.deployer.terraform_tool import TerraformTool
 from scripts.lifecycle import CheckOutcome, report
-from scripts.lifecycle.converge import capture_errors, probe_lock, state_list
+from scripts.lifecycle.state_lock import deploy_holding_lock, state_list
 
 CHECK = "S3 state lock holds"
 #: Suffix of the stacks this check deploys (their own names, never another check's).
@@ -91,16 +90,7 @@ def check_stack(tool: TerraformTool, stack: Stack, s3: Any, bucket: str) -> Chec
     try:
         if tool.remote_backend(stack) != "s3":
             raise DeployError(f"{stack.construct_id} was not synthesized with the S3 backend")
-        errors: list[BaseException] = []
-        holder = threading.Thread(target=capture_errors(tool.deploy, stack, errors), name=f"s3-{stack.construct_id}")
-        holder.start()
-        try:
-            lock_detail = probe_lock(tool, stack, holder, locked=lambda: exists(s3, bucket, lock_key))
-        except DeployError as error:
-            lock_detail = f"FAILED: {error}"
-        holder.join()
-        if errors:
-            raise errors[0]
+        lock_detail = deploy_holding_lock(tool, stack, locked=lambda: exists(s3, bucket, lock_key))
         if exists(s3, bucket, lock_key):
             raise DeployError(f"the lock object s3://{bucket}/{lock_key} is left after the apply")
         encryption = s3.head_object(Bucket=bucket, Key=key).get("ServerSideEncryption")

@@ -62,9 +62,9 @@ def wired(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.setattr(commands, "TOOLS", {"fake": FakeTool})
     monkeypatch.setattr(orchestrator, "Inventory", FakeInventory)
     monkeypatch.setattr(orchestrator.bad_config, "check_bad_configuration", record("bad config"))
-    monkeypatch.setattr(orchestrator.converge, "check_interrupted_deploy", record("interrupted"))
-    monkeypatch.setattr(orchestrator.converge, "check_untracked_adopted", record("untracked"))
-    monkeypatch.setattr(orchestrator.converge, "check_no_drift", record("no drift"))
+    monkeypatch.setattr(orchestrator.interrupted_deploy, "check_interrupted_deploy", record("interrupted"))
+    monkeypatch.setattr(orchestrator.untracked_adopted, "check_untracked_adopted", record("untracked"))
+    monkeypatch.setattr(orchestrator.no_drift, "check_no_drift", record("no drift"))
     monkeypatch.setattr(orchestrator.teardown, "check_dev_leaves_nothing", record("dev teardown"))
     monkeypatch.setattr(orchestrator.prod_data, "check_prod_keeps_data", record("prod", crash=True))
     FakeInventory.left = {}
