@@ -11,41 +11,43 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from constructs_lib.model import OnDelete
+from constructs_lib.model.cloudformation import stack_from_template
+from constructs_lib.model.terraform import stack_from_configuration
+from constructs_lib.policy.profiles import terraform_retained_in_prod
 from scripts.deployer.cdk_tool import CdkTool
 from scripts.deployer.commands import TOOLS
 from scripts.deployer.protocol import Stack, Tool
 from scripts.deployer.terraform_tool import TerraformTool
 
-#: Kinds of data store this check writes to or expects a snapshot of.
-RETAIN, SNAPSHOT, DELETE = "retain", "snapshot", "delete"
-#: CloudFormation type -> data store kind.
-CFN_KINDS: dict[str, str] = {
-    "AWS::S3::Bucket": "bucket",
-    "AWS::Kinesis::Stream": "stream",
-    "AWS::SQS::Queue": "queue",
-    "AWS::SecretsManager::Secret": "secret",
-    "AWS::Logs::LogGroup": "log_group",
-    "AWS::KMS::Key": "key",
-    "AWS::RDS::DBInstance": "db_instance",
-    "AWS::RDS::DBCluster": "db_cluster",
-    "AWS::ElastiCache::ReplicationGroup": "cache",
+#: The model's kind (``constructs_lib.model.kinds``) of each data store this check writes to or expects a snapshot
+#: of -> the check's short name for it. Any other kind (a cluster's member instance, say) holds no data of its own.
+STORE_KINDS: dict[str, str] = {
+    "s3_bucket": "bucket",
+    "stream": "stream",
+    "queue": "queue",
+    "secret": "secret",
+    "log_group": "log_group",
+    "kms_key": "key",
+    "db_instance": "db_instance",
+    "db_cluster": "db_cluster",
+    "cache_replication_group": "cache",
 }
-#: Terraform type -> (data store kind, the state attribute that names it in the API).
-TF_KINDS: dict[str, tuple[str, str]] = {
-    "aws_s3_bucket": ("bucket", "bucket"),
-    "aws_kinesis_stream": ("stream", "name"),
-    "aws_sqs_queue": ("queue", "url"),
-    "aws_secretsmanager_secret": ("secret", "arn"),
-    "aws_cloudwatch_log_group": ("log_group", "name"),
-    "aws_kms_key": ("key", "key_id"),
-    "aws_db_instance": ("db_instance", "identifier"),
-    "aws_rds_cluster": ("db_cluster", "cluster_identifier"),
-    "aws_elasticache_replication_group": ("cache", "replication_group_id"),
+#: The Terraform state attribute that names each kind of store in its API.
+STATE_NAME_ATTRIBUTES: dict[str, str] = {
+    "bucket": "bucket",
+    "stream": "name",
+    "queue": "url",
+    "secret": "arn",
+    "log_group": "name",
+    "key": "key_id",
+    "db_instance": "identifier",
+    "db_cluster": "cluster_identifier",
+    "cache": "replication_group_id",
 }
-#: CloudFormation deletion policies that keep a resource, or snapshot it.
-CFN_ON_DELETE = {"Retain": RETAIN, "RetainExceptOnCreate": RETAIN, "Snapshot": SNAPSHOT}
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,7 @@ class DataStore:
     kind: str
     name: str
     source: str
-    on_delete: str
+    on_delete: OnDelete
     region: str
 
 
@@ -88,17 +90,13 @@ def cdk_inventory(tool: CdkTool, stack: Stack) -> list[DataStore]:
 
 
 def cloudformation_stores(template: dict[str, Any], physical: dict[str, str], region: str) -> list[DataStore]:
-    """Data stores of a template; a cluster member instance is not one (its cluster holds the data)."""
-    stores = []
-    for logical_id, body in template.get("Resources", {}).items():
-        kind = CFN_KINDS.get(body.get("Type", ""))
-        if kind is None or logical_id not in physical:
-            continue
-        if kind == "db_instance" and body.get("Properties", {}).get("DBClusterIdentifier"):
-            continue
-        on_delete = CFN_ON_DELETE.get(body.get("DeletionPolicy", "Delete"), DELETE)
-        stores.append(DataStore(kind, physical[logical_id], logical_id, on_delete, region))
-    return stores
+    """Data stores of a template, with what its ``DeletionPolicy`` does to each, as the model reads them."""
+    model = stack_from_template(template, name="template", path=Path("template.json"))
+    return [
+        DataStore(STORE_KINDS[resource.kind], physical[address], address, resource.deletion.on_delete, region)
+        for address, resource in model.resources.items()
+        if resource.kind in STORE_KINDS and address in physical
+    ]
 
 
 def terraform_inventory(tool: TerraformTool, stack: Stack) -> list[DataStore]:
@@ -107,22 +105,19 @@ def terraform_inventory(tool: TerraformTool, stack: Stack) -> list[DataStore]:
 
 
 def terraform_stores(resources: list[tuple[str, str, dict[str, Any]]], region: str) -> list[DataStore]:
-    """Data stores among ``(address, type, attributes)``: kept when the prod teardown keeps the type or the resource
-    has ``skip_destroy``; snapshotted when it takes a final snapshot."""
-    from constructs_lib.policy.profiles import terraform_retained_in_prod
-
+    """Data stores among ``(address, type, attributes)`` of a state: kept when the prod teardown keeps the type (the
+    policy's list), else what the model reads from the attributes (``skip_destroy``, a final snapshot)."""
     stores = []
     for address, resource_type, attributes in resources:
-        if resource_type not in TF_KINDS:
+        configuration = {"resource": {resource_type: {address.removeprefix(f"{resource_type}."): attributes}}}
+        resource = stack_from_configuration(configuration, name="state", path=Path("state")).resources[address]
+        if resource.kind not in STORE_KINDS:
             continue
-        kind, name_attribute = TF_KINDS[resource_type]
-        if terraform_retained_in_prod(resource_type) or attributes.get("skip_destroy") is True:
-            on_delete = RETAIN
-        elif attributes.get("skip_final_snapshot") is False or attributes.get("final_snapshot_identifier"):
-            on_delete = SNAPSHOT
-        else:
-            on_delete = DELETE
-        stores.append(DataStore(kind, str(attributes.get(name_attribute) or ""), address, on_delete, region))
+        kind = STORE_KINDS[resource.kind]
+        on_delete = OnDelete.RETAIN if terraform_retained_in_prod(resource_type) else resource.deletion.on_delete
+        stores.append(
+            DataStore(kind, str(attributes.get(STATE_NAME_ATTRIBUTES[kind]) or ""), address, on_delete, region)
+        )
     return stores
 
 

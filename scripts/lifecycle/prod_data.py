@@ -20,12 +20,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from constructs_lib.model import OnDelete, load_stacks
+from constructs_lib.model.kinds import KINDS
 from scripts.deployer.cdk_tool import CdkTool
 from scripts.deployer.commands import TOOLS, for_each_stack, require_emulator
 from scripts.deployer.protocol import DeployError, Stack, Tool, log
 from scripts.deployer.terraform_tool import TerraformTool
 from scripts.lifecycle import CheckOutcome, StackFigures, report
-from scripts.lifecycle.data_stores import DELETE, SNAPSHOT, DataStore, aws, stores_of
+from scripts.lifecycle.data_stores import DataStore, aws, stores_of
 from scripts.lifecycle.store_probes import clean_up, read_back, still_there, write_probe
 
 CHECK = "prod keeps its data"
@@ -73,8 +75,6 @@ def refused(run: StackRun, action: str, expected: str) -> Iterator[None]:
 
 def synthesized_profiles(tool: Tool) -> dict[str, str | None]:
     """Each synthesized stack's profile, from the Profile tag its resources carry (not from the tool's setting)."""
-    from constructs_lib.model import load_stacks
-
     folder = tool.assembly if isinstance(tool, CdkTool) else tool.outdir  # type: ignore[attr-defined]
     return {model.name: model.profile for model in load_stacks([folder])}
 
@@ -93,11 +93,12 @@ class Protected:
     source: str
 
 
-#: Terraform type of a deletion-protected resource -> (kind, the state attribute that names it in the API).
-TF_PROTECTED_KINDS: dict[str, tuple[str, str]] = {
-    "aws_db_instance": ("db_instance", "identifier"),
-    "aws_rds_cluster": ("db_cluster", "cluster_identifier"),
-    "aws_networkfirewall_firewall": ("firewall", "arn"),
+#: The model's kind of a deletion-protected resource -> (the check's kind, the state attribute that names it in the
+#: API).
+PROTECTED_KINDS: dict[str, tuple[str, str]] = {
+    "db_instance": ("db_instance", "identifier"),
+    "db_cluster": ("db_cluster", "cluster_identifier"),
+    "network_firewall": ("firewall", "arn"),
 }
 
 
@@ -106,7 +107,7 @@ def protected_resources(tool: Tool, stack: Stack, stores: list[DataStore], probe
     if isinstance(tool, TerraformTool):
         found = []
         for address, resource_type, attributes in tool.protected_resources(stack):
-            kind, name_attribute = TF_PROTECTED_KINDS.get(resource_type, (resource_type, "id"))
+            kind, name_attribute = PROTECTED_KINDS.get(KINDS.get(resource_type, ""), (resource_type, "id"))
             found.append(Protected(kind, str(attributes.get(name_attribute) or ""), address))
         return found
     databases = [store for store in stores if store.kind in ("db_instance", "db_cluster")]
@@ -204,7 +205,7 @@ def check_stack(tool: Tool, stack: Stack) -> StackRun:
             run.note(f"{store.kind} {store.name}: {settings}, on delete: {store.on_delete}")
             if not settings.get("backup_days"):
                 run.fail(f"{store.kind} {store.name} keeps no automated backups")
-            if store.on_delete != SNAPSHOT:
+            if store.on_delete is not OnDelete.SNAPSHOT:
                 run.fail(f"{store.kind} {store.name} takes no final snapshot on delete ({store.source})")
     protected = show_protection(run, tool, stores)
     lift_protection(run, tool, protected)
@@ -218,7 +219,7 @@ def check_stack(tool: Tool, stack: Stack) -> StackRun:
     if not state.gone:
         run.fail(f"stack not gone after the prod teardown: {state.status} {state.reason}")
     run.note(f"destroyed in {run.destroy_seconds:.1f} s")
-    kept_stores = [store for store in stores if store.on_delete != DELETE]
+    kept_stores = [store for store in stores if store.on_delete is not OnDelete.DELETE]
     for store in kept_stores:
         try:
             run.kept.append(read_back(store, token, run.probes.get(store)))

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from scripts.lifecycle.data_stores import TF_KINDS, DataStore, aws, error_code
+from scripts.lifecycle.data_stores import STORE_KINDS, DataStore, aws, error_code
 
 #: The object, log stream and message this check writes.
 PROBE_KEY = "prod-keeps-data/probe.txt"
@@ -55,7 +55,7 @@ def write_probe(store: DataStore, token: str) -> Any:
     if store.kind == "cache":
         group = aws("elasticache", region).describe_replication_groups(ReplicationGroupId=store.name)
         return {"snapshot_retention_days": group["ReplicationGroups"][0].get("SnapshotRetentionLimit", 0)}
-    raise ValueError(f"kind: {store.kind!r} is not one of {sorted({kind for kind, _ in TF_KINDS.values()})}")
+    raise ValueError(f"kind: {store.kind!r} is not one of {sorted(STORE_KINDS.values())}")
 
 
 def database_settings(store: DataStore) -> dict[str, Any]:

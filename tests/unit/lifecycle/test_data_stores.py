@@ -3,8 +3,9 @@ template and from Terraform state."""
 
 from __future__ import annotations
 
+from constructs_lib.model import OnDelete
 from scripts.lifecycle import data_stores
-from scripts.lifecycle.data_stores import DELETE, RETAIN, SNAPSHOT, DataStore
+from scripts.lifecycle.data_stores import DataStore
 
 
 def test_a_template_names_its_data_stores_and_what_deleting_the_stack_does_to_each() -> None:
@@ -22,9 +23,9 @@ def test_a_template_names_its_data_stores_and_what_deleting_the_stack_does_to_ea
     stores = data_stores.cloudformation_stores(template, physical, "eu-west-1")
 
     assert stores == [
-        DataStore("key", "k-1", "Key", RETAIN, "eu-west-1"),
-        DataStore("db_instance", "db-1", "Database", SNAPSHOT, "eu-west-1"),
-        DataStore("queue", "https://q", "Queue", DELETE, "eu-west-1"),
+        DataStore("key", "k-1", "Key", OnDelete.RETAIN, "eu-west-1"),
+        DataStore("db_instance", "db-1", "Database", OnDelete.SNAPSHOT, "eu-west-1"),
+        DataStore("queue", "https://q", "Queue", OnDelete.DELETE, "eu-west-1"),
     ]
 
 
@@ -44,8 +45,8 @@ def test_terraform_state_names_its_data_stores_kept_by_type_skip_destroy_or_fina
     stores = data_stores.terraform_stores(resources, "us-east-1")
 
     assert [(store.kind, store.name, store.on_delete) for store in stores] == [
-        ("bucket", "data-bucket", RETAIN),
-        ("log_group", "/kept", RETAIN),
-        ("log_group", "/gone", DELETE),
-        ("db_cluster", "db", SNAPSHOT),
+        ("bucket", "data-bucket", OnDelete.RETAIN),
+        ("log_group", "/kept", OnDelete.RETAIN),
+        ("log_group", "/gone", OnDelete.DELETE),
+        ("db_cluster", "db", OnDelete.SNAPSHOT),
     ]

@@ -3,7 +3,10 @@ outcome per stack whatever happens to the others."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from scripts.deployer.protocol import Stack
+from scripts.deployer.terraform_tool import TerraformTool
 from scripts.lifecycle import StackFigures, prod_data
 from scripts.lifecycle.prod_data import StackRun
 
@@ -95,3 +98,29 @@ def test_every_stack_gets_an_outcome_a_non_prod_stack_and_a_failed_deploy_fail_t
     assert outcomes["Prod"].ok and figures["Prod"].kept_by_prod_destroy == 1
     assert not outcomes["Broken"].ok and outcomes["Broken"].detail == "DeployError: Broken: apply exited 1"
     assert "Dev" not in figures and "Broken" not in figures
+
+
+class ProtectedTerraform(TerraformTool):
+    """A Terraform stack whose state says these resources are deletion-protected."""
+
+    def __init__(self) -> None:
+        super().__init__("prod", "test", Path("unused"))
+
+    def protected_resources(self, stack: Stack) -> list[tuple[str, str, dict[str, object]]]:
+        return [
+            ("aws_db_instance.db", "aws_db_instance", {"identifier": "db-1", "deletion_protection": True}),
+            ("aws_rds_cluster.aurora", "aws_rds_cluster", {"cluster_identifier": "aurora-1"}),
+            ("aws_networkfirewall_firewall.edge", "aws_networkfirewall_firewall", {"arn": "arn:fw"}),
+            ("aws_dynamodb_table.t", "aws_dynamodb_table", {"id": "t-1"}),
+        ]
+
+
+def test_terraform_protected_resources_are_named_as_their_api_knows_them_by_the_models_kind() -> None:
+    found = prod_data.protected_resources(ProtectedTerraform(), Stack("P", "P", "us-east-1"), [], {})
+
+    assert [(item.kind, item.name) for item in found] == [
+        ("db_instance", "db-1"),
+        ("db_cluster", "aurora-1"),
+        ("firewall", "arn:fw"),
+        ("aws_dynamodb_table", "t-1"),
+    ]

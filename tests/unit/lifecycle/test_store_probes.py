@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from constructs_lib.model import OnDelete
 from scripts.lifecycle import store_probes
-from scripts.lifecycle.data_stores import RETAIN, SNAPSHOT, DataStore
+from scripts.lifecycle.data_stores import DataStore
 
 TOKEN = "prod-keeps-data test 1234"
 
@@ -30,12 +31,12 @@ def kept_stores(aws) -> list[DataStore]:
     secret_arn = aws.client("secretsmanager").create_secret(Name="kept-secret", SecretString="first")["ARN"]
     aws.client("logs").create_log_group(logGroupName="/kept/logs")
     return [
-        DataStore("key", key_id, "Key", RETAIN, region),
-        DataStore("bucket", "kept-bucket", "Bucket", RETAIN, region),
-        DataStore("stream", "kept-stream", "Stream", RETAIN, region),
-        DataStore("queue", queue_url, "Queue", RETAIN, region),
-        DataStore("secret", secret_arn, "Secret", RETAIN, region),
-        DataStore("log_group", "/kept/logs", "Logs", RETAIN, region),
+        DataStore("key", key_id, "Key", OnDelete.RETAIN, region),
+        DataStore("bucket", "kept-bucket", "Bucket", OnDelete.RETAIN, region),
+        DataStore("stream", "kept-stream", "Stream", OnDelete.RETAIN, region),
+        DataStore("queue", queue_url, "Queue", OnDelete.RETAIN, region),
+        DataStore("secret", secret_arn, "Secret", OnDelete.RETAIN, region),
+        DataStore("log_group", "/kept/logs", "Logs", OnDelete.RETAIN, region),
     ]
 
 
@@ -69,7 +70,7 @@ def test_a_database_final_snapshot_is_found_after_the_database_is_gone_and_clean
         DBInstanceIdentifier="kept-db", Engine="postgres", DBInstanceClass="db.t3.micro", AllocatedStorage=20,
         MasterUsername="admin", MasterUserPassword="password-1234", DeletionProtection=True, BackupRetentionPeriod=30,
     )  # fmt: skip
-    store = DataStore("db_instance", "kept-db", "Database", SNAPSHOT, aws.region)
+    store = DataStore("db_instance", "kept-db", "Database", OnDelete.SNAPSHOT, aws.region)
 
     assert store_probes.write_probe(store, TOKEN) == {"deletion_protection": True, "backup_days": 30}
     rds.modify_db_instance(DBInstanceIdentifier="kept-db", DeletionProtection=False, ApplyImmediately=True)
@@ -81,7 +82,7 @@ def test_a_database_final_snapshot_is_found_after_the_database_is_gone_and_clean
 
 
 def test_a_missing_final_snapshot_is_reported_as_not_kept(aws) -> None:
-    store = DataStore("db_cluster", "never-snapshotted", "Cluster", SNAPSHOT, aws.region)
+    store = DataStore("db_cluster", "never-snapshotted", "Cluster", OnDelete.SNAPSHOT, aws.region)
 
     with pytest.raises(AssertionError, match="db_cluster never-snapshotted: no final snapshot"):
         store_probes.read_back(store, TOKEN, None)
