@@ -1,5 +1,5 @@
-"""Deploy lifecycle checks against the local emulator: no drift, interrupted deploys recover, prod keeps its data,
-dev leaves nothing, bad configuration creates nothing.
+"""Deploy lifecycle checks against the local emulator: bad configuration creates nothing, interrupted deploys
+recover, untracked resources are adopted, the state lock holds, no drift, dev leaves nothing, prod keeps its data.
 
 Each check is a module with one entry point that returns :class:`CheckOutcome` records and fills
 :class:`StackFigures`; ``python -m scripts.lifecycle`` runs them all, in order, and prints one table.
@@ -26,7 +26,7 @@ class CheckOutcome:
 
 @dataclass
 class StackFigures:
-    """The figures the issue asks for, per stack; None until the check that measures it has run."""
+    """What each stack's checks timed and counted; None until the check that measures it has run."""
 
     stack: str
     tool: str

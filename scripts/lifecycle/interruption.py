@@ -26,7 +26,7 @@ from scripts.deployer.cdk_tool import CdkTool
 from scripts.deployer.protocol import DeployError, Stack, Tool
 from scripts.deployer.terraform_tool import TerraformTool
 
-#: CloudFormation's pace while the check runs: moto alone creates a 65-resource stack in well under a second.
+#: CloudFormation's pace while the check runs: moto alone creates a whole stack too fast to catch it part-way.
 SECONDS_PER_RESOURCE = 0.2
 #: Share of the resources that must exist before the kill (at least one, never all).
 KILL_AT_SHARE = 1 / 3

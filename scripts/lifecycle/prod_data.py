@@ -239,7 +239,7 @@ def check_stack(tool: Tool, stack: Stack) -> StackRun:
 def check_prod_keeps_data(
     tools: list[Tool], figures: dict[str, StackFigures], selected: list[str] | None = None
 ) -> list[CheckOutcome]:
-    """Check 3 on every stack of ``tools``, built for prod (``TOOLS[name]("prod", suffix)``): one outcome per stack;
+    """The check on every stack of ``tools``, built for prod (``TOOLS[name]("prod", suffix)``): one outcome per stack;
     fills ``figures[stack].kept_by_prod_destroy`` (and ``deploy_seconds`` when no earlier check measured it).
 
     A tool's output folder may hold another profile's synthesis (checks share ``cdk.out.local``): a prod tool is

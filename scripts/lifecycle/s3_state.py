@@ -1,12 +1,6 @@
-"""Check 2, S3 half: on the S3 state backend the stacks render for shared use (``stateBucket``), a second apply is
-refused while one holds the state (``use_lockfile``: a lock object written only if absent), and the state is intact.
-
-Per cdktf stack, side by side: the app is synthesized with ``stateBucket`` (the emulator's S3 is the backend's
-endpoint, ``EMULATOR_BACKEND_SETTINGS``) into its own directory; ``terraform init``; the stack's deploy (apply, then
-the empty plan) runs while a second ``apply -lock-timeout=0s`` must fail with Terraform's lock error as soon as the
-lock object exists. Afterwards the lock object is gone, the state object is server-side encrypted and lists every
-resource, and a destroy empties it. The state bucket (versioned, encrypted, public access blocked, as a state bucket
-should be) is created first and deleted with every version at the end.
+"""The S3 state-lock check: on the S3 backend the cdktf stacks render for shared state (``stateBucket``,
+``use_lockfile``), a second apply is refused while a deploy holds the state; afterwards the lock object is gone and
+the state object is encrypted and lists every resource. Each stack is then destroyed and the state bucket deleted.
 
     eval "$(python -m scripts.emulator.server env)"
     python -m scripts.lifecycle.s3_state [--stack streamflix]
