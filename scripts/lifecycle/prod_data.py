@@ -27,7 +27,7 @@ from scripts.deployer.commands import TOOLS, for_each_stack, require_emulator
 from scripts.deployer.protocol import DeployError, Stack, Tool, log
 from scripts.deployer.terraform_tool import TerraformTool
 from scripts.lifecycle import CheckOutcome, StackFigures, report
-from scripts.lifecycle.data_stores import DataStore, aws, stores_of
+from scripts.lifecycle.data_stores import STATE_NAME_ATTRIBUTES, STORE_KINDS, DataStore, aws, stores_of
 from scripts.lifecycle.store_probes import clean_up, read_back, still_there, write_probe
 
 CHECK = "prod keeps its data"
@@ -93,13 +93,20 @@ class Protected:
     source: str
 
 
-#: The model's kind of a deletion-protected resource -> (the check's kind, the state attribute that names it in the
-#: API).
-PROTECTED_KINDS: dict[str, tuple[str, str]] = {
-    "db_instance": ("db_instance", "identifier"),
-    "db_cluster": ("db_cluster", "cluster_identifier"),
+#: Deletion-protected resources that hold no data of their own: the model's kind -> (the check's kind, the state
+#: attribute that names it in the API). A protected data store is named as data_stores names it.
+PROTECTED_OTHERS: dict[str, tuple[str, str]] = {
     "network_firewall": ("firewall", "arn"),
 }
+
+
+def protected_kind(resource_type: str) -> tuple[str, str]:
+    """The check's kind of a protected Terraform resource and the state attribute that names it (its type and ``id``
+    when the check knows no better)."""
+    model_kind = KINDS.get(resource_type, "")
+    if model_kind in STORE_KINDS:
+        return STORE_KINDS[model_kind], STATE_NAME_ATTRIBUTES[STORE_KINDS[model_kind]]
+    return PROTECTED_OTHERS.get(model_kind, (resource_type, "id"))
 
 
 def protected_resources(tool: Tool, stack: Stack, stores: list[DataStore], probes: dict[DataStore, Any]) -> list[Any]:
@@ -107,7 +114,7 @@ def protected_resources(tool: Tool, stack: Stack, stores: list[DataStore], probe
     if isinstance(tool, TerraformTool):
         found = []
         for address, resource_type, attributes in tool.protected_resources(stack):
-            kind, name_attribute = PROTECTED_KINDS.get(KINDS.get(resource_type, ""), (resource_type, "id"))
+            kind, name_attribute = protected_kind(resource_type)
             found.append(Protected(kind, str(attributes.get(name_attribute) or ""), address))
         return found
     databases = [store for store in stores if store.kind in ("db_instance", "db_cluster")]
