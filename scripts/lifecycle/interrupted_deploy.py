@@ -38,9 +38,7 @@ def check_stack(
     try:
         cut = interrupted_from_nothing(tool, deploy, stack, whole_group)
         rerun_started = time.monotonic()
-        lock_detail = state_lock.deploy_holding_lock(tool, stack) if isinstance(tool, TerraformTool) else ""
-        if not isinstance(tool, TerraformTool):
-            tool.deploy(stack)
+        lock_detail = deploy_again(tool, stack)
         figure.redeploy_after_interrupt_seconds = round(time.monotonic() - rerun_started, 1)
         full, status = converged(tool, stack, cut)
         outcomes.append(
@@ -79,6 +77,14 @@ def interrupted_from_nothing(tool: Tool, deploy: Interruptible, stack: Stack, wh
         f"{cut.exit_code}, {cut.kept} kept ({cut.status}); deploying again"
     )
     return cut
+
+
+def deploy_again(tool: Tool, stack: Stack) -> str:
+    """The stack's deploy, run again; for Terraform while a second apply probes the lock: what that probe saw."""
+    if isinstance(tool, TerraformTool):
+        return state_lock.deploy_holding_lock(tool, stack)
+    tool.deploy(stack)
+    return ""
 
 
 def converged(tool: Tool, stack: Stack, cut: Interruption) -> tuple[int, str]:
