@@ -1,5 +1,5 @@
-"""Deploy lifecycle checks against the local emulator: no drift, interrupted deploys recover, prod keeps its data,
-dev leaves nothing, bad configuration creates nothing.
+"""Deploy lifecycle checks against the local emulator: bad configuration creates nothing, interrupted deploys
+recover, untracked resources are adopted, the state lock holds, no drift, dev leaves nothing, prod keeps its data.
 
 Each check is a module with one entry point that returns :class:`CheckOutcome` records and fills
 :class:`StackFigures`; ``python -m scripts.lifecycle`` runs them all, in order, and prints one table.
@@ -7,7 +7,7 @@ Each check is a module with one entry point that returns :class:`CheckOutcome` r
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from scripts.deployer import protocol
@@ -26,7 +26,7 @@ class CheckOutcome:
 
 @dataclass
 class StackFigures:
-    """The figures the issue asks for, per stack; None until the check that measures it has run."""
+    """What each stack's checks timed and counted; None until the check that measures it has run."""
 
     stack: str
     tool: str
@@ -77,3 +77,16 @@ def report(run: Callable[[], tuple[list[CheckOutcome], dict[str, StackFigures]]]
         return 1
     print(table(outcomes, figures))
     return 0 if outcomes and all(outcome.ok for outcome in outcomes) else 1
+
+
+def chosen_stacks(tools: Sequence[protocol.Tool], names: list[str] | None) -> dict[str, list[protocol.Stack]] | None:
+    """The stacks named ``names`` per tool name (each tool synthesized first if need be); None (every stack) when
+    no name is given: what a check module's ``--stack`` arguments select."""
+    if not names:
+        return None
+    chosen = {}
+    for tool in tools:
+        if not tool.synthesized():
+            tool.synthesize()
+        chosen[tool.name] = [stack for stack in tool.stacks() if stack.construct_id in names]
+    return chosen

@@ -3,19 +3,9 @@
     python -m scripts.lifecycle                 # all five stacks; exit 1 if any check failed
     python -m scripts.lifecycle --stack streamflix --stack IotPlatform
 
-Order, each check starting where the previous one left the emulator:
-1. bad configuration: every rejected input stops the deploy with the synth's message, and nothing is created;
-2. interrupted deploy (dev): a deploy killed part-way is run again, completes, and shows no drift (``cdk diff``
-   empty, ``terraform plan -detailed-exitcode`` 0); a second Terraform apply is refused by the state lock; a
-   Terraform resource whose id AWS chooses, taken out of state as a cut-off create leaves it, is adopted, not
-   duplicated;
-3. dev leaves nothing: the dev stacks are destroyed and no resource of any type they created remains;
-4. S3 state lock (cdktf): on the S3 backend (``use_lockfile``, the emulator's S3) a second apply is refused while one
-   runs, and the state is intact and encrypted; then destroyed;
-5. prod keeps its data: prod is deployed, written to, refused a destroy while protected, torn down deliberately,
-   and what it kept is read back, then cleaned up;
-6. the emulator holds nothing beyond its baseline at the end.
-The figures go to ``cfn-outputs/deploy-checks.json`` and the table to stdout.
+In order: bad configuration; on dev, interrupted deploy (with the state lock), untracked adopted, no drift, then dev
+leaves nothing; S3 state lock (cdktf); prod keeps its data; the emulator empty at the end. The figures go to
+``cfn-outputs/deploy-checks.json`` and the table to stdout.
 """
 
 from __future__ import annotations
@@ -35,11 +25,13 @@ from scripts.lifecycle import (
     CheckOutcome,
     StackFigures,
     bad_config,
-    converge,
+    interrupted_deploy,
+    no_drift,
     prod_data,
     s3_state,
     table,
     teardown,
+    untracked_adopted,
 )
 from scripts.lifecycle.inventory import Inventory, count, shown
 
@@ -100,9 +92,11 @@ def run_checks(selected: list[str] | None) -> tuple[list[CheckOutcome], dict[str
     inventory = Inventory(teardown.regions_of(dev))
     baseline = inventory.snapshot()
     stacks = {tool.name: commands.selected_stacks(tool, selected) for tool in dev}
-    timed(outcomes, "interrupted deploy (dev)", lambda: converge.check_interrupted_deploy(dev, stacks, figures))
-    timed(outcomes, "untracked adopted (dev)", lambda: converge.check_untracked_adopted(dev, stacks))
-    timed(outcomes, "no drift (dev)", lambda: converge.check_no_drift(dev, stacks))
+    timed(
+        outcomes, "interrupted deploy (dev)", lambda: interrupted_deploy.check_interrupted_deploy(dev, stacks, figures)
+    )
+    timed(outcomes, "untracked adopted (dev)", lambda: untracked_adopted.check_untracked_adopted(dev, stacks))
+    timed(outcomes, "no drift (dev)", lambda: no_drift.check_no_drift(dev, stacks))
     timed(
         outcomes,
         "dev leaves nothing",

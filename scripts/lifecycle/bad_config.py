@@ -1,16 +1,11 @@
-"""Check 5: a bad configuration fails at synth, with the policy's message, and creates nothing.
-
-Each case in :data:`CASES` is a bad input given as a user would (a deployer flag or an environment variable),
-run once per tool with ``python -m scripts.deployer deploy --tool <tool>``. It passes when the command exits
-non-zero, its output carries the :class:`~constructs_lib.policy.errors.ConfigurationError` text the policy gives for
-that input (computed here by the same policy call the synth makes), and the emulator holds nothing it did not hold
-before the command, in the stacks' regions and the bad one: no stack, no bucket, no role, not even the CDK bootstrap
-(``deploy`` synthesizes before it prepares the account).
-
-Run alone against the emulator (best right after ``server reset``: then "nothing new" is "nothing at all"):
+"""The bad-configuration check: each bad input in :data:`CASES`, given to ``python -m scripts.deployer deploy`` as a
+user would (a flag or an environment variable), fails with the policy's own message and creates nothing, not even
+the CDK bootstrap.
 
     eval "$(LOCAL_AWS_PORT=5103 python -m scripts.emulator.server env)"
     python -m scripts.lifecycle.bad_config [--tool cdk|cdktf]
+
+Best right after ``server reset``: "nothing new" is then "nothing at all".
 """
 
 from __future__ import annotations

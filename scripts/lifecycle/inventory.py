@@ -1,21 +1,12 @@
 """What the emulator holds, per kind of resource: the list a teardown check compares against a baseline.
 
-Every resource type our stacks synthesize (CloudFormation types in a CDK assembly, Terraform resource types in a
-cdktf output) maps, as plain data, to the *kind* it is listed under (:data:`TYPE_KINDS`), and every kind has a
-:class:`Lister`: one boto3 list/describe call and a JMESPath expression that reads the ids from its answer. A type
-that is part of another resource (a bucket's versioning, a topic's policy, a route) is listed as its parent: it cannot
-outlive it. :func:`missing_types` names any synthesized type without a kind, so a new type cannot slip past.
-
-"Gone" follows AWS: a KMS key pending deletion counts as deleted (scheduling is the only delete AWS offers), as do a
-NAT gateway or VPC endpoint in state ``deleted``, an inactive ECS cluster or task definition (deleted, deregistered:
-AWS keeps them describable for a while and offers nothing more) and a deleted CloudFormation stack. A secret is gone
-when ListSecrets (planned deletions included) no longer lists it: dev deletes with a recovery window of 0, so a secret
-merely scheduled for deletion counts as left. moto's ``/moto-api/data.json`` keeps deleted objects: never read here.
+Each resource type is listed under a kind through the model's kind of it (:data:`LISTED_AS`); each kind has a
+:class:`Lister` (one boto3 call, a JMESPath expression for the ids). "Gone" follows AWS: a key pending deletion, a
+deleted NAT gateway or endpoint, an inactive ECS cluster are gone; a secret that can still be recovered is not.
 
     inventory = Inventory(["eu-west-2", "us-east-1"])
     baseline = inventory.snapshot()   # after ``server reset`` and the CDK bootstrap
-    ...                               # deploy, destroy
-    inventory.diff(baseline)          # {kind: [ids that are new]}: {} when nothing is left
+    inventory.diff(baseline)          # after deploy and destroy: {kind: [ids that are new]}, {} when nothing is left
 """
 
 from __future__ import annotations
@@ -27,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import jmespath
+
+from constructs_lib.model.kinds import KINDS
 
 #: Where a kind's ids carry no region: IAM and S3 answer for the whole account.
 GLOBAL = "global"
@@ -139,109 +132,86 @@ LISTERS: dict[str, Lister] = {
 #: interfaces of NAT gateways, endpoints and databases, the secret RDS manages for a master password).
 ALWAYS_LISTED: tuple[str, ...] = ("cloudformation:stack", "ec2:network-interface", "secretsmanager:secret")
 
-#: Every synthesized resource type -> the kind it is listed under. Parts of a resource (policies, attachments,
-#: associations, routes, bucket settings) are listed as that resource: they cannot outlive it.
-TYPE_KINDS: dict[str, str] = {
-    # CloudFormation (CDK)
-    "AWS::CloudWatch::Alarm": "cloudwatch:alarm",
-    "AWS::EC2::EIP": "ec2:eip",
-    "AWS::EC2::FlowLog": "ec2:flow-log",
-    "AWS::EC2::InternetGateway": "ec2:internet-gateway",
-    "AWS::EC2::NatGateway": "ec2:nat-gateway",
-    "AWS::EC2::Route": "ec2:route-table",
-    "AWS::EC2::RouteTable": "ec2:route-table",
-    "AWS::EC2::SecurityGroup": "ec2:security-group",
-    "AWS::EC2::SecurityGroupEgress": "ec2:security-group-rule",
-    "AWS::EC2::SecurityGroupIngress": "ec2:security-group-rule",
-    "AWS::EC2::Subnet": "ec2:subnet",
-    "AWS::EC2::SubnetRouteTableAssociation": "ec2:route-table",
-    "AWS::EC2::VPC": "ec2:vpc",
-    "AWS::EC2::VPCEndpoint": "ec2:vpc-endpoint",
-    "AWS::EC2::VPCGatewayAttachment": "ec2:internet-gateway",
-    "AWS::ECS::Cluster": "ecs:cluster",
-    "AWS::ECS::ClusterCapacityProviderAssociations": "ecs:cluster",
-    "AWS::ECS::TaskDefinition": "ecs:task-definition",
-    "AWS::ElastiCache::ReplicationGroup": "elasticache:replication-group",
-    "AWS::ElastiCache::SubnetGroup": "elasticache:subnet-group",
-    "AWS::IAM::ManagedPolicy": "iam:policy",
-    "AWS::IAM::Policy": "iam:role",
-    "AWS::IAM::Role": "iam:role",
-    "AWS::KMS::Alias": "kms:alias",
-    "AWS::KMS::Key": "kms:key",
-    "AWS::Kinesis::Stream": "kinesis:stream",
-    "AWS::Lambda::EventSourceMapping": "lambda:event-source-mapping",
-    "AWS::Lambda::Function": "lambda:function",
-    "AWS::Lambda::Permission": "lambda:function",
-    "AWS::Logs::LogGroup": "logs:log-group",
-    "AWS::RDS::DBCluster": "rds:cluster",
-    "AWS::RDS::DBClusterParameterGroup": "rds:cluster-parameter-group",
-    "AWS::RDS::DBInstance": "rds:instance",
-    "AWS::RDS::DBParameterGroup": "rds:parameter-group",
-    "AWS::RDS::DBSubnetGroup": "rds:subnet-group",
-    "AWS::S3::Bucket": "s3:bucket",
-    "AWS::S3::BucketPolicy": "s3:bucket",
-    "AWS::SNS::Subscription": "sns:topic",
-    "AWS::SNS::Topic": "sns:topic",
-    "AWS::SNS::TopicPolicy": "sns:topic",
-    "AWS::SQS::Queue": "sqs:queue",
-    "AWS::SQS::QueuePolicy": "sqs:queue",
-    "AWS::SecretsManager::Secret": "secretsmanager:secret",
+#: The model's kind of a resource (``constructs_lib.model.kinds.KINDS``, one per CloudFormation or Terraform type) ->
+#: the kind it is listed under. Parts of a resource (policies, attachments, associations, routes, bucket settings) are
+#: listed as that resource: they cannot outlive it.
+LISTED_AS: dict[str, str] = {
+    "metric_alarm": "cloudwatch:alarm",
+    "config_rule": "config:rule",
+    "config_recorder": "config:recorder",
+    "config_recorder_status": "config:recorder",
+    "config_delivery_channel": "config:delivery-channel",
+    "elastic_ip": "ec2:eip",
+    "flow_log": "ec2:flow-log",
+    "internet_gateway": "ec2:internet-gateway",
+    "vpc_gateway_attachment": "ec2:internet-gateway",
+    "nat_gateway": "ec2:nat-gateway",
+    "route_table": "ec2:route-table",
+    "route": "ec2:route-table",
+    "route_table_association": "ec2:route-table",
+    "security_group": "ec2:security-group",
+    "default_security_group": "ec2:security-group",
+    "security_group_ingress": "ec2:security-group-rule",
+    "security_group_egress": "ec2:security-group-rule",
     # The default security group's rules, removed by a custom resource: the group belongs to (and goes with) the VPC.
-    "Custom::VpcRestrictDefaultSG": "ec2:security-group-rule",
-    # Terraform (CDK for Terraform)
-    "aws_cloudwatch_log_group": "logs:log-group",
-    "aws_cloudwatch_metric_alarm": "cloudwatch:alarm",
-    "aws_config_config_rule": "config:rule",
-    "aws_config_configuration_recorder": "config:recorder",
-    "aws_config_configuration_recorder_status": "config:recorder",
-    "aws_config_delivery_channel": "config:delivery-channel",
-    "aws_db_subnet_group": "rds:subnet-group",
-    "aws_default_security_group": "ec2:security-group",
-    "aws_ecs_cluster": "ecs:cluster",
-    "aws_ecs_cluster_capacity_providers": "ecs:cluster",
-    "aws_ecs_task_definition": "ecs:task-definition",
-    "aws_eip": "ec2:eip",
-    "aws_flow_log": "ec2:flow-log",
-    "aws_iam_policy": "iam:policy",
-    "aws_iam_role": "iam:role",
+    "restrict_default_security_group": "ec2:security-group-rule",
+    "subnet": "ec2:subnet",
+    "vpc": "ec2:vpc",
+    "vpc_endpoint": "ec2:vpc-endpoint",
+    "ecs_cluster": "ecs:cluster",
+    "ecs_cluster_capacity_providers": "ecs:cluster",
+    "ecs_task_definition": "ecs:task-definition",
+    "cache_replication_group": "elasticache:replication-group",
+    "cache_subnet_group": "elasticache:subnet-group",
+    "iam_policy": "iam:policy",
+    "iam_role": "iam:role",
+    "iam_role_policy_attachment": "iam:role",
+    "kms_alias": "kms:alias",
+    "kms_key": "kms:key",
+    "stream": "kinesis:stream",
+    "event_source_mapping": "lambda:event-source-mapping",
+    "function": "lambda:function",
+    "function_permission": "lambda:function",
+    "log_group": "logs:log-group",
+    "network_firewall": "network-firewall:firewall",
+    "network_firewall_logging": "network-firewall:firewall",
+    "network_firewall_policy": "network-firewall:policy",
+    "network_firewall_rule_group": "network-firewall:rule-group",
+    "db_cluster": "rds:cluster",
+    "db_cluster_parameter_group": "rds:cluster-parameter-group",
+    "db_instance": "rds:instance",
+    "db_cluster_instance": "rds:instance",
+    "db_parameter_group": "rds:parameter-group",
+    "db_subnet_group": "rds:subnet-group",
+    "s3_bucket": "s3:bucket",
+    "s3_bucket_encryption": "s3:bucket",
+    "s3_bucket_lifecycle": "s3:bucket",
+    "s3_bucket_logging": "s3:bucket",
+    "s3_bucket_notification": "s3:bucket",
+    "s3_bucket_ownership": "s3:bucket",
+    "s3_bucket_policy": "s3:bucket",
+    "s3_bucket_public_access_block": "s3:bucket",
+    "s3_bucket_versioning": "s3:bucket",
+    "secret": "secretsmanager:secret",
+    "topic": "sns:topic",
+    "topic_policy": "sns:topic",
+    "topic_subscription": "sns:topic",
+    "queue": "sqs:queue",
+    "queue_policy": "sqs:queue",
+    "queue_redrive_allow_policy": "sqs:queue",
+}
+
+#: Types listed otherwise than their model kind: the model calls every IAM policy ``iam_policy``, but an inline policy
+#: (``AWS::IAM::Policy`` as the CDK renders it, ``aws_iam_role_policy``) is part of its role, and goes with it.
+LISTED_BY_TYPE: dict[str, str] = {
+    "AWS::IAM::Policy": "iam:role",
     "aws_iam_role_policy": "iam:role",
-    "aws_iam_role_policy_attachment": "iam:role",
-    "aws_internet_gateway": "ec2:internet-gateway",
-    "aws_kinesis_stream": "kinesis:stream",
-    "aws_kms_alias": "kms:alias",
-    "aws_kms_key": "kms:key",
-    "aws_lambda_function": "lambda:function",
-    "aws_lambda_permission": "lambda:function",
-    "aws_nat_gateway": "ec2:nat-gateway",
-    "aws_networkfirewall_firewall": "network-firewall:firewall",
-    "aws_networkfirewall_firewall_policy": "network-firewall:policy",
-    "aws_networkfirewall_logging_configuration": "network-firewall:firewall",
-    "aws_networkfirewall_rule_group": "network-firewall:rule-group",
-    "aws_rds_cluster": "rds:cluster",
-    "aws_rds_cluster_instance": "rds:instance",
-    "aws_rds_cluster_parameter_group": "rds:cluster-parameter-group",
-    "aws_route": "ec2:route-table",
-    "aws_route_table": "ec2:route-table",
-    "aws_route_table_association": "ec2:route-table",
-    "aws_s3_bucket": "s3:bucket",
-    "aws_s3_bucket_lifecycle_configuration": "s3:bucket",
-    "aws_s3_bucket_logging": "s3:bucket",
-    "aws_s3_bucket_notification": "s3:bucket",
-    "aws_s3_bucket_ownership_controls": "s3:bucket",
-    "aws_s3_bucket_policy": "s3:bucket",
-    "aws_s3_bucket_public_access_block": "s3:bucket",
-    "aws_s3_bucket_server_side_encryption_configuration": "s3:bucket",
-    "aws_s3_bucket_versioning": "s3:bucket",
-    "aws_security_group": "ec2:security-group",
-    "aws_sns_topic": "sns:topic",
-    "aws_sns_topic_policy": "sns:topic",
-    "aws_sqs_queue": "sqs:queue",
-    "aws_sqs_queue_policy": "sqs:queue",
-    "aws_sqs_queue_redrive_allow_policy": "sqs:queue",
-    "aws_subnet": "ec2:subnet",
-    "aws_vpc": "ec2:vpc",
-    "aws_vpc_security_group_egress_rule": "ec2:security-group-rule",
-    "aws_vpc_security_group_ingress_rule": "ec2:security-group-rule",
+}
+
+#: Every resource type the model classifies -> the kind it is listed under.
+TYPE_KINDS: dict[str, str] = {
+    **{resource_type: LISTED_AS[kind] for resource_type, kind in KINDS.items() if kind in LISTED_AS},
+    **LISTED_BY_TYPE,
 }
 
 #: Synthesized types that create nothing in the account, and why.
@@ -287,7 +257,10 @@ def kinds_for(types: Iterable[str]) -> set[str]:
     types = set(types)
     unknown = missing_types(types)
     if unknown:
-        raise KeyError(f"no lister for resource type(s) {', '.join(unknown)}: add them to TYPE_KINDS")
+        raise KeyError(
+            f"no lister for resource type(s) {', '.join(unknown)}: give each a row in constructs_lib/model/kinds.py "
+            "and its kind one in LISTED_AS"
+        )
     return {TYPE_KINDS[kind] for kind in types if kind not in NOT_CREATED} | set(ALWAYS_LISTED)
 
 
@@ -296,7 +269,8 @@ Snapshot = dict[str, set[str]]
 
 
 class Inventory:
-    """Lists every kind in :data:`LISTERS` (or ``kinds``) in ``regions``, through boto3 clients from the environment."""
+    """Lists every kind in :data:`LISTERS` (or ``kinds``) in ``regions``, through boto3 clients from the environment
+    (never moto's ``/moto-api/data.json``: it keeps deleted objects)."""
 
     def __init__(self, regions: Iterable[str], kinds: Iterable[str] | None = None, session: Any = None) -> None:
         import boto3

@@ -1,12 +1,6 @@
-"""Check 2, S3 half: on the S3 state backend the stacks render for shared use (``stateBucket``), a second apply is
-refused while one holds the state (``use_lockfile``: a lock object written only if absent), and the state is intact.
-
-Per cdktf stack, side by side: the app is synthesized with ``stateBucket`` (the emulator's S3 is the backend's
-endpoint, ``EMULATOR_BACKEND_SETTINGS``) into its own directory; ``terraform init``; the stack's deploy (apply, then
-the empty plan) runs while a second ``apply -lock-timeout=0s`` must fail with Terraform's lock error as soon as the
-lock object exists. Afterwards the lock object is gone, the state object is server-side encrypted and lists every
-resource, and a destroy empties it. The state bucket (versioned, encrypted, public access blocked, as a state bucket
-should be) is created first and deleted with every version at the end.
+"""The S3 state-lock check: on the S3 backend the cdktf stacks render for shared state (``stateBucket``,
+``use_lockfile``), a second apply is refused while a deploy holds the state; afterwards the lock object is gone and
+the state object is encrypted and lists every resource. Each stack is then destroyed and the state bucket deleted.
 
     eval "$(python -m scripts.emulator.server env)"
     python -m scripts.lifecycle.s3_state [--stack streamflix]
@@ -17,7 +11,6 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
-import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -28,7 +21,7 @@ from scripts.deployer import commands, protocol
 from scripts.deployer.protocol import DeployError, Stack
 from scripts.deployer.terraform_tool import TerraformTool
 from scripts.lifecycle import CheckOutcome, report
-from scripts.lifecycle.converge import capture_errors, probe_lock, state_list
+from scripts.lifecycle.state_lock import deploy_holding_lock, state_list
 
 CHECK = "S3 state lock holds"
 #: Suffix of the stacks this check deploys (their own names, never another check's).
@@ -91,16 +84,7 @@ def check_stack(tool: TerraformTool, stack: Stack, s3: Any, bucket: str) -> Chec
     try:
         if tool.remote_backend(stack) != "s3":
             raise DeployError(f"{stack.construct_id} was not synthesized with the S3 backend")
-        errors: list[BaseException] = []
-        holder = threading.Thread(target=capture_errors(tool.deploy, stack, errors), name=f"s3-{stack.construct_id}")
-        holder.start()
-        try:
-            lock_detail = probe_lock(tool, stack, holder, locked=lambda: exists(s3, bucket, lock_key))
-        except DeployError as error:
-            lock_detail = f"FAILED: {error}"
-        holder.join()
-        if errors:
-            raise errors[0]
+        lock_detail = deploy_holding_lock(tool, stack, locked=lambda: exists(s3, bucket, lock_key))
         if exists(s3, bucket, lock_key):
             raise DeployError(f"the lock object s3://{bucket}/{lock_key} is left after the apply")
         encryption = s3.head_object(Bucket=bucket, Key=key).get("ServerSideEncryption")

@@ -1,16 +1,11 @@
-"""Check 4: destroying a dev deployment leaves nothing behind.
-
-Each deployed dev stack is destroyed with its own tool (``cdk destroy``, ``terraform destroy``); then the
-:class:`~scripts.lifecycle.inventory.Inventory` must list nothing that was not there in the baseline (taken after
-``server reset`` and the CDK bootstrap), for every kind of resource the stack synthesizes. What is left is charged to
-the stack that owned it (its CloudFormation physical ids, or the ids in its Terraform state); something no stack owned
-(a network interface, a secret RDS made) is charged to every stack of that region that creates that kind.
-
-Run alone against the emulator (deploys the dev stacks itself, after the baseline):
+"""The dev-leaves-nothing check: each deployed dev stack is destroyed with its own tool, then the
+:class:`~scripts.lifecycle.inventory.Inventory` must list nothing beyond the baseline for any kind the stack creates.
 
     LOCAL_AWS_PORT=5103 python -m scripts.emulator.server reset
     eval "$(LOCAL_AWS_PORT=5103 python -m scripts.emulator.server env)"
     python -m scripts.lifecycle.teardown [--tool cdk|cdktf] [--stack X] [--reuse-assembly]
+
+Run alone, it deploys the dev stacks itself, after taking the baseline.
 """
 
 from __future__ import annotations

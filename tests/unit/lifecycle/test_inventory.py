@@ -12,9 +12,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from constructs_lib.model.kinds import KINDS
 from scripts.emulator import registry
 from scripts.lifecycle import inventory
-from scripts.lifecycle.inventory import LISTERS, NOT_CREATED, TYPE_KINDS, Inventory
+from scripts.lifecycle.inventory import LISTED_AS, LISTED_BY_TYPE, LISTERS, NOT_CREATED, TYPE_KINDS, Inventory
 
 REGION = "eu-west-2"
 #: Variables that would leak the developer's shell into a cdktf synth.
@@ -63,6 +64,13 @@ def test_every_type_the_five_stacks_synthesize_in_both_profiles_has_a_lister(
 def test_the_type_table_names_only_listed_kinds_and_never_a_type_twice() -> None:
     assert {kind for kind in TYPE_KINDS.values() if kind not in LISTERS} == set()
     assert set(TYPE_KINDS) & set(NOT_CREATED) == set()
+
+
+def test_the_listing_is_derived_from_the_models_kinds_with_each_exception_a_type_the_model_classifies() -> None:
+    assert len(LISTED_AS) > 0 and set(LISTED_AS) <= set(KINDS.values())
+    assert len(LISTED_BY_TYPE) > 0 and set(LISTED_BY_TYPE) <= set(KINDS)
+    assert all(LISTED_AS.get(KINDS[resource_type]) != kind for resource_type, kind in LISTED_BY_TYPE.items())
+    assert TYPE_KINDS["aws_s3_bucket_policy"] == TYPE_KINDS["AWS::S3::BucketPolicy"] == "s3:bucket"
 
 
 def test_a_type_without_a_lister_is_named_and_refused() -> None:

@@ -1,5 +1,5 @@
 """``python -m scripts.lifecycle``: the checks run in the order each needs, a check that crashes is a failed row
-(the others still run), and the table carries every figure the issue asks for."""
+(the others still run), and the table carries every figure per stack."""
 
 from __future__ import annotations
 
@@ -62,9 +62,9 @@ def wired(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.setattr(commands, "TOOLS", {"fake": FakeTool})
     monkeypatch.setattr(orchestrator, "Inventory", FakeInventory)
     monkeypatch.setattr(orchestrator.bad_config, "check_bad_configuration", record("bad config"))
-    monkeypatch.setattr(orchestrator.converge, "check_interrupted_deploy", record("interrupted"))
-    monkeypatch.setattr(orchestrator.converge, "check_untracked_adopted", record("untracked"))
-    monkeypatch.setattr(orchestrator.converge, "check_no_drift", record("no drift"))
+    monkeypatch.setattr(orchestrator.interrupted_deploy, "check_interrupted_deploy", record("interrupted"))
+    monkeypatch.setattr(orchestrator.untracked_adopted, "check_untracked_adopted", record("untracked"))
+    monkeypatch.setattr(orchestrator.no_drift, "check_no_drift", record("no drift"))
     monkeypatch.setattr(orchestrator.teardown, "check_dev_leaves_nothing", record("dev teardown"))
     monkeypatch.setattr(orchestrator.prod_data, "check_prod_keeps_data", record("prod", crash=True))
     FakeInventory.left = {}
@@ -130,3 +130,31 @@ def test_a_check_module_whose_deploy_failed_outright_logs_it_and_exits_one(capsy
 
     assert lifecycle.report(run) == 1
     assert "FAILED: no emulator at http://localhost:5000" in capsys.readouterr().out
+
+
+class NamedStacksTool:
+    """A tool with two stacks that is synthesized on first use."""
+
+    name = "fake"
+
+    def __init__(self) -> None:
+        self.synthesized_times = 0
+
+    def synthesized(self) -> bool:
+        return self.synthesized_times > 0
+
+    def synthesize(self) -> None:
+        self.synthesized_times += 1
+
+    def stacks(self) -> list[protocol.Stack]:
+        return [protocol.Stack(name, name, "eu-west-2") for name in ("Alpha", "Beta")]
+
+
+def test_a_check_module_selects_the_stacks_named_on_its_command_line_and_every_stack_without_one() -> None:
+    tool = NamedStacksTool()
+
+    assert lifecycle.chosen_stacks([tool], None) is None and tool.synthesized_times == 0
+    chosen = lifecycle.chosen_stacks([tool], ["Beta"])
+
+    assert {name: [stack.construct_id for stack in stacks] for name, stacks in chosen.items()} == {"fake": ["Beta"]}
+    assert tool.synthesized_times == 1

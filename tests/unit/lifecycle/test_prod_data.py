@@ -1,136 +1,14 @@
-"""scripts/lifecycle/prod_data.py without a deploy: which data stores a stack has and what deleting it should
-do to each (from a template and from Terraform state), and the write / read back / clean up of each kind against
-the in-process emulator, including a read-back that must fail when the data is not what was written."""
+"""scripts/lifecycle/prod_data.py without a deploy: refusals, the outcome and figures of a stack's run, and one
+outcome per stack whatever happens to the others."""
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
 from scripts.deployer.protocol import Stack
+from scripts.deployer.terraform_tool import TerraformTool
 from scripts.lifecycle import StackFigures, prod_data
-from scripts.lifecycle.prod_data import DELETE, RETAIN, SNAPSHOT, DataStore, StackRun
-
-TOKEN = "prod-keeps-data test 1234"
-
-
-def test_a_template_names_its_data_stores_and_what_deleting_the_stack_does_to_each() -> None:
-    template = {
-        "Resources": {
-            "Key": {"Type": "AWS::KMS::Key", "DeletionPolicy": "Retain"},
-            "Database": {"Type": "AWS::RDS::DBInstance", "DeletionPolicy": "Snapshot", "Properties": {}},
-            "Member": {"Type": "AWS::RDS::DBInstance", "Properties": {"DBClusterIdentifier": {"Ref": "Cluster"}}},
-            "Queue": {"Type": "AWS::SQS::Queue"},
-            "Role": {"Type": "AWS::IAM::Role"},
-        }
-    }
-    physical = {"Key": "k-1", "Database": "db-1", "Member": "db-2", "Queue": "https://q", "Role": "r"}
-
-    stores = prod_data.cloudformation_stores(template, physical, "eu-west-1")
-
-    assert stores == [
-        DataStore("key", "k-1", "Key", RETAIN, "eu-west-1"),
-        DataStore("db_instance", "db-1", "Database", SNAPSHOT, "eu-west-1"),
-        DataStore("queue", "https://q", "Queue", DELETE, "eu-west-1"),
-    ]
-
-
-def test_terraform_state_names_its_data_stores_kept_by_type_skip_destroy_or_final_snapshot() -> None:
-    resources = [
-        ("aws_s3_bucket.data", "aws_s3_bucket", {"bucket": "data-bucket", "force_destroy": False}),
-        ("aws_cloudwatch_log_group.kept", "aws_cloudwatch_log_group", {"name": "/kept", "skip_destroy": True}),
-        ("aws_cloudwatch_log_group.gone", "aws_cloudwatch_log_group", {"name": "/gone", "skip_destroy": False}),
-        (
-            "aws_rds_cluster.db",
-            "aws_rds_cluster",
-            {"cluster_identifier": "db", "skip_final_snapshot": False, "final_snapshot_identifier": "db-final"},
-        ),
-        ("aws_vpc.vpc", "aws_vpc", {"id": "vpc-1"}),
-    ]
-
-    stores = prod_data.terraform_stores(resources, "us-east-1")
-
-    assert [(store.kind, store.name, store.on_delete) for store in stores] == [
-        ("bucket", "data-bucket", RETAIN),
-        ("log_group", "/kept", RETAIN),
-        ("log_group", "/gone", DELETE),
-        ("db_cluster", "db", SNAPSHOT),
-    ]
-
-
-def kept_stores(aws) -> list[DataStore]:
-    """One store of every retained kind, created directly in the emulated account."""
-    region = aws.region
-    key_id = aws.client("kms").create_key()["KeyMetadata"]["KeyId"]
-    aws.client("kms").create_alias(AliasName="alias/probe", TargetKeyId=key_id)
-    s3 = aws.client("s3")
-    s3.create_bucket(Bucket="kept-bucket", CreateBucketConfiguration={"LocationConstraint": region})
-    s3.put_bucket_versioning(Bucket="kept-bucket", VersioningConfiguration={"Status": "Enabled"})
-    s3.put_bucket_encryption(
-        Bucket="kept-bucket",
-        ServerSideEncryptionConfiguration={
-            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key_id}}]
-        },
-    )
-    aws.client("kinesis").create_stream(StreamName="kept-stream", ShardCount=1)
-    queue_url = aws.client("sqs").create_queue(QueueName="kept-queue")["QueueUrl"]
-    secret_arn = aws.client("secretsmanager").create_secret(Name="kept-secret", SecretString="first")["ARN"]
-    aws.client("logs").create_log_group(logGroupName="/kept/logs")
-    return [
-        DataStore("key", key_id, "Key", RETAIN, region),
-        DataStore("bucket", "kept-bucket", "Bucket", RETAIN, region),
-        DataStore("stream", "kept-stream", "Stream", RETAIN, region),
-        DataStore("queue", queue_url, "Queue", RETAIN, region),
-        DataStore("secret", secret_arn, "Secret", RETAIN, region),
-        DataStore("log_group", "/kept/logs", "Logs", RETAIN, region),
-    ]
-
-
-def test_each_kept_kind_is_written_read_back_and_cleaned_up_until_none_remains(aws) -> None:
-    stores = kept_stores(aws)
-    probes = {store: prod_data.write_probe(store, TOKEN) for store in stores}
-
-    kept = [prod_data.read_back(store, TOKEN, probes[store]) for store in stores]
-    for store in stores:
-        prod_data.clean_up(store)
-
-    assert kept[0].endswith("(Enabled, decrypts)")
-    assert kept[1] == "bucket kept-bucket (object read back, aws:kms)"
-    assert [text.split(" ")[0] for text in kept] == ["key", "bucket", "stream", "queue", "secret", "log"]
-    assert [prod_data.still_there(store) for store in stores] == [False] * len(stores)
-    assert aws.client("kms").list_aliases(KeyId=stores[0].name)["Aliases"] == []
-
-
-def test_a_read_back_fails_when_the_kept_data_is_not_what_was_written(aws) -> None:
-    bucket = kept_stores(aws)[1]
-    probe = prod_data.write_probe(bucket, TOKEN)
-    aws.client("s3").put_object(Bucket=bucket.name, Key=prod_data.PROBE_KEY, Body=b"something else")
-
-    with pytest.raises(AssertionError, match="read back 'something else', wrote"):
-        prod_data.read_back(bucket, TOKEN, probe)
-
-
-def test_a_database_final_snapshot_is_found_after_the_database_is_gone_and_cleaned_up(aws) -> None:
-    rds = aws.client("rds")
-    rds.create_db_instance(
-        DBInstanceIdentifier="kept-db", Engine="postgres", DBInstanceClass="db.t3.micro", AllocatedStorage=20,
-        MasterUsername="admin", MasterUserPassword="password-1234", DeletionProtection=True, BackupRetentionPeriod=30,
-    )  # fmt: skip
-    store = DataStore("db_instance", "kept-db", "Database", SNAPSHOT, aws.region)
-
-    assert prod_data.write_probe(store, TOKEN) == {"deletion_protection": True, "backup_days": 30}
-    rds.modify_db_instance(DBInstanceIdentifier="kept-db", DeletionProtection=False, ApplyImmediately=True)
-    rds.delete_db_instance(DBInstanceIdentifier="kept-db", FinalDBSnapshotIdentifier="kept-db-final")
-
-    assert prod_data.read_back(store, TOKEN, None) == "db_instance kept-db final snapshot kept-db-final"
-    prod_data.clean_up(store)
-    assert not prod_data.still_there(store)
-
-
-def test_a_missing_final_snapshot_is_reported_as_not_kept(aws) -> None:
-    store = DataStore("db_cluster", "never-snapshotted", "Cluster", SNAPSHOT, aws.region)
-
-    with pytest.raises(AssertionError, match="db_cluster never-snapshotted: no final snapshot"):
-        prod_data.read_back(store, TOKEN, None)
+from scripts.lifecycle.prod_data import StackRun
 
 
 def run_for(name: str) -> StackRun:
@@ -220,3 +98,29 @@ def test_every_stack_gets_an_outcome_a_non_prod_stack_and_a_failed_deploy_fail_t
     assert outcomes["Prod"].ok and figures["Prod"].kept_by_prod_destroy == 1
     assert not outcomes["Broken"].ok and outcomes["Broken"].detail == "DeployError: Broken: apply exited 1"
     assert "Dev" not in figures and "Broken" not in figures
+
+
+class ProtectedTerraform(TerraformTool):
+    """A Terraform stack whose state says these resources are deletion-protected."""
+
+    def __init__(self) -> None:
+        super().__init__("prod", "test", Path("unused"))
+
+    def protected_resources(self, stack: Stack) -> list[tuple[str, str, dict[str, object]]]:
+        return [
+            ("aws_db_instance.db", "aws_db_instance", {"identifier": "db-1", "deletion_protection": True}),
+            ("aws_rds_cluster.aurora", "aws_rds_cluster", {"cluster_identifier": "aurora-1"}),
+            ("aws_networkfirewall_firewall.edge", "aws_networkfirewall_firewall", {"arn": "arn:fw"}),
+            ("aws_dynamodb_table.t", "aws_dynamodb_table", {"id": "t-1"}),
+        ]
+
+
+def test_terraform_protected_resources_are_named_as_their_api_knows_them_by_the_models_kind() -> None:
+    found = prod_data.protected_resources(ProtectedTerraform(), Stack("P", "P", "us-east-1"), [], {})
+
+    assert [(item.kind, item.name) for item in found] == [
+        ("db_instance", "db-1"),
+        ("db_cluster", "aurora-1"),
+        ("firewall", "arn:fw"),
+        ("aws_dynamodb_table", "t-1"),
+    ]

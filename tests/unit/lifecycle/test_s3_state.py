@@ -18,7 +18,7 @@ from moto.server import ThreadedMotoServer
 from constructs_lib.policy import cdktf_backend as backend_policy
 from scripts.deployer.protocol import Stack
 from scripts.deployer.terraform_tool import TerraformTool
-from scripts.lifecycle import converge, s3_state
+from scripts.lifecycle import s3_state, state_lock
 
 STACK = Stack("streamflix", "streamflix", "eu-west-1")
 BUCKET = "tfstate-123456789012-s3state"
@@ -113,19 +113,19 @@ def test_a_second_apply_is_refused_by_the_s3_lock_file_and_the_state_lands_encry
     errors: list[BaseException] = []
 
     first = threading.Thread(
-        target=converge.capture_errors(
+        target=state_lock.capture_errors(
             lambda stack: tool._terraform(stack, "apply", ["apply", "-auto-approve", "-no-color"], 120), STACK, errors
         )
     )
     first.start()
-    seen = converge.probe_lock(tool, STACK, first, locked=lambda: s3_state.exists(s3, BUCKET, f"{key}.tflock"))
+    seen = state_lock.probe_lock(tool, STACK, first, locked=lambda: s3_state.exists(s3, BUCKET, f"{key}.tflock"))
     first.join()
 
     assert not errors
     assert "Error acquiring the state lock" in seen
     assert not s3_state.exists(s3, BUCKET, f"{key}.tflock")
     assert s3.head_object(Bucket=BUCKET, Key=key)["ServerSideEncryption"] == "AES256"
-    assert converge.state_list(tool, STACK) == ["terraform_data.slow"]
+    assert state_lock.state_list(tool, STACK) == ["terraform_data.slow"]
     assert [address for address, _, _ in tool.managed_resources(STACK)] == ["terraform_data.slow"]
     assert not (tool.directory(STACK) / "terraform.streamflix.tfstate").exists()
 
