@@ -8,10 +8,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from scripts import ROOT
+from scripts import ROOT, WORK_DIR
 from scripts.deployer import protocol, stack_outputs
 
-ASSEMBLY_DIR = ROOT / "cdk.out.local"
+ASSEMBLY_DIR = WORK_DIR / "cdk.out.local"
 
 
 CDK = ROOT / "node_modules" / ".bin" / "cdk"

@@ -9,9 +9,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scripts import ROOT
+from scripts import WORK_DIR
 
-OUTPUTS_DIR = ROOT / "cfn-outputs"
+OUTPUTS_DIR = WORK_DIR / "cfn-outputs"
 
 
 FLAT_OUTPUTS = OUTPUTS_DIR / "flat-outputs.json"

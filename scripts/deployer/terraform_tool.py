@@ -11,11 +11,11 @@ from typing import Any
 
 from constructs_lib import model
 from constructs_lib.model.terraform import read_configuration
-from scripts import ROOT
+from scripts import ROOT, WORK_DIR
 from scripts.deployer import adoption, protocol, stack_outputs
 
 #: Where the cdktf app is synthesized for the emulator, and for AWS (``cdktf synth``'s default).
-CDKTF_LOCAL_DIR = ROOT / "cdktf.out.local"
+CDKTF_LOCAL_DIR = WORK_DIR / "cdktf.out.local"
 
 
 CDKTF_AWS_DIR = ROOT / "cdktf.out"

@@ -1,11 +1,11 @@
-"""Run every deploy lifecycle check against a fresh local emulator and print what each stack showed.
+"""Run every deploy lifecycle check against fresh local emulators and print what each stack showed.
 
-    python -m scripts.lifecycle                 # all five stacks; exit 1 if any check failed
-    python -m scripts.lifecycle --stack streamflix --stack IotPlatform
+    python -m scripts.lifecycle                 # all five stacks, each group on its own emulator, side by side
+    python -m scripts.lifecycle --stack streamflix --stack IotPlatform     # these, on one emulator
 
-In order: bad configuration; on dev, interrupted deploy (with the state lock), untracked adopted, no drift, then dev
-leaves nothing; S3 state lock (cdktf); prod keeps its data; the emulator empty at the end. The figures go to
-``cfn-outputs/deploy-checks.json`` and the table to stdout.
+In order, per emulator: bad configuration; on dev, interrupted deploy (with the state lock), untracked adopted, no
+drift, then dev leaves nothing; S3 state lock (cdktf); prod keeps its data; README's commands; the emulator empty at
+the end. The figures go to ``cfn-outputs/deploy-checks.json`` and the table to stdout.
 """
 
 from __future__ import annotations
@@ -15,9 +15,11 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
+from pathlib import Path
 
 from scripts import ROOT
 from scripts.deployer import commands, protocol, stack_outputs
@@ -28,6 +30,7 @@ from scripts.lifecycle import (
     interrupted_deploy,
     no_drift,
     prod_data,
+    readme_commands,
     s3_state,
     table,
     teardown,
@@ -37,8 +40,17 @@ from scripts.lifecycle.inventory import Inventory, count, shown
 
 #: The suffix of the stacks these checks deploy (unique, so they never meet a developer's own local stacks).
 SUFFIX = "checks"
-RESULTS = stack_outputs.OUTPUTS_DIR / "deploy-checks.json"
+RESULTS_FILE = "deploy-checks.json"
 FINAL_CHECK = "emulator empty at the end"
+#: The groups that run side by side, each on its own emulator and in its own work directory: the two Terraform
+#: stacks spend their time in the provider's waits, the three CDK stacks deploy in seconds each.
+GROUPS: tuple[tuple[str, ...], ...] = (
+    ("streamflix",),
+    ("pci-platform",),
+    ("IotPlatform", "HealthcarePipeline", "StreamProcessor"),
+)
+#: The first group's emulator port; the others follow.
+GROUP_PORT = 5100
 
 
 def emulator(command: str) -> str:
@@ -79,11 +91,14 @@ def timed(outcomes: list[CheckOutcome], label: str, check: Callable[[], list[Che
     )
 
 
-def run_checks(selected: list[str] | None) -> tuple[list[CheckOutcome], dict[str, StackFigures]]:
+def run_checks(
+    selected: list[str] | None, *, bad_configuration: bool = True, readme: bool = True
+) -> tuple[list[CheckOutcome], dict[str, StackFigures]]:
     """Every check, in order, on the emulator this process points at (fresh: nothing deployed)."""
     outcomes: list[CheckOutcome] = []
     figures: dict[str, StackFigures] = {}
-    timed(outcomes, "bad configuration", lambda: bad_config.check_bad_configuration(figures))
+    if bad_configuration:
+        timed(outcomes, "bad configuration", lambda: bad_config.check_bad_configuration(figures))
 
     dev = [commands.TOOLS[name]("dev", SUFFIX) for name in sorted(commands.TOOLS)]
     for tool in dev:
@@ -108,6 +123,8 @@ def run_checks(selected: list[str] | None) -> tuple[list[CheckOutcome], dict[str
 
     prod = [commands.TOOLS[name]("prod", SUFFIX) for name in sorted(commands.TOOLS)]
     timed(outcomes, "prod keeps its data", lambda: prod_data.check_prod_keeps_data(prod, figures, selected))
+    if readme:
+        timed(outcomes, "README commands", readme_commands.check_readme_commands)
 
     left = inventory.diff(baseline)
     outcomes.append(
@@ -118,31 +135,83 @@ def run_checks(selected: list[str] | None) -> tuple[list[CheckOutcome], dict[str
     return outcomes, figures
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--stack", action="append", dest="stacks", help="construct id (repeatable; default: all)")
-    args = parser.parse_args(argv)
-    started = time.monotonic()
+def run_here(args: argparse.Namespace) -> tuple[list[CheckOutcome], dict[str, StackFigures]]:
+    """The checks on one fresh emulator that this process starts and stops."""
     try:
         emulator("start")
     except protocol.DeployError as error:
-        protocol.log(f"FAILED: {error}")
-        return 1
+        return [CheckOutcome("deploy checks", "*", False, str(error))], {}
     try:
         point_at_emulator()
-        outcomes, figures = run_checks(args.stacks)
+        return run_checks(args.stacks, bad_configuration=not args.no_bad_config, readme=not args.no_readme)
     except protocol.DeployError as error:
-        outcomes, figures = [CheckOutcome("deploy checks", "*", False, str(error))], {}
+        return [CheckOutcome("deploy checks", "*", False, str(error))], {}
     finally:
         emulator("stop")
-    stack_outputs.OUTPUTS_DIR.mkdir(exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {"outcomes": [asdict(item) for item in outcomes], "figures": [asdict(item) for item in figures.values()]},
-            indent=2,
+
+
+def run_groups(groups: Sequence[Sequence[str]]) -> tuple[list[CheckOutcome], dict[str, StackFigures]]:
+    """One child process per group, side by side, each with its own emulator port and work directory; their
+    progress lines are echoed with the group's name, their results merged."""
+    children = []
+    for index, group in enumerate(groups):
+        work_dir = ROOT / ".build" / "lifecycle" / group[0]
+        environment = {**os.environ, "LOCAL_AWS_PORT": str(GROUP_PORT + index), "DEPLOY_WORK_DIR": str(work_dir)}
+        for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3_FOR_CLOUDFORMATION"):
+            environment.pop(name, None)
+        command = [sys.executable, "-m", "scripts.lifecycle", *(f"--stack={stack}" for stack in group)]
+        if index:  # bad configuration and README's commands need no particular stack: the first group runs them
+            command += ["--no-bad-config", "--no-readme"]
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
-        + "\n"
-    )
+        children.append((group[0], work_dir, process))
+    echoes = [threading.Thread(target=_echo, args=(name, process), daemon=True) for name, _, process in children]
+    for echo in echoes:
+        echo.start()
+    outcomes: list[CheckOutcome] = []
+    figures: dict[str, StackFigures] = {}
+    for (name, work_dir, process), echo in zip(children, echoes, strict=True):
+        process.wait()
+        echo.join()
+        found, measured = read_results(work_dir / "cfn-outputs" / RESULTS_FILE)
+        if not found:
+            found = [CheckOutcome("deploy checks", name, False, f"the group exited {process.returncode}, no results")]
+        outcomes.extend(found)
+        figures.update(measured)
+    return outcomes, figures
+
+
+def _echo(name: str, process: subprocess.Popen) -> None:
+    for line in process.stdout or []:
+        if line.startswith("["):
+            print(f"[{name}] {line.rstrip()}", flush=True)
+
+
+def read_results(path: Path) -> tuple[list[CheckOutcome], dict[str, StackFigures]]:
+    """Outcomes and figures a run wrote (nothing when it wrote no file)."""
+    if not path.exists():
+        return [], {}
+    data = json.loads(path.read_text())
+    figures = {item["stack"]: StackFigures(**item) for item in data["figures"]}
+    return [CheckOutcome(**item) for item in data["outcomes"]], figures
+
+
+def write_results(path: Path, outcomes: list[CheckOutcome], figures: dict[str, StackFigures]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    results = {"outcomes": [asdict(item) for item in outcomes], "figures": [asdict(item) for item in figures.values()]}
+    path.write_text(json.dumps(results, indent=2) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stack", action="append", dest="stacks", help="construct id (repeatable; default: all)")
+    parser.add_argument("--no-bad-config", action="store_true", help="skip the bad-configuration check")
+    parser.add_argument("--no-readme", action="store_true", help="skip running README's commands")
+    args = parser.parse_args(argv)
+    started = time.monotonic()
+    outcomes, figures = run_here(args) if args.stacks else run_groups(GROUPS)
+    write_results(stack_outputs.OUTPUTS_DIR / RESULTS_FILE, outcomes, figures)
     failed = [outcome for outcome in outcomes if not outcome.ok]
     print()
     print(table(outcomes, figures))

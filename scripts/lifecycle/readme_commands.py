@@ -1,5 +1,7 @@
 """README's commands, as written, in a fresh shell against the running emulator: the "Using the CDK stacks" and
-"Using the CDK for Terraform stacks" blocks each deploy and destroy one stack.
+"Using the CDK for Terraform stacks" blocks each deploy and destroy one stack. They run in a copy of the repository's
+tracked files (sharing its installed ``.venv`` and ``node_modules``), so what they synthesize never meets the main
+job's own output.
 
     eval "$(python -m scripts.emulator.server env)"
     python -m scripts.lifecycle.readme_commands
@@ -10,10 +12,15 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from scripts import ROOT
 from scripts.deployer import commands, protocol
@@ -67,14 +74,14 @@ def fresh_environment(emulator: Emulator) -> dict[str, str]:
     }
 
 
-def run_block(block: Block, environment: dict[str, str]) -> CheckOutcome:
-    """The block in ``bash -e`` from the repository root; passed when every command succeeded."""
+def run_block(block: Block, environment: dict[str, str], directory: Path = ROOT) -> CheckOutcome:
+    """The block in ``bash -e`` from ``directory`` (a repository root); passed when every command succeeded."""
     started = time.monotonic()
     if not block.deploys_and_destroys():
         return CheckOutcome(CHECK, block.section, False, f"the block does not deploy and destroy a {block.tool} stack")
     done = subprocess.run(
         ["bash", "-e", "-o", "pipefail", "-c", block.script],
-        cwd=ROOT,
+        cwd=directory,
         env=environment,
         capture_output=True,
         text=True,
@@ -87,15 +94,31 @@ def run_block(block: Block, environment: dict[str, str]) -> CheckOutcome:
     return CheckOutcome(CHECK, block.section, ok, detail, time.monotonic() - started)
 
 
+@contextmanager
+def checkout_copy() -> Iterator[Path]:
+    """A temporary copy of the repository's tracked files, with its installed tools linked in."""
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    with tempfile.TemporaryDirectory(prefix="readme-commands-") as directory:
+        copy = Path(directory)
+        for name in filter(None, listed.split("\0")):
+            if (ROOT / name).is_file():
+                (copy / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(ROOT / name, copy / name)
+        for installed in (".venv", "node_modules"):
+            (copy / installed).symlink_to(ROOT / installed)
+        yield copy
+
+
 def check_readme_commands() -> list[CheckOutcome]:
     """Both README blocks, one after the other, against the emulator this process is pointed at."""
     commands.require_emulator()
     environment = fresh_environment(Emulator.from_environment())
     outcomes = []
-    for block in blocks((ROOT / "README.md").read_text()):
-        protocol.log(f"README '{block.section}': running its commands in a fresh shell")
-        outcomes.append(run_block(block, environment))
-        protocol.log(f"README '{block.section}': {'ok' if outcomes[-1].ok else 'FAILED'}")
+    with checkout_copy() as copy:
+        for block in blocks((copy / "README.md").read_text()):
+            protocol.log(f"README '{block.section}': running its commands in a fresh shell")
+            outcomes.append(run_block(block, environment, copy))
+            protocol.log(f"README '{block.section}': {'ok' if outcomes[-1].ok else 'FAILED'}")
     return outcomes
 
 

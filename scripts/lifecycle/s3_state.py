@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from scripts import ROOT
+from scripts import WORK_DIR
 from scripts.deployer import commands, protocol
 from scripts.deployer.protocol import DeployError, Stack
 from scripts.deployer.terraform_tool import TerraformTool
@@ -26,7 +26,7 @@ from scripts.lifecycle.state_lock import deploy_holding_lock, state_list
 CHECK = "S3 state lock holds"
 #: Suffix of the stacks this check deploys (their own names, never another check's).
 SUFFIX = "s3state"
-OUTDIR = ROOT / "cdktf.out.s3state"
+OUTDIR = WORK_DIR / "cdktf.out.s3state"
 #: Region of the state bucket (the emulator serves every bucket to every region, as S3's global namespace does).
 BUCKET_REGION = "us-east-1"
 

@@ -6,7 +6,7 @@ import pytest
 
 from scripts import ROOT
 from scripts.emulator.server import Emulator
-from scripts.lifecycle.readme_commands import CHECK, Block, blocks, fresh_environment, run_block
+from scripts.lifecycle.readme_commands import CHECK, Block, blocks, checkout_copy, fresh_environment, run_block
 
 
 def test_the_readme_shows_a_deploy_and_a_destroy_for_each_tool() -> None:
@@ -44,3 +44,12 @@ def test_a_block_passes_only_when_every_command_succeeds() -> None:
 def test_a_block_that_does_not_deploy_and_destroy_fails_without_running() -> None:
     outcome = run_block(Block("S", "cdktf", "cdktf list\n"), {"PATH": "/usr/bin:/bin"})
     assert not outcome.ok and "does not deploy and destroy" in outcome.detail
+
+
+def test_the_commands_run_in_a_copy_of_the_tracked_files_with_the_installed_tools() -> None:
+    with checkout_copy() as copy:
+        assert (copy / "README.md").read_text() == (ROOT / "README.md").read_text()
+        assert (copy / "scripts" / "setup.sh").stat().st_mode & 0o111
+        assert (copy / ".venv").resolve() == (ROOT / ".venv").resolve()
+        assert not (copy / "cfn-outputs").exists()
+    assert not copy.exists()
