@@ -6,13 +6,13 @@ with a time zone, or seconds since the epoch); every other field is kept as it c
 
 from __future__ import annotations
 
-import datetime
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from stacks.processing.database import Connection, insert_isolating_refusals, server_message
+from stacks.processing.fields import InvalidFieldError, epoch_microseconds, identifier, json_object
 from stacks.processing.shards import Rejected
 
 READINGS_DDL = """
@@ -36,12 +36,8 @@ FROM unnest(CAST(:ids AS TEXT[]), CAST(:devices AS TEXT[]), CAST(:times AS BIGIN
 ON CONFLICT (reading_id) DO NOTHING
 """
 
-MAX_ID_LENGTH = 256
-#: Readings from 1970 up to 2100: anything else is a device clock or encoding fault, not a measurement.
-LATEST_TIMESTAMP = datetime.datetime(2100, 1, 1, tzinfo=datetime.UTC).timestamp()
 
-
-class InvalidReadingError(ValueError):
+class InvalidReadingError(InvalidFieldError):
     """A record that is not a reading; the message is the reason stored with it."""
 
 
@@ -59,45 +55,16 @@ class Reading:
 def decode(record: dict[str, Any]) -> Reading:
     """The reading in a Kinesis record (GetRecords shape), or :class:`InvalidReadingError` saying why not."""
     try:
-        payload = json.loads(record["Data"])
-    except ValueError as error:  # UnicodeDecodeError is a ValueError
-        raise InvalidReadingError(f"not UTF-8 JSON: {error}") from error
-    if not isinstance(payload, dict):
-        raise InvalidReadingError(f"not a JSON object but {type(payload).__name__}")
-    return Reading(
-        reading_id=_identifier(payload, "reading_id"),
-        device_id=_identifier(payload, "device_id"),
-        measured_at_us=_epoch_microseconds(payload.get("timestamp")),
-        payload=json.dumps(payload, separators=(",", ":")),
-        record=record,
-    )
-
-
-def _identifier(payload: dict[str, Any], name: str) -> str:
-    value = payload.get(name)
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidReadingError(f"{name} missing or not a non-empty string")
-    if len(value) > MAX_ID_LENGTH or "\x00" in value:
-        raise InvalidReadingError(f"{name} longer than {MAX_ID_LENGTH} characters or holding a NUL character")
-    return value
-
-
-def _epoch_microseconds(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise InvalidReadingError("timestamp missing or neither ISO 8601 text nor seconds since the epoch")
-    if isinstance(value, str):
-        try:
-            moment = datetime.datetime.fromisoformat(value)
-        except ValueError as error:
-            raise InvalidReadingError(f"timestamp is not ISO 8601: {error}") from error
-        if moment.tzinfo is None:
-            raise InvalidReadingError("timestamp has no time zone")
-        seconds = moment.timestamp()
-    else:
-        seconds = float(value)
-    if not 0 <= seconds < LATEST_TIMESTAMP:
-        raise InvalidReadingError("timestamp outside 1970-01-01 .. 2100-01-01")
-    return round(seconds * 1_000_000)
+        payload = json_object(record["Data"])
+        return Reading(
+            reading_id=identifier(payload, "reading_id"),
+            device_id=identifier(payload, "device_id"),
+            measured_at_us=epoch_microseconds(payload.get("timestamp"), "timestamp"),
+            payload=json.dumps(payload, separators=(",", ":")),
+            record=record,
+        )
+    except InvalidFieldError as error:
+        raise InvalidReadingError(str(error)) from error
 
 
 def decode_page(records: Sequence[dict[str, Any]]) -> tuple[list[Reading], list[Rejected]]:
