@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
+import runpy
 import traceback
 from collections.abc import Iterator
 from types import SimpleNamespace
@@ -210,3 +212,11 @@ def test_a_lost_connection_is_replaced_on_the_next_invocation(environment: dict[
     assert patient_events._connection is None
     patient_events.handler(batch([patient_event(2)], 2000), CONTEXT)
     assert stored_ids(db) == ["evt-1", "evt-2"]
+
+
+def test_the_consumer_runs_as_a_plain_process_on_an_event_from_stdin(
+    environment: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(batch([patient_event(1)]))))
+    runpy.run_module("stacks.healthcare_pipeline.consumer", run_name="__main__")
+    assert json.loads(capsys.readouterr().out) == {"stored": 1, "duplicates": 0}
