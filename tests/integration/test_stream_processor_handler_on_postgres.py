@@ -20,9 +20,10 @@ from typing import Any
 import pg8000.native
 import pytest
 from deployed_stacks import DeployedStack
-from postgres_server import ThrowawayPostgres
 
 from stacks.stream_processor.handler import processor
+from tests.support.certificates import self_signed_certificate
+from tests.support.postgres_server import ThrowawayPostgres
 
 STACK = "StreamProcessor"
 LOCAL_USER = "handler_test"
@@ -204,9 +205,7 @@ def test_handler_connects_over_tls_with_the_credentials_of_the_deployed_secret(
 def test_handler_verifies_the_server_certificate_when_asked(
     postgres: ThrowawayPostgres, local_login: dict[str, str]
 ) -> None:
-    connection = processor.connect(
-        {**local_login, "DB_SSL_MODE": "verify-full", "DB_CA_BUNDLE": str(postgres.ca_bundle)}
-    )
+    connection = processor.connect({**local_login, "DB_CA_BUNDLE": str(postgres.ca_bundle)})
     try:
         assert connection.run("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")[0][0] is True
     finally:
@@ -214,11 +213,9 @@ def test_handler_verifies_the_server_certificate_when_asked(
 
 
 def test_handler_refuses_a_server_its_ca_bundle_does_not_vouch_for(local_login: dict[str, str], tmp_path: Path) -> None:
-    from postgres_server import self_signed_certificate
-
     _, other_ca = self_signed_certificate(tmp_path)
     with pytest.raises(ssl.SSLCertVerificationError):
-        processor.connect({**local_login, "DB_SSL_MODE": "verify-full", "DB_CA_BUNDLE": str(other_ca)})
+        processor.connect({**local_login, "DB_CA_BUNDLE": str(other_ca)})
 
 
 def test_a_wrong_password_is_refused(local_login: dict[str, str]) -> None:

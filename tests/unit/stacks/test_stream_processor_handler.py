@@ -82,21 +82,15 @@ def test_insert_is_idempotent_on_the_sequence_number() -> None:
     assert "ON CONFLICT (sequence_number) DO NOTHING" in processor.INSERT_SQL
 
 
-def test_tls_is_required_by_default() -> None:
+def test_tls_is_required_without_verification_when_no_ca_bundle_is_configured() -> None:
     context = processor._ssl_context({})
-    assert isinstance(context, ssl.SSLContext)
+    assert context.verify_mode == ssl.CERT_NONE and not context.check_hostname
 
 
-def test_verify_full_checks_the_certificate_against_the_bundle(tmp_path) -> None:
+def test_a_ca_bundle_turns_on_verify_full() -> None:
     bundle = ssl.get_default_verify_paths().cafile or ssl.get_default_verify_paths().openssl_cafile
-    context = processor._ssl_context({"DB_SSL_MODE": "verify-full", "DB_CA_BUNDLE": bundle})
+    context = processor._ssl_context({"DB_CA_BUNDLE": bundle})
     assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
-
-
-def test_unknown_ssl_mode_names_the_allowed_modes() -> None:
-    with pytest.raises(ValueError, match="DB_SSL_MODE='prefer' is not allowed: require, verify-full, disable"):
-        processor._ssl_context({"DB_SSL_MODE": "prefer"})
-    assert processor._ssl_context({"DB_SSL_MODE": "disable"}) is False
 
 
 def test_handler_connects_once_and_reports_what_it_stored(monkeypatch) -> None:

@@ -1,26 +1,26 @@
-"""A throwaway PostgreSQL server for handler tests: initdb in a temp dir, TLS only, on 127.0.0.1, stopped after.
+"""A throwaway PostgreSQL server for handler and processor tests: initdb in a temp dir, TLS only, on 127.0.0.1.
 
-The Debian ``postgresql`` package provides the binaries (``apt-get install -y postgresql``; ``.ci/run`` installs
-it). PostgreSQL refuses to run as root, so under root every server command runs as the ``postgres`` user (runuser).
+The Debian ``postgresql`` package provides the binaries (``apt-get install -y postgresql``, or
+``scripts/system-packages.sh postgresql``). PostgreSQL refuses to run as root, so under root every server command
+runs as the ``postgres`` user (runuser).
 The server accepts TLS connections only (``hostssl``; plain ``host`` is rejected), with a certificate made here for
 ``localhost``/``127.0.0.1``, and passwords checked with SCRAM.
 """
 
 from __future__ import annotations
 
-import datetime
 import glob
-import ipaddress
 import os
 import pwd
 import secrets
 import shutil
-import socket
 import ssl
 import subprocess
 from pathlib import Path
 
 import pg8000.native
+
+from tests.support.certificates import free_port, self_signed_certificate
 
 SERVICE_USER = "postgres"
 START_TIMEOUT_SECONDS = 60
@@ -39,48 +39,9 @@ def binary_dir() -> Path:
     if found:
         return Path(found).parent
     raise PostgresUnavailableError(
-        "PostgreSQL server binaries not found: install them with `apt-get install -y postgresql` (.ci/run does)"
+        "PostgreSQL server binaries not found: install the Debian package `postgresql`"
+        " (apt-get install -y postgresql, or scripts/system-packages.sh postgresql)"
     )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
-    """A key and a certificate for localhost and 127.0.0.1, valid for a day (the certificate is its own CA)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.datetime.now(datetime.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    key_path, cert_path = directory / "server.key", directory / "server.crt"
-    key_path.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.chmod(0o600)
-    return key_path, cert_path
 
 
 class ThrowawayPostgres:

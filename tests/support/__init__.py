@@ -1,0 +1,1 @@
+"""Throwaway servers and certificates shared by tests/unit and tests/integration."""
