@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -29,19 +28,10 @@ _DELETION_POLICIES = {"Retain": OnDelete.RETAIN, "RetainExceptOnCreate": OnDelet
 _PROTECTION_PROPERTIES = ("DeletionProtection", "DeletionProtectionEnabled", "DeleteProtection")
 
 
-def read_template(
-    path: Path, *, name: str | None = None, region: str | None = None, account: str | None = None
-) -> Stack:
-    """The stack in the template file at ``path``; name defaults to the file name without ``.template.json``."""
-    template = json.loads(path.read_text(encoding="utf-8"))
-    stack_name = name or path.name.removesuffix(".json").removesuffix(".template")
-    return stack_from_template(template, name=stack_name, path=path, region=region, account=account)
-
-
 def stack_from_template(
     template: Mapping[str, Any], *, name: str, path: Path, region: str | None = None, account: str | None = None
 ) -> Stack:
-    """The model of an already-parsed template."""
+    """The model of a parsed template (``constructs_lib.model.loader`` finds and parses the files)."""
     raw_resources: Mapping[str, Any] = template.get("Resources") or {}
     parameters = {
         key: Parameter(name=key, default=body.get("Default"), secret=str(body.get("NoEcho", "")).lower() == "true")

@@ -168,7 +168,9 @@ class Stack:
     """One deployable unit: a CloudFormation template or one cdktf stack's ``cdk.tf.json``.
 
     ``region`` and ``account`` are set only when the synthesized output pins them (CDK ``env``, Terraform provider
-    ``region`` / ``allowed_account_ids``); ``None`` means "decided at deploy time".
+    ``region`` / ``allowed_account_ids``); ``None`` means "decided at deploy time". ``nested`` marks a template a
+    parent stack deploys (``AWS::CloudFormation::Stack``); ``sibling_outputs`` names the outputs the other stacks of
+    the same cloud assembly or cdktf app export (``<stack>.<output>``), so a check can judge a stack beside them.
     """
 
     name: str
@@ -181,6 +183,8 @@ class Stack:
     parameters: Mapping[str, Parameter] = field(default_factory=dict)
     data: Mapping[str, Resource] = field(default_factory=dict)
     backend: Backend | None = None
+    nested: bool = False
+    sibling_outputs: tuple[str, ...] = ()
 
     def __iter__(self) -> Iterator[Resource]:
         return iter(self.resources.values())
