@@ -124,6 +124,8 @@ def check_name_length(resource: Resource, stack: Stack) -> Iterator[Violation]:
 S3_BUCKET_NAME_UNIQUE = Rule(
     rule_id="s3-bucket-name-unique",
     title="A bucket name written in code carries the account (and region)",
+    fix="leave the name to CloudFormation / Terraform, or build it from base, suffix, account and region "
+    "(constructs_lib.policy.naming.unique_bucket_name); never from a value made at synth",
     seeds=("004",),
     severity=Severity.ERROR,
     check=check_bucket_name,
@@ -133,6 +135,8 @@ S3_BUCKET_NAME_UNIQUE = Rule(
 NO_HARD_CODED_ACCOUNT = Rule(
     rule_id="no-hard-coded-account",
     title="No 12-digit account ID written into an ARN, principal, condition or name",
+    fix="use the deploying account: CDK Aws.ACCOUNT_ID / Stack.of(self).account, Terraform "
+    "data.aws_caller_identity.current.account_id",
     seeds=("004",),
     severity=Severity.ERROR,
     check=check_hard_coded_accounts,
@@ -141,6 +145,7 @@ NO_HARD_CODED_ACCOUNT = Rule(
 NAME_LENGTH = Rule(
     rule_id="name-length",
     title="Names fit AWS limits once suffix, account and region are in them",
+    fix="shorten the base name or the environment suffix (constructs_lib.policy.naming checks names at synth)",
     seeds=("004",),
     severity=Severity.ERROR,
     check=check_name_length,

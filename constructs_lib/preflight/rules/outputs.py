@@ -35,6 +35,7 @@ def check_data_store_has_output(stack: Stack) -> Iterator[Violation]:
 STACK_HAS_OUTPUTS = Rule(
     rule_id="stack-has-outputs",
     title="Every stack has outputs",
+    fix="export the name/ARN/endpoint of each data store, queue and stream (CfnOutput / TerraformOutput)",
     seeds=("003",),
     severity=Severity.ERROR,
     check=check_stack_has_outputs,
@@ -43,6 +44,7 @@ STACK_HAS_OUTPUTS = Rule(
 DATA_STORE_HAS_OUTPUT = Rule(
     rule_id="data-store-has-output",
     title="Every data store, queue and stream is named by an output a test can read",
+    fix="add an output with the resource's name, ARN or endpoint",
     seeds=("003",),
     severity=Severity.WARNING,
     check=check_data_store_has_output,
