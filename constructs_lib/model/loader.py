@@ -76,7 +76,9 @@ def load_stack(stack_file: StackFile) -> Stack:
         resources = content.get("Resources")
         if not isinstance(resources, dict) or not resources:
             raise StackFileError(f"{stack_file.path}: a CloudFormation template with no Resources")
-        _require_objects(stack_file.path, resources, "Resources", depth=1)
+        # Fn::ForEach (the LanguageExtensions transform) writes a list that expands at deploy: not a resource body.
+        plain = {k: v for k, v in resources.items() if not k.startswith("Fn::ForEach::")}
+        _require_objects(stack_file.path, plain, "Resources", depth=1)
         name = stack_file.name or stack_file.path.name.removesuffix(".json").removesuffix(".template")
         return stack_from_template(
             content, name=name, path=stack_file.path, region=stack_file.region, account=stack_file.account
@@ -95,18 +97,29 @@ def load_stacks(paths: Iterable[str | Path]) -> list[Stack]:
     files = find_stack_files(paths)
     stacks = [load_stack(f) for f in files]
     nested = _nested_templates(stacks)
-    outputs: dict[Path | None, list[tuple[str, str]]] = {}
-    for stack_file, stack in zip(files, stacks, strict=True):
-        if stack_file.assembly is not None:
-            outputs.setdefault(stack_file.assembly, []).extend((stack.name, o) for o in stack.outputs)
+    assemblies = {f.assembly: _assembly_outputs(f.assembly) for f in files if f.assembly is not None}
     return [
         replace(
             stack,
             nested=stack.path.resolve() in nested or stack.path.name.endswith(".nested.template.json"),
-            sibling_outputs=tuple(f"{s}.{o}" for s, o in outputs.get(stack_file.assembly, []) if s != stack.name),
+            sibling_outputs=tuple(
+                f"{name}.{output}" for name, output in assemblies.get(stack_file.assembly, []) if name != stack.name
+            ),
         )
         for stack_file, stack in zip(files, stacks, strict=True)
     ]
+
+
+def _assembly_outputs(folder: Path) -> list[tuple[str, str]]:
+    """(stack name, output name) of every stack the manifest in ``folder`` lists, read or not."""
+    found: list[tuple[str, str]] = []
+    for stack_file in _from_manifest(folder):
+        content = _read_json(stack_file.path)
+        section = "Outputs" if stack_file.source_format == CLOUDFORMATION else "output"
+        outputs = content.get(section) if isinstance(content, dict) else None
+        if isinstance(outputs, dict):
+            found.extend((stack_file.name or stack_file.path.name, output) for output in outputs)
+    return found
 
 
 def _nested_templates(stacks: Iterable[Stack]) -> set[Path]:
