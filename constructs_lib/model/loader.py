@@ -60,12 +60,12 @@ def find_stack_files(paths: Iterable[str | Path]) -> list[StackFile]:
                 )
         elif given.is_file():
             # A template named directly still gets the region and account its assembly's manifest gives it.
-            listed = [f for f in _from_manifest(given.parent) if f.path.resolve() == given.resolve()]
+            listed = [f for f in _from_manifest(given.parent) if _absolute(f.path) == _absolute(given)]
             candidates = listed or [StackFile(given, _format_of_file(given))]
         else:
             raise StackFileError(f"{given}: no such file or folder")
         for candidate in candidates:
-            found.setdefault(candidate.path.resolve(), candidate)
+            found.setdefault(_absolute(candidate.path), candidate)
     return list(found.values())
 
 
@@ -101,7 +101,7 @@ def load_stacks(paths: Iterable[str | Path]) -> list[Stack]:
     return [
         replace(
             stack,
-            nested=stack.path.resolve() in nested or stack.path.name.endswith(".nested.template.json"),
+            nested=_absolute(stack.path) in nested or stack.path.name.endswith(".nested.template.json"),
             sibling_outputs=tuple(
                 f"{name}.{output}" for name, output in assemblies.get(stack_file.assembly, []) if name != stack.name
             ),
@@ -130,11 +130,11 @@ def _nested_templates(stacks: Iterable[Stack]) -> set[Path]:
     """
     by_folder_and_stem: dict[tuple[Path, str], Path] = {}
     for stack in stacks:
-        folder = stack.path.resolve().parent
-        by_folder_and_stem[(folder, stack.path.name.split(".", 1)[0])] = stack.path.resolve()
+        absolute = _absolute(stack.path)
+        by_folder_and_stem[(absolute.parent, stack.path.name.split(".", 1)[0])] = absolute
     nested: set[Path] = set()
     for stack in stacks:
-        folder = stack.path.resolve().parent
+        absolute = _absolute(stack.path)
         for resource in stack:
             if resource.type != "AWS::CloudFormation::Stack":
                 continue
@@ -142,8 +142,8 @@ def _nested_templates(stacks: Iterable[Stack]) -> set[Path]:
             url = tokens.render(resource.properties.get("TemplateURL")) or ""
             for named in (asset, url.rsplit("/", 1)[-1]):
                 if isinstance(named, str) and named:
-                    target = by_folder_and_stem.get((folder, named.split(".", 1)[0]))
-                    if target is not None and target != stack.path.resolve():
+                    target = by_folder_and_stem.get((absolute.parent, named.split(".", 1)[0]))
+                    if target is not None and target != absolute:
                         nested.add(target)
     return nested
 
@@ -178,6 +178,11 @@ def _terraform_name(path: Path, configuration: dict[str, Any]) -> str:
     metadata_name = ((configuration.get("//") or {}).get("metadata") or {}).get("stackName")
     default_name = path.parent.name if path.name == "cdk.tf.json" else path.name.removesuffix(".tf.json")
     return metadata_name or default_name.removesuffix(".cdk")
+
+
+def _absolute(path: Path) -> Path:
+    """``path`` made absolute and normalised, without the file-system calls of ``resolve()``."""
+    return Path(os.path.normpath(os.path.abspath(path)))
 
 
 def _read_json(path: Path) -> Any:

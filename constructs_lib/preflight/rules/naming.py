@@ -13,6 +13,7 @@ from constructs_lib.policy.naming import ACCOUNT_ID_LENGTH, NAME_LIMITS
 from constructs_lib.preflight.registry import Rule, Severity, Violation
 
 _ARN_ACCOUNT = re.compile(r"arn:[^:\s\"]*:[^:\s\"]*:[^:\s\"]*:(\d{12})(?=[:/])")
+_TWELVE_DIGITS = re.compile(r"\d{12}")
 _EXPRESSION = re.compile(r"\$\{[^{}]*\}")
 _QUOTED_ACCOUNT = re.compile(r"\"(\d{12})\"")
 _BARE_ACCOUNT = re.compile(r"(?<![0-9a-fA-F])(\d{12})(?![0-9a-fA-F])")
@@ -114,6 +115,8 @@ def hard_coded_accounts(resource: Resource, own_account: str | None) -> list[tup
     code_paths = _CODE_PROPERTIES.get(resource.type, ())
     found: list[tuple[str, str]] = []
     for path, text in tokens.leaves(resource.properties):
+        if not _TWELVE_DIGITS.search(text):
+            continue
         if any(path == code or path.startswith((f"{code}.", f"{code}[")) for code in code_paths):
             continue
         plain = _EXPRESSION.sub("x", text)  # arn:${AWS::Partition}:iam::... is an ARN too
