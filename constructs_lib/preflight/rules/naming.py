@@ -128,12 +128,25 @@ def hard_coded_accounts(resource: Resource, own_account: str | None) -> list[tup
 
 
 def check_hard_coded_accounts(stack: Stack) -> Iterator[Violation]:
-    """No account ID typed into the code: the stack would only work in that one account (or nowhere)."""
+    """No account ID typed into the code: the stack would only work in that one account (or nowhere).
+
+    A stack pinned to an account (CDK ``env``, Terraform ``allowed_account_ids``) deploys to that account only, so
+    another account in it is a cross-account reference: a warning.
+    """
     for resource in stack:
         found = hard_coded_accounts(resource, stack.account)
         delivery = [(a, p) for a, p in found if a in _ELB_ACCOUNT_REGIONS]
         others = [(a, p) for a, p in found if a not in _ELB_ACCOUNT_REGIONS]
-        if others:
+        if others and stack.account:
+            accounts = ", ".join(dict.fromkeys(account for account, _ in others))
+            yield Violation(
+                f"account ID {accounts} in {others[0][1]}, besides the account {stack.account} the stack is pinned to: "
+                "a cross-account reference written into the stack; check it is meant",
+                "take the other accounts from configuration (CDK context, Terraform variables) beside the stack's env",
+                resource=resource,
+                severity=Severity.WARNING,
+            )
+        elif others:
             accounts = ", ".join(dict.fromkeys(account for account, _ in others))
             yield Violation(
                 f"hard-coded account ID {accounts} in {others[0][1]}: the stack cannot deploy to any other account",

@@ -64,6 +64,9 @@ EXPECTED: dict[tuple[str, str], list[tuple[str, str]]] = {
         (W, "names 127311923021, Elastic Load Balancing's log-delivery account for us-east-1")
     ],
     ("no-hard-coded-account", "fixed-elb-log-delivery.template.json"): [],
+    ("no-hard-coded-account", "warning-pinned-cross-account.cdk.tf.json"): [
+        (W, "account ID 444455556666 in arn, besides the account 111122223333 the stack is pinned to")
+    ],
     ("no-hard-coded-account", "not-applicable-inline-code.template.json"): [],
     ("db-secret-not-literal", "bad.template.json"): [(E, "MasterUserPassword is built from literal text")],
     ("db-secret-not-literal", "bad.cdk.tf.json"): [(E, "master_password is a literal")],
