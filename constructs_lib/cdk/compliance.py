@@ -1,4 +1,4 @@
-"""Compliance gates at synth: cdk-nag's AwsSolutions, HIPAA Security and PCI DSS 3.2.1 packs.
+"""Compliance gates at synth: cdk-nag's AwsSolutions, HIPAA Security and PCI DSS 3.2.1 packs, and preflight's.
 
 An error finding fails ``cdk synth``. A finding we accept is acknowledged on the construct it concerns, with a
 specific reason; each acknowledgement is also written into the assembly's metadata so the main job can list them.
@@ -11,13 +11,16 @@ from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, PCIDSS321Checks
 from constructs import IConstruct
 
 from constructs_lib.policy.accepted_findings import AcceptedFinding
+from constructs_lib.preflight.cdk_nag import PreflightChecks
 
 ACKNOWLEDGEMENT_METADATA = "hardened:acknowledgement"
 
 
 def enable_compliance_checks(app: App) -> None:
-    """Run the three packs over every stack of ``app`` when it synthesizes."""
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app), HIPAASecurityChecks(app), PCIDSS321Checks(app))
+    """Run the three cdk-nag packs and the preflight pack over every stack of ``app`` when it synthesizes."""
+    Validations.of(app).add_plugins(
+        AwsSolutionsChecks(app), HIPAASecurityChecks(app), PCIDSS321Checks(app), PreflightChecks(app)
+    )
 
 
 def acknowledge(construct: IConstruct, rule_id: str, reason: str) -> None:

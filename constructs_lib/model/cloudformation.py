@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -29,29 +28,22 @@ _DELETION_POLICIES = {"Retain": OnDelete.RETAIN, "RetainExceptOnCreate": OnDelet
 _PROTECTION_PROPERTIES = ("DeletionProtection", "DeletionProtectionEnabled", "DeleteProtection")
 
 
-def read_template(
-    path: Path, *, name: str | None = None, region: str | None = None, account: str | None = None
-) -> Stack:
-    """The stack in the template file at ``path``; name defaults to the file name without ``.template.json``."""
-    template = json.loads(path.read_text(encoding="utf-8"))
-    stack_name = name or path.name.removesuffix(".json").removesuffix(".template")
-    return stack_from_template(template, name=stack_name, path=path, region=region, account=account)
-
-
 def stack_from_template(
     template: Mapping[str, Any], *, name: str, path: Path, region: str | None = None, account: str | None = None
 ) -> Stack:
-    """The model of an already-parsed template."""
+    """The model of a parsed template (``constructs_lib.model.loader`` finds and parses the files)."""
     raw_resources: Mapping[str, Any] = template.get("Resources") or {}
     parameters = {
         key: Parameter(name=key, default=body.get("Default"), secret=str(body.get("NoEcho", "")).lower() == "true")
-        for key, body in (template.get("Parameters") or {}).items()
+        for key, body in _section(template, "Parameters")
     }
     emptied = _auto_deleted_buckets(raw_resources)
     resources: dict[str, Resource] = {}
     for logical_id, body in raw_resources.items():
-        properties = body.get("Properties") or {}
-        resource_type = body.get("Type", "")
+        if not isinstance(body, Mapping):
+            continue  # Fn::ForEach::<name>: resources the LanguageExtensions transform makes at deploy
+        properties = body.get("Properties") if isinstance(body.get("Properties"), Mapping) else {}
+        resource_type = body.get("Type") if isinstance(body.get("Type"), str) else ""
         tags = _tags(properties.get("Tags"))
         attributes = {key: body[key] for key in _ATTRIBUTES if key in body}
         resources[logical_id] = Resource(
@@ -73,7 +65,7 @@ def stack_from_template(
             references=tuple(_references(body.get("Value"), "Value")),
             description=body.get("Description"),
         )
-        for key, body in (template.get("Outputs") or {}).items()
+        for key, body in _section(template, "Outputs")
     }
     return Stack(
         name=name,
@@ -85,6 +77,14 @@ def stack_from_template(
         outputs=outputs,
         parameters=parameters,
     )
+
+
+def _section(template: Mapping[str, Any], name: str) -> list[tuple[str, Mapping[str, Any]]]:
+    """The entries of a template section that are objects (``Fn::ForEach::...`` lists expand only at deploy)."""
+    section = template.get(name)
+    if not isinstance(section, Mapping):
+        return []
+    return [(key, body) for key, body in section.items() if isinstance(body, Mapping)]
 
 
 def _references(value: Any, path: str = "") -> Iterator[Reference]:
@@ -147,7 +147,7 @@ def _auto_deleted_buckets(raw_resources: Mapping[str, Any]) -> set[str]:
     """Buckets a CDK auto-delete custom resource empties before CloudFormation deletes them."""
     emptied: set[str] = set()
     for body in raw_resources.values():
-        if body.get("Type") == "Custom::S3AutoDeleteObjects":
+        if isinstance(body, Mapping) and body.get("Type") == "Custom::S3AutoDeleteObjects":
             for reference in _references((body.get("Properties") or {}).get("BucketName")):
                 emptied.add(reference.target)
     return emptied

@@ -168,7 +168,9 @@ class Stack:
     """One deployable unit: a CloudFormation template or one cdktf stack's ``cdk.tf.json``.
 
     ``region`` and ``account`` are set only when the synthesized output pins them (CDK ``env``, Terraform provider
-    ``region`` / ``allowed_account_ids``); ``None`` means "decided at deploy time".
+    ``region`` / ``allowed_account_ids``); ``None`` means "decided at deploy time". ``nested`` marks a template a
+    parent stack deploys (``AWS::CloudFormation::Stack``); ``sibling_outputs`` names the outputs the other stacks of
+    the same cloud assembly or cdktf app export (``<stack>.<output>``), so a check can judge a stack beside them.
     """
 
     name: str
@@ -183,6 +185,8 @@ class Stack:
     backend: Backend | None = None
     #: Tags the deploy tool puts on every resource (Terraform provider ``default_tags``); empty for CloudFormation.
     default_tags: Mapping[str, str] = field(default_factory=dict)
+    nested: bool = False
+    sibling_outputs: tuple[str, ...] = ()
 
     def __iter__(self) -> Iterator[Resource]:
         return iter(self.resources.values())

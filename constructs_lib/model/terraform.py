@@ -37,17 +37,8 @@ _CACHE_SNAPSHOT_TYPES = ("aws_elasticache_replication_group", "aws_elasticache_c
 _PROTECTION_ARGUMENTS = ("deletion_protection", "deletion_protection_enabled", "delete_protection")
 
 
-def read_configuration(path: Path, *, name: str | None = None) -> Stack:
-    """The stack in ``path``; name from cdktf's metadata, else the folder name for ``cdk.tf.json``, else the file."""
-    configuration = json.loads(path.read_text(encoding="utf-8"))
-    metadata_name = ((configuration.get("//") or {}).get("metadata") or {}).get("stackName")
-    default_name = path.parent.name if path.name == "cdk.tf.json" else path.name.removesuffix(".tf.json")
-    default_name = default_name.removesuffix(".cdk")
-    return stack_from_configuration(configuration, name=name or metadata_name or default_name, path=path)
-
-
 def stack_from_configuration(configuration: Mapping[str, Any], *, name: str, path: Path) -> Stack:
-    """The model of an already-parsed Terraform JSON configuration."""
+    """The model of a parsed Terraform JSON configuration (``constructs_lib.model.loader`` finds and parses files)."""
     provider = _aws_provider(configuration.get("provider"))
     default_tags = _default_tags(provider)
     raw = _blocks(configuration.get("resource"), "")

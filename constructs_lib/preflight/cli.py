@@ -1,7 +1,10 @@
-"""Command line: ``python -m constructs_lib.preflight cdk.out cdktf.out [--format table|json]``.
+"""Command line: ``preflight PATH... [--format table|json|sarif]`` (also ``python -m constructs_lib.preflight``).
 
-Exit status: 0 when no finding is an error, 1 when one is, 2 on a usage error or when no stack is found (a check
-that read nothing must not pass).
+PATH is a ``cdk.out`` / ``cdktf.out`` folder, a folder holding several of them, or a single template or
+``*.tf.json`` file. Exit status: 0 when no finding is an error, 1 when one is, 2 on a usage error or bad input (a
+missing path, a file that is not JSON or declares no resources, a folder with no stack): a check that read nothing
+must not pass. Bad input is reported as one line naming the path and the problem. Importing this module imports
+no CDK or Terraform binding.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import TextIO
 from constructs_lib.model import Stack, load_stacks
 from constructs_lib.preflight.pack import PACK, RULES_BY_ID
 from constructs_lib.preflight.registry import Finding, Rule, Severity, run_rules
+from constructs_lib.preflight.sarif import render_sarif
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 _SHORT_FORMATS = {"cloudformation": "cfn", "terraform": "tf"}
@@ -23,12 +27,14 @@ _SHORT_FORMATS = {"cloudformation": "cfn", "terraform": "tf"}
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m constructs_lib.preflight",
+        prog="preflight",
         description="Check synthesized stacks (cdk.out, cdktf.out, or single template / cdk.tf.json files) for the "
         "mistakes that failed deploys in the seeds.",
     )
-    parser.add_argument("paths", nargs="*", help="cdk.out / cdktf.out folders or stack files")
-    parser.add_argument("--format", choices=("table", "json"), default="table", help="report format (table)")
+    parser.add_argument("paths", nargs="*", help="cdk.out / cdktf.out folders (or folders of them) or stack files")
+    parser.add_argument(
+        "--format", choices=("table", "json", "sarif"), default="table", help="report format (table; sarif = 2.1.0)"
+    )
     parser.add_argument("--rule", action="append", metavar="RULE_ID", help="run only this rule (repeatable)")
     parser.add_argument("--list-rules", action="store_true", help="list the rules and exit")
     return parser
@@ -122,14 +128,14 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             return EXIT_USAGE
         started = time.perf_counter()
         stacks = load_stacks(args.paths)
-        if not stacks:
-            print(f"preflight: no stack found under {', '.join(args.paths)}", file=sys.stderr)
-            return EXIT_USAGE
         findings = run_rules(stacks, rules)
         seconds = time.perf_counter() - started
-    except ValueError as error:  # StackFileError, unreadable JSON, unknown rule
+    except ValueError as error:  # StackFileError (missing, not JSON, no resources, empty folder), unknown rule
         print(f"preflight: {error}", file=sys.stderr)
         return EXIT_USAGE
-    render = render_json if args.format == "json" else render_table
-    print(render(stacks, findings, seconds), file=out)
+    if args.format == "sarif":
+        print(render_sarif(findings, rules), file=out)
+    else:
+        render = render_json if args.format == "json" else render_table
+        print(render(stacks, findings, seconds), file=out)
     return EXIT_ERRORS if any(f.severity is Severity.ERROR for f in findings) else EXIT_OK

@@ -7,6 +7,7 @@ and outputs) that yields nothing when the resource is fine or not concerned, and
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from enum import StrEnum
@@ -60,15 +61,24 @@ class Rule:
 
     With ``kinds`` the check runs once per resource of those kinds (``check(resource, stack)``); without, once per
     stack (``check(stack)``). ``formats`` limits it to CloudFormation or Terraform when it is about one syntax.
+    ``title`` says what the rule asserts in a line, ``fix`` the usual remedy; the check's docstring is the longer
+    description (``description``) that reports such as SARIF show.
     """
 
     rule_id: str
     title: str
+    fix: str
     seeds: tuple[str, ...]
     severity: Severity
     check: Callable[..., Iterable[Violation]]
     kinds: frozenset[str] = frozenset()
     formats: frozenset[str] = frozenset({CLOUDFORMATION, TERRAFORM})
+
+    @property
+    def description(self) -> str:
+        """What the rule asserts and why, from the check function's docstring (first paragraph)."""
+        doc = inspect.getdoc(self.check) or self.title
+        return " ".join(doc.split("\n\n", 1)[0].split()).replace("``", "")
 
     def run(self, stack: Stack) -> list[Finding]:
         """Findings of this rule on ``stack`` (none when the rule does not apply to its format)."""

@@ -147,6 +147,8 @@ def check_access_log_target(resource: Resource, stack: Stack) -> Iterator[Violat
 KMS_KEY_ALLOWS_LOGS = Rule(
     rule_id="kms-key-allows-logs",
     title="A log group's KMS key policy lets logs.<region>.amazonaws.com use the key",
+    fix="add a key-policy statement letting logs.<region>.amazonaws.com use the key "
+    "(constructs_lib.policy.encryption.cloudwatch_logs_key_statement)",
     seeds=("001", "004"),
     severity=Severity.ERROR,
     check=check_log_group_key,
@@ -156,6 +158,7 @@ KMS_KEY_ALLOWS_LOGS = Rule(
 ACCESS_LOG_TARGET_SSE_S3 = Rule(
     rule_id="access-log-target-sse-s3",
     title="S3 server access logs go to a separate bucket encrypted with SSE-S3, not SSE-KMS",
+    fix="give the access-log target bucket SSE-S3 (AES256) default encryption",
     seeds=("004",),
     severity=Severity.ERROR,
     check=check_access_log_target,

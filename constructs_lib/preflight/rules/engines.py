@@ -135,6 +135,8 @@ def check_aurora_capacity(resource: Resource, stack: Stack) -> Iterator[Violatio
 ENGINE_VERSION_OFFERED = Rule(
     rule_id="engine-version-offered",
     title="Database and cache engine versions are ones AWS still creates (in the stack's region)",
+    fix="pin an engine version AWS still creates in the stack's region (constructs_lib.policy.engines names the "
+    "versions this project deploys)",
     seeds=("000", "001", "002"),
     severity=Severity.ERROR,
     check=check_engine_version,
@@ -144,6 +146,8 @@ ENGINE_VERSION_OFFERED = Rule(
 AURORA_SERVERLESS_CAPACITY = Rule(
     rule_id="aurora-serverless-capacity",
     title="Aurora capacity settings AWS accepts: no Serverless v1, 0 ACU only on versions with auto-pause",
+    fix="use Aurora Serverless v2 (db.serverless instances); a 0 ACU minimum only with aurora-postgresql 15.7 / 16.3 "
+    "or later, else a minimum of 0.5 ACU",
     seeds=("000", "003"),
     severity=Severity.ERROR,
     check=check_aurora_capacity,

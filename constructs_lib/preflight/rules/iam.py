@@ -57,6 +57,8 @@ def check_managed_policies(resource: Resource, stack: Stack) -> Iterator[Violati
 IAM_MANAGED_POLICY = Rule(
     rule_id="iam-managed-policy",
     title="Attached AWS managed policies exist and are attachable; no exclusive managed_policy_arns in Terraform",
+    fix="attach the managed policy's current name (e.g. service-role/AWS_ConfigRole), one "
+    "aws_iam_role_policy_attachment each in Terraform",
     seeds=("004",),
     severity=Severity.ERROR,
     check=check_managed_policies,

@@ -42,6 +42,7 @@ def check_retention_value(resource: Resource, stack: Stack) -> Iterator[Violatio
 LAMBDA_LOG_RETENTION_DEPRECATED = Rule(
     rule_id="lambda-log-retention-deprecated",
     title="Functions log to an explicit log group, not CDK's deprecated log_retention custom resource",
+    fix="give the function an explicit log group with its retention (CDK log_group=...) instead of log_retention",
     seeds=("002",),
     severity=Severity.WARNING,
     check=check_log_retention_custom_resource,
@@ -52,6 +53,7 @@ LAMBDA_LOG_RETENTION_DEPRECATED = Rule(
 LOG_RETENTION_VALID = Rule(
     rule_id="log-retention-valid",
     title="Log retention is a value CloudWatch accepts",
+    fix="use one of the retention day counts CloudWatch accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, ...)",
     seeds=(),
     severity=Severity.ERROR,
     check=check_retention_value,

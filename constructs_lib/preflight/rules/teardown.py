@@ -141,6 +141,7 @@ def check_prod_keeps_data(stack: Stack) -> Iterator[Violation]:
 MFA_DELETE_TEARDOWN = Rule(
     rule_id="mfa-delete-teardown",
     title="No MFA delete on buckets of stacks torn down by automation (error in dev, warning elsewhere)",
+    fix="leave MFA delete off on buckets automation must delete; keep prod data with retention or Object Lock instead",
     seeds=("004",),
     severity=Severity.WARNING,
     check=check_mfa_delete,
@@ -151,6 +152,8 @@ MFA_DELETE_TEARDOWN = Rule(
 PROFILE_DEV_DESTROYABLE = Rule(
     rule_id="profile-dev-destroyable",
     title="A dev stack deletes completely: no retain, deletion protection, object lock or un-emptied bucket",
+    fix="in dev: delete on stack deletion, no deletion protection, empty buckets first (auto-delete objects / "
+    "force_destroy), no Object Lock",
     seeds=("003", "004"),
     severity=Severity.ERROR,
     check=check_dev_destroyable,
@@ -159,6 +162,7 @@ PROFILE_DEV_DESTROYABLE = Rule(
 PROFILE_PROD_KEEPS_DATA = Rule(
     rule_id="profile-prod-keeps-data",
     title="A prod stack keeps its data when deleted: databases snapshotted, buckets retained",
+    fix="in prod: retain buckets and keys, snapshot databases on delete, and turn deletion protection on",
     seeds=("000",),
     severity=Severity.ERROR,
     check=check_prod_keeps_data,

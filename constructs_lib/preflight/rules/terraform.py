@@ -147,6 +147,7 @@ TF_BLOCK_SHAPE = Rule(
     rule_id="tf-block-shape",
     title="Terraform blocks the seeds got wrong (S3 lifecycle/versioning/encryption, security-group rules, "
     "Network Firewall rule groups) have the shape the provider accepts",
+    fix="write the block in the shape the pinned provider's schema gives (terraform validate reports the same)",
     seeds=("004",),
     severity=Severity.ERROR,
     check=check_block_shapes,
@@ -166,6 +167,8 @@ TF_BLOCK_SHAPE = Rule(
 S3_CONFIG_NOT_SPLIT = Rule(
     rule_id="s3-config-not-split",
     title="S3 lifecycle, versioning, encryption and logging are set once, in their own Terraform resources",
+    fix="move each S3 setting into its own resource (aws_s3_bucket_lifecycle_configuration, ..._versioning, ...) and "
+    "drop the inline block",
     seeds=("004",),
     severity=Severity.ERROR,
     check=check_s3_settings_not_split,
@@ -176,6 +179,7 @@ S3_CONFIG_NOT_SPLIT = Rule(
 TF_BACKEND_PORTABLE = Rule(
     rule_id="tf-backend-portable",
     title="Terraform state sits where every machine finds it: a relative local path, or encrypted, locked S3",
+    fix="use a relative local path, or an S3 backend with encrypt = true and use_lockfile = true",
     seeds=("003", "004"),
     severity=Severity.WARNING,
     check=check_backend_portable,

@@ -4,6 +4,7 @@ region and profile read the same way. Fixtures: ``fixtures/model/cloud-assembly`
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -81,8 +82,8 @@ def test_a_template_named_directly_keeps_the_region_its_manifest_gives(model_dir
 
 
 def test_loose_json_files_are_recognised_by_content(tmp_path: Path) -> None:
-    (tmp_path / "a.json").write_text(json.dumps({"Resources": {}}))
-    (tmp_path / "b.json").write_text(json.dumps({"resource": {}}))
+    (tmp_path / "a.json").write_text(json.dumps({"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}}))
+    (tmp_path / "b.json").write_text(json.dumps({"resource": {"aws_sqs_queue": {"q": {}}}}))
     formats = [f.source_format for f in find_stack_files([tmp_path / "a.json", tmp_path / "b.json"])]
     assert formats == [CLOUDFORMATION, TERRAFORM]
 
@@ -97,9 +98,57 @@ def test_unreadable_or_missing_paths_are_refused(tmp_path: Path) -> None:
 
 def test_a_broken_manifest_falls_back_to_file_names(tmp_path: Path) -> None:
     (tmp_path / "manifest.json").write_text("{not json")
-    (tmp_path / "x.template.json").write_text(json.dumps({"Resources": {}}))
-    (tmp_path / "y.tf.json").write_text(json.dumps({"resource": {}}))
+    (tmp_path / "x.template.json").write_text(json.dumps({"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}}))
+    (tmp_path / "y.tf.json").write_text(json.dumps({"resource": {"aws_sqs_queue": {"q": {}}}}))
     assert [s.name for s in load_stacks([tmp_path])] == ["x", "y"]
+
+
+def test_a_folder_of_several_apps_keeps_each_stack_name_region_and_account(model_dir: Path, tmp_path: Path) -> None:
+    for app in ("orders", "billing"):
+        shutil.copytree(model_dir / "cloud-assembly", tmp_path / "services" / app / "cdk.out")
+    shutil.copytree(model_dir / "cdktf-output", tmp_path / "infra" / "cdktf.out")
+    stacks = load_stacks([tmp_path])
+    assert len(stacks) == 2 * 3 + 2
+    app_dev = [s for s in stacks if s.path.name == "AppDev.template.json"]
+    assert [(s.name, s.region, s.account) for s in app_dev] == [("App-dev", "eu-west-2", "111122223333")] * 2
+    assert {s.name for s in stacks if s.source_format == TERRAFORM} == {"web", "api"}
+
+
+def test_stacks_of_one_assembly_know_the_outputs_of_the_others(stacks: dict[str, Stack]) -> None:
+    assert stacks["Agnostic"].sibling_outputs == tuple(f"App-dev.{o}" for o in stacks["App-dev"].outputs)
+    assert stacks["App-dev"].sibling_outputs == ()
+    assert len(stacks["App-dev"].outputs) > 0 and len(stacks["web"].outputs) > 0
+    # api's file is found by name, not listed in cdktf's manifest: it belongs to no app, so it has no siblings.
+    assert stacks["api"].sibling_outputs == ()
+
+
+def _template(resources: dict[str, object]) -> str:
+    return json.dumps({"Resources": resources})
+
+
+def test_a_template_another_deploys_as_a_nested_stack_is_marked_nested(tmp_path: Path) -> None:
+    queue = {"Q": {"Type": "AWS::SQS::Queue"}}
+    (tmp_path / "Parent.template.json").write_text(
+        _template(
+            {
+                "ByAsset": {"Type": "AWS::CloudFormation::Stack", "Metadata": {"aws:asset:path": "ChildA.json"}},
+                "ByUrl": {
+                    "Type": "AWS::CloudFormation::Stack",
+                    "Properties": {"TemplateURL": {"Fn::Sub": "https://${Bucket}.s3.amazonaws.com/ChildB.cfn.yaml"}},
+                },
+            }
+        )
+    )
+    for name in ("ChildA.template.json", "ChildB.template.json", "Other.template.json", "X.nested.template.json"):
+        (tmp_path / name).write_text(_template(queue))
+    nested = {s.path.name: s.nested for s in load_stacks([tmp_path])}
+    assert nested == {
+        "Parent.template.json": False,
+        "ChildA.template.json": True,
+        "ChildB.template.json": True,
+        "Other.template.json": False,
+        "X.nested.template.json": True,
+    }
 
 
 # --- CloudFormation references ------------------------------------------------------------------------------------

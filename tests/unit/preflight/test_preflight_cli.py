@@ -8,6 +8,7 @@ import json
 import runpy
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -28,9 +29,9 @@ def test_errors_exit_1_and_the_table_shows_rule_resource_message_and_fix(fixture
     assert lines[0].split() == ["SEVERITY", "RULE", "STACK", "RESOURCE"]
     assert lines[1].split()[:4] == ["error", "engine-version-offered", "bad", "Database"]
     assert "postgres 15.3 is deprecated" in lines[2] and lines[3].strip().startswith("fix: set the postgres")
-    assert lines[4].split() == ["error", "stack-has-outputs", "bad", "(stack)"]
+    assert lines[4].split() == ["warning", "stack-has-outputs", "bad", "(stack)"]
     assert lines[-1].startswith("1 stack(s), 1 resources checked in ")
-    assert lines[-1].endswith(": 2 error(s), 0 warning(s)")
+    assert lines[-1].endswith(": 1 error(s), 1 warning(s)")
 
 
 def test_a_clean_stack_exits_0_with_only_the_summary(fixtures_dir: Path) -> None:
@@ -78,10 +79,10 @@ def test_json_format_lists_stacks_findings_and_summary(fixtures_dir: Path) -> No
 
 def test_rule_filter_runs_only_the_named_rules(fixtures_dir: Path) -> None:
     code, text = run(
-        str(fixtures_dir / "redis-transit-auth" / "bad.cdk.tf.json"), "--format", "json", "--rule", "stack-has-outputs"
+        str(fixtures_dir / "redis-transit-auth" / "bad.cdk.tf.json"), "--format", "json", "--rule", "redis-transit-auth"
     )
     assert code == EXIT_ERRORS
-    assert {f["rule_id"] for f in json.loads(text)["findings"]} == {"stack-has-outputs"}
+    assert {f["rule_id"] for f in json.loads(text)["findings"]} == {"redis-transit-auth"}
 
 
 def test_list_rules_names_every_rule_with_its_seeds() -> None:
@@ -105,16 +106,60 @@ def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]
     assert capsys.readouterr().err
 
 
-def test_a_folder_with_no_stack_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(str(tmp_path))[0] == EXIT_USAGE
-    assert "no stack found" in capsys.readouterr().err
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
 
 
-def test_a_stack_file_that_is_not_json_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    broken = tmp_path / "broken.template.json"
-    broken.write_text("{")
-    assert run(str(broken))[0] == EXIT_USAGE
-    assert "preflight:" in capsys.readouterr().err
+@pytest.mark.parametrize(
+    ("make", "problem"),
+    [
+        (lambda d: d / "missing", "no such file or folder"),
+        (lambda d: _write(d / "broken.template.json", '{"Resources": '), "not JSON (Expecting value at line 1"),
+        (lambda d: _write(d / "list.template.json", "[1, 2]"), "not a JSON object"),
+        (
+            lambda d: _write(d / "empty.template.json", '{"Resources": {}}'),
+            "a CloudFormation template with no Resources",
+        ),
+        (lambda d: _write(d / "vars.tf.json", '{"variable": {"a": {}}}'), "a Terraform configuration with no resource"),
+        (lambda d: _write(d / "odd.template.json", '{"Resources": {"A": 1}}'), "Resources.A is not a JSON object"),
+        (lambda d: _write(d / "notes.json", '{"a": 1}'), "neither a CloudFormation template nor a Terraform"),
+        (lambda d: _write(d / "folder" / "README.md", "no stacks here").parent, "no stack in this folder"),
+        (lambda d: _write(d / "deep" / "x" / "broken.tf.json", "{"), "broken.tf.json: not JSON"),
+    ],
+    ids=[
+        "missing",
+        "not json",
+        "json list",
+        "no resources",
+        "tf nothing",
+        "bad resource",
+        "other json",
+        "empty dir",
+        "in folder",
+    ],
+)
+def test_bad_input_is_one_line_naming_the_path_and_the_problem_with_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], make: Callable[[Path], Path], problem: str
+) -> None:
+    path = make(tmp_path)
+    given = path if path.name != "broken.tf.json" else tmp_path / "deep"
+    assert run(str(given))[0] == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"preflight: {path}") and problem in err
+
+
+def test_bad_input_from_the_console_command_has_no_traceback(tmp_path: Path) -> None:
+    broken = _write(tmp_path / "broken.template.json", "{")
+    result = subprocess.run(
+        [sys.executable, "-m", "constructs_lib.preflight", str(broken)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == EXIT_USAGE
+    assert result.stderr.splitlines() == [
+        f"preflight: {broken}: not JSON (Expecting property name enclosed in double quotes at line 1 column 2)"
+    ]
 
 
 def test_the_module_entry_point_checks_every_fixture_without_importing_cdk_or_cdktf(fixtures_dir: Path) -> None:

@@ -39,6 +39,12 @@ EXPECTED: dict[tuple[str, str], list[tuple[str, str]]] = {
     ("s3-bucket-name-unique", "bad.template.json"): [(E, "'secure-data-dev' has no account-unique part")],
     ("s3-bucket-name-unique", "bad.cdk.tf.json"): [(E, "'vpc-flow-logs-dev' has no account-unique part")],
     ("s3-bucket-name-unique", "warning-no-region.cdk.tf.json"): [(W, "has no region part")],
+    ("s3-bucket-name-unique", "bad-synth-generated.template.json"): [
+        (E, "holds a timestamp ('1764921600') that looks made when the code was synthesized")
+    ],
+    ("s3-bucket-name-unique", "bad-synth-generated.cdk.tf.json"): [
+        (E, "holds a UUID"),
+    ],
     ("s3-bucket-name-unique", "fixed.template.json"): [],
     ("s3-bucket-name-unique", "fixed.cdk.tf.json"): [],
     ("s3-bucket-name-unique", "not-applicable.template.json"): [],
@@ -54,6 +60,14 @@ EXPECTED: dict[tuple[str, str], list[tuple[str, str]]] = {
     ],
     ("no-hard-coded-account", "fixed.template.json"): [],
     ("no-hard-coded-account", "fixed.cdk.tf.json"): [],
+    ("no-hard-coded-account", "warning-elb-log-delivery.template.json"): [
+        (W, "names 127311923021, Elastic Load Balancing's log-delivery account for us-east-1")
+    ],
+    ("no-hard-coded-account", "fixed-elb-log-delivery.template.json"): [],
+    ("no-hard-coded-account", "warning-pinned-cross-account.cdk.tf.json"): [
+        (W, "account ID 444455556666 in arn, besides the account 111122223333 the stack is pinned to")
+    ],
+    ("no-hard-coded-account", "not-applicable-inline-code.template.json"): [],
     ("db-secret-not-literal", "bad.template.json"): [(E, "MasterUserPassword is built from literal text")],
     ("db-secret-not-literal", "bad.cdk.tf.json"): [(E, "master_password is a literal")],
     ("db-secret-not-literal", "fixed.template.json"): [],
@@ -62,8 +76,11 @@ EXPECTED: dict[tuple[str, str], list[tuple[str, str]]] = {
     ("mfa-delete-teardown", "bad.cdk.tf.json"): [(E, "MFA delete is on")],
     ("mfa-delete-teardown", "warning-no-profile.cdk.tf.json"): [(W, "MFA delete is on")],
     ("mfa-delete-teardown", "fixed.cdk.tf.json"): [],
-    ("stack-has-outputs", "bad.template.json"): [(E, "the stack has no outputs")],
-    ("stack-has-outputs", "bad.cdk.tf.json"): [(E, "the stack has no outputs")],
+    ("stack-has-outputs", "bad.template.json"): [(W, "the stack has no outputs")],
+    ("stack-has-outputs", "bad.cdk.tf.json"): [(W, "the stack has no outputs")],
+    ("stack-has-outputs", "not-applicable.nested.template.json"): [],
+    ("stack-has-outputs", "helper-app/Helper.template.json"): [],
+    ("stack-has-outputs", "helper-app/Main.template.json"): [],
     ("stack-has-outputs", "fixed.template.json"): [],
     ("stack-has-outputs", "fixed.cdk.tf.json"): [],
     ("data-store-has-output", "bad.template.json"): [(W, "no output names this queue")],
@@ -141,9 +158,16 @@ EXPECTED: dict[tuple[str, str], list[tuple[str, str]]] = {
         (E, "'video-metadata-session-cache-pr-1234-euw2' is 41 characters"),
         (E, "has characters S3 rejects"),
     ],
-    ("name-length", "bad.cdk.tf.json"): [(E, "is 71 characters with a 12-digit account and the longest region")],
+    ("name-length", "bad.cdk.tf.json"): [
+        (E, "is 66 characters with a 12-digit account and the stack's region eu-west-2")
+    ],
     ("name-length", "fixed.template.json"): [],
     ("name-length", "fixed.cdk.tf.json"): [],
+    ("name-length", "bad-known-region.cdk.tf.json"): [
+        (E, "is 82 characters with a 12-digit account and the stack's region us-east-1")
+    ],
+    ("name-length", "fixed-known-region.cdk.tf.json"): [],
+    ("name-length", "not-applicable-unknown-region.cdk.tf.json"): [],
     ("log-retention-valid", "bad.template.json"): [(E, "retention of 10 days is not a value CloudWatch accepts")],
     ("log-retention-valid", "bad.cdk.tf.json"): [(E, "retention of 10 days is not a value CloudWatch accepts")],
     ("log-retention-valid", "fixed.template.json"): [],
@@ -180,7 +204,10 @@ def test_rules_for_both_formats_have_fixtures_in_both(fixtures_dir: Path) -> Non
 
 def test_every_fixture_file_is_checked_here(fixtures_dir: Path) -> None:
     on_disk = {
-        (p.parent.name, p.name) for p in fixtures_dir.glob("*/*.json") if p.parent.name in {r.rule_id for r in PACK}
+        (rule.rule_id, p.relative_to(fixtures_dir / rule.rule_id).as_posix())
+        for rule in PACK
+        for p in (fixtures_dir / rule.rule_id).rglob("*.json")
+        if p.name != "manifest.json"
     }
     assert on_disk == set(EXPECTED)
 

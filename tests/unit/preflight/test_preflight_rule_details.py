@@ -483,5 +483,5 @@ def test_terraform_only_rules_skip_cloudformation(run_rule: Run, cfn_stack: Buil
 
 def test_findings_serialise_to_plain_json(run_rule: Run, cfn_stack: Build) -> None:
     finding = run_rule("stack-has-outputs", cfn_stack({}))[0]
-    assert json.loads(json.dumps(finding.to_dict()))["severity"] == "error"
+    assert json.loads(json.dumps(finding.to_dict()))["severity"] == "warning"
     assert finding.resource == "(stack)" and finding.address == ""

@@ -159,7 +159,7 @@ def test_usage_errors_exit_2(argv: list[str], message: str, capsys: pytest.Captu
 
 def test_a_folder_without_stacks_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert main([str(tmp_path)], out=io.StringIO()) == EXIT_USAGE
-    assert "no stack found" in capsys.readouterr().err
+    assert "no stack in this folder" in capsys.readouterr().err
 
 
 def test_module_entry_point_runs_the_cli(
