@@ -7,9 +7,9 @@ import importlib
 import json
 
 import pytest
-from tests.unit.local_aws import Account
 
 from scripts.emulator import cfn_resource, cloudformation, cloudwatch_alarms, registry, resource_policies
+from tests.unit.local_aws import Account
 
 #: Each addition and the test(s) that prove it (module::function). A new addition without an entry fails below.
 ADDITION_TESTS: dict[str, list[str]] = {

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 from emulator_templates import get_att, key, network, ref
+
 from tests.unit.local_aws import Account
 
 
