@@ -39,6 +39,7 @@ AREAS = (
     "teardown",
     "stack_creation",
     "waiter_answers",
+    "refusals",
 )
 
 

@@ -357,7 +357,7 @@ def test_log_group_is_encrypted_with_the_declared_key(aws: Account) -> None:
     out = aws.create_stack(
         "logs",
         {
-            "Key": key(),
+            "Key": key(logs=True),
             "Logs": {
                 "Type": "AWS::Logs::LogGroup",
                 "Properties": {"LogGroupName": "/audit", "RetentionInDays": 365, "KmsKeyId": get_att("Key", "Arn")},
