@@ -15,13 +15,16 @@ import socket
 import subprocess
 import urllib.request
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from emulator_templates import get_att, key, network, ref
 
 from constructs_lib.policy import cdktf_backend
+from constructs_lib.policy.engines import ENGINES
+from constructs_lib.policy.services import LAMBDA_RUNTIME
 from scripts import terraform_cli_config
 from tests.unit.local_aws import REGION, Account
 
@@ -31,125 +34,138 @@ LAMBDA_TRUST = {
 }
 ROLE = {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": LAMBDA_TRUST}}
 MISSING_MANAGED_POLICY = "arn:aws:iam::aws:policy/service-role/AWSConfigRole"
+CURRENT_MANAGED_POLICY = "arn:aws:iam::aws:policy/service-role/AWS_ConfigRole"
 
-#: Failure class -> (the resources of a minimal template, the logical id that fails, AWS's error in its reason).
-CLOUDFORMATION_CASES: dict[str, tuple[dict[str, Any], str, str]] = {
-    "log group key without logs": (
-        {
-            "Key": key(),
-            "Logs": {"Type": "AWS::Logs::LogGroup", "Properties": {"KmsKeyId": get_att("Key", "Arn")}},
-        },
-        "Logs",
-        "The specified KMS key does not exist or is not allowed to be used with Arn",
+
+def log_group_key(logs: bool) -> dict[str, Any]:
+    return {
+        "Key": key(logs=logs),
+        "Logs": {"Type": "AWS::Logs::LogGroup", "Properties": {"KmsKeyId": get_att("Key", "Arn")}},
+    }
+
+
+def log_retention(days: int) -> dict[str, Any]:
+    return {"Logs": {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": days}}}
+
+
+def postgres(version: str) -> dict[str, Any]:
+    properties = {"DBInstanceClass": "db.t4g.micro", "AllocatedStorage": "20", "MasterUsername": "app"}
+    return {
+        "Db": {
+            "Type": "AWS::RDS::DBInstance",
+            "Properties": {
+                "Engine": "postgres",
+                "EngineVersion": version,
+                "ManageMasterUserPassword": True,
+                **properties,
+            },
+        }
+    }
+
+
+def aurora(version: str) -> dict[str, Any]:
+    properties = {"Engine": "aurora-postgresql", "MasterUsername": "app", "ManageMasterUserPassword": True}
+    return {"Cluster": {"Type": "AWS::RDS::DBCluster", "Properties": {"EngineVersion": version, **properties}}}
+
+
+def redis(version: str) -> dict[str, Any]:
+    properties = {"ReplicationGroupDescription": "cache", "CacheNodeType": "cache.t4g.micro", "NumCacheClusters": 1}
+    return {
+        "Cache": {
+            "Type": "AWS::ElastiCache::ReplicationGroup",
+            "Properties": {"Engine": "redis", "EngineVersion": version, **properties},
+        }
+    }
+
+
+def function(runtime: str) -> dict[str, Any]:
+    code = {"ZipFile": "def handler(event, context):\n    return event\n"}
+    properties = {"Runtime": runtime, "Handler": "index.handler", "Role": get_att("Role", "Arn"), "Code": code}
+    return {"Role": ROLE, "Function": {"Type": "AWS::Lambda::Function", "Properties": properties}}
+
+
+def role(**properties: Any) -> dict[str, Any]:
+    return {"Role": {**ROLE, "Properties": {**ROLE["Properties"], **properties}}}
+
+
+def load_balancer(name: str) -> dict[str, Any]:
+    properties = {"Name": name, "Subnets": [ref("Subnet0"), ref("Subnet1")]}
+    return {**network(), "Balancer": {"Type": "AWS::ElasticLoadBalancingV2::LoadBalancer", "Properties": properties}}
+
+
+@dataclass(frozen=True)
+class Case:
+    """A minimal template as a function of the value under test: AWS refuses it with ``refused`` (the resource
+    ``failing`` fails with ``error`` in its reason) and creates it with ``accepted``."""
+
+    template: Callable[[Any], dict[str, Any]]
+    refused: Any
+    accepted: Any
+    failing: str
+    error: str
+
+
+CLOUDFORMATION_CASES: dict[str, Case] = {
+    "log group key without logs": Case(
+        log_group_key, False, True, "Logs", "The specified KMS key does not exist or is not allowed to be used with Arn"
     ),
-    "log retention": (
-        {"Logs": {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": 10}}},
-        "Logs",
-        "Member must satisfy enum value set",
-    ),
-    "rds engine version": (
-        {
-            "Db": {
-                "Type": "AWS::RDS::DBInstance",
-                "Properties": {
-                    "Engine": "postgres",
-                    "EngineVersion": "15.3",
-                    "DBInstanceClass": "db.t4g.micro",
-                    "AllocatedStorage": "20",
-                    "MasterUsername": "app",
-                    "ManageMasterUserPassword": True,
-                },
-            }
-        },
-        "Db",
-        "Cannot find version 15.3 for postgres",
-    ),
-    "aurora engine version": (
-        {
-            "Cluster": {
-                "Type": "AWS::RDS::DBCluster",
-                "Properties": {
-                    "Engine": "aurora-postgresql",
-                    "EngineVersion": "15.5",
-                    "MasterUsername": "app",
-                    "ManageMasterUserPassword": True,
-                },
-            }
-        },
+    "log retention": Case(log_retention, 10, 14, "Logs", "Member must satisfy enum value set"),
+    "rds engine version": Case(postgres, "15.3", ENGINES["postgres"].version, "Db", "Cannot find version 15.3 for"),
+    "aurora engine version": Case(
+        aurora,
+        "15.5",
+        ENGINES["aurora-postgresql"].version,
         "Cluster",
         "Cannot find version 15.5 for aurora-postgresql",
     ),
-    "cache engine version": (
-        {
-            "Cache": {
-                "Type": "AWS::ElastiCache::ReplicationGroup",
-                "Properties": {
-                    "ReplicationGroupDescription": "cache",
-                    "Engine": "redis",
-                    "EngineVersion": "3.2.6",
-                    "CacheNodeType": "cache.t4g.micro",
-                    "NumCacheClusters": 1,
-                },
-            }
-        },
-        "Cache",
-        "Cannot find version 3.2.6 for redis",
+    "cache engine version": Case(
+        redis, "3.2.6", ENGINES["redis"].version, "Cache", "Cannot find version 3.2.6 for redis"
     ),
-    "lambda runtime": (
-        {
-            "Role": ROLE,
-            "Function": {
-                "Type": "AWS::Lambda::Function",
-                "Properties": {
-                    "Runtime": "python3.8",
-                    "Handler": "index.handler",
-                    "Role": get_att("Role", "Arn"),
-                    "Code": {"ZipFile": "def handler(event, context):\n    return event\n"},
-                },
-            },
-        },
+    "lambda runtime": Case(
+        function,
+        "python3.8",
+        LAMBDA_RUNTIME,
         "Function",
         "The runtime parameter of python3.8 is no longer supported for creating or updating AWS Lambda functions",
     ),
-    "missing managed policy": (
-        {"Role": {**ROLE, "Properties": {**ROLE["Properties"], "ManagedPolicyArns": [MISSING_MANAGED_POLICY]}}},
+    "missing managed policy": Case(
+        lambda arn: role(ManagedPolicyArns=[arn]),
+        MISSING_MANAGED_POLICY,
+        CURRENT_MANAGED_POLICY,
         "Role",
         f"Policy {MISSING_MANAGED_POLICY} does not exist or is not attachable",
     ),
-    "role name length": (
-        {"Role": {**ROLE, "Properties": {**ROLE["Properties"], "RoleName": "r" * 65}}},
-        "Role",
-        "Member must have length less than or equal to 64",
+    "role name length": Case(
+        lambda name: role(RoleName=name), "r" * 65, "r" * 64, "Role", "Member must have length less than or equal to 64"
     ),
-    "load balancer name length": (
-        {
-            **network(),
-            "Balancer": {
-                "Type": "AWS::ElasticLoadBalancingV2::LoadBalancer",
-                "Properties": {"Name": "l" * 33, "Subnets": [ref("Subnet0"), ref("Subnet1")]},
-            },
-        },
-        "Balancer",
-        "cannot be longer than '32' characters",
+    "load balancer name length": Case(
+        load_balancer, "l" * 33, "l" * 32, "Balancer", "cannot be longer than '32' characters"
     ),
 }
 
 
+@pytest.fixture
+def account(aws: Account, request: pytest.FixtureRequest) -> Account:
+    """The test's account; for the managed-policy case with AWS's managed policies loaded, as the server runs."""
+    if request.node.callspec.params["case"] == "missing managed policy":
+        request.getfixturevalue("managed_policies")
+    return aws
+
+
 @pytest.mark.parametrize("case", sorted(CLOUDFORMATION_CASES))
-def test_cloudformation_fails_the_resource_aws_refuses_with_aws_error(
-    case: str, aws: Account, request: pytest.FixtureRequest
-) -> None:
-    if case == "missing managed policy":
-        request.getfixturevalue("managed_policies")  # as the emulator server runs: AWS's managed policies loaded
-    resources, failing, error = CLOUDFORMATION_CASES[case]
-    stack = aws.create_stack("refused", resources)
+def test_cloudformation_fails_the_resource_aws_refuses_with_aws_error(case: str, account: Account) -> None:
+    refused = CLOUDFORMATION_CASES[case]
+    stack = account.create_stack("refused", refused.template(refused.refused))
     assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
-    failed = [event for event in aws.events("refused") if event["ResourceStatus"] == "CREATE_FAILED"]
-    assert [event["LogicalResourceId"] for event in failed] == [failing]
-    assert error in failed[0]["ResourceStatusReason"]
-    if case == "missing managed policy":
-        current = MISSING_MANAGED_POLICY.replace("AWSConfigRole", "AWS_ConfigRole")
-        assert aws.client("iam").get_policy(PolicyArn=current)["Policy"]["PolicyName"] == "AWS_ConfigRole"
+    failed = [event for event in account.events("refused") if event["ResourceStatus"] == "CREATE_FAILED"]
+    assert [event["LogicalResourceId"] for event in failed] == [refused.failing]
+    assert refused.error in failed[0]["ResourceStatusReason"]
+
+
+@pytest.mark.parametrize("case", sorted(CLOUDFORMATION_CASES))
+def test_cloudformation_creates_the_accepted_twin(case: str, account: Account) -> None:
+    accepted = CLOUDFORMATION_CASES[case]
+    assert account.create_stack("accepted", accepted.template(accepted.accepted))["StackStatus"] == "CREATE_COMPLETE"
 
 
 # --- Terraform -------------------------------------------------------------------------------------------------------
