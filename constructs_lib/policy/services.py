@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 # --- Network ---------------------------------------------------------------------------------------------------
 #: Two AZs: the minimum for Multi-AZ databases and for surviving an AZ outage.
 NETWORK_AZ_COUNT = 2
@@ -48,6 +50,29 @@ CACHE_AUTH_TOKEN_EXCLUDED_CHARACTERS = "@\"/\\'` %+~#$&*()|[]{}:;<>?!,=^"
 # --- Lambda ----------------------------------------------------------------------------------------------------
 #: The newest Python runtime both renderings can express: Terraform hashicorp/aws 5.100.0 (pinned) stops at 3.13.
 LAMBDA_RUNTIME = "python3.13"
+#: Runtimes AWS no longer lets a function be created with (their "block function create" date has passed), each
+#: with the runtime AWS's refusal recommends instead. Source: Lambda Developer Guide, "Deprecated runtimes".
+RETIRED_LAMBDA_RUNTIMES: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "python2.7": LAMBDA_RUNTIME,
+        "python3.6": LAMBDA_RUNTIME,
+        "python3.7": LAMBDA_RUNTIME,
+        "python3.8": LAMBDA_RUNTIME,
+        "nodejs": "nodejs22.x",
+        "nodejs4.3": "nodejs22.x",
+        "nodejs6.10": "nodejs22.x",
+        "nodejs8.10": "nodejs22.x",
+        "nodejs10.x": "nodejs22.x",
+        "nodejs12.x": "nodejs22.x",
+        "nodejs14.x": "nodejs22.x",
+        "nodejs16.x": "nodejs22.x",
+        "dotnetcore2.1": "dotnet8",
+        "dotnetcore3.1": "dotnet8",
+        "ruby2.5": "ruby3.3",
+        "ruby2.7": "ruby3.3",
+        "go1.x": "provided.al2023",
+    }
+)
 LAMBDA_MEMORY_MB = 256
 LAMBDA_TIMEOUT_SECONDS = 60
 #: Caps concurrent executions so a burst cannot exhaust database connections.

@@ -168,6 +168,62 @@ def ec2_backend(account_id: str, region_name: str) -> Any:
     return ec2_backends[account_id][region_name]
 
 
+def _release_address(self: Any, account_id: str, region_name: str) -> None:
+    backend = ec2_backend(account_id, region_name)
+    if self in backend.addresses:
+        backend.release_address(address=self.public_ip)
+
+
+def _delete_flow_log(self: Any, account_id: str, region_name: str) -> None:
+    ec2_backend(account_id, region_name).delete_flow_logs([self.id])
+
+
+def _delete_internet_gateway(self: Any, account_id: str, region_name: str) -> None:
+    ec2_backend(account_id, region_name).delete_internet_gateway(self.id)
+
+
+def _detach_gateway(self: Any, account_id: str, region_name: str) -> None:
+    backend = ec2_backend(account_id, region_name)
+    if self.gateway_id in backend.internet_gateways:
+        backend.detach_internet_gateway(self.gateway_id, self.vpc_id)
+        return
+    # moto's VPN attachment does not record its gateway: find the gateway holding this attachment.
+    for gateway in backend.vpn_gateways.values():
+        if gateway.attachments.get(self.vpc_id) is self:
+            backend.detach_vpn_gateway(gateway.id, self.vpc_id)
+
+
+def _delete_nat_gateway(self: Any, account_id: str, region_name: str) -> None:
+    backend = ec2_backend(account_id, region_name)
+    backend.delete_nat_gateway(self.id)
+    for address in backend.addresses:
+        if address.eni is self._eni:
+            backend.disassociate_address(address=address.public_ip)
+    backend.enis.pop(self._eni.id, None)
+
+
+def _delete_route(self: Any, account_id: str, region_name: str) -> None:
+    ec2_backend(account_id, region_name).delete_route(
+        self.route_table.id,
+        self.destination_cidr_block,
+        self.destination_ipv6_cidr_block,
+        self.destination_prefix_list.id if self.destination_prefix_list else None,
+    )
+
+
+def _delete_route_table(self: Any, account_id: str, region_name: str) -> None:
+    ec2_backend(account_id, region_name).delete_route_table(self.id)
+
+
+def _delete_endpoint(self: Any, account_id: str, region_name: str) -> None:
+    ec2_backend(account_id, region_name).delete_vpc_endpoints([self.id])
+
+
+def _revoke_ingress(self: Any, account_id: str, region_name: str) -> None:
+    rule = _security_group_rule(self.properties, egress=False)
+    ec2_backend(account_id, region_name).revoke_security_group_ingress(self.security_group.id, **rule)
+
+
 @addition(
     "deletes for network resources",
     "fix",
@@ -185,62 +241,15 @@ def _patch_network_deletes() -> None:
     from moto.ec2.models.vpcs import VPCEndPoint
     from moto.ec2.models.vpn_gateway import VPCGatewayAttachment
 
-    def release_address(self: Any, account_id: str, region_name: str) -> None:
-        backend = ec2_backend(account_id, region_name)
-        if self in backend.addresses:
-            backend.release_address(address=self.public_ip)
-
-    def delete_flow_log(self: Any, account_id: str, region_name: str) -> None:
-        ec2_backend(account_id, region_name).delete_flow_logs([self.id])
-
-    def delete_internet_gateway(self: Any, account_id: str, region_name: str) -> None:
-        ec2_backend(account_id, region_name).delete_internet_gateway(self.id)
-
-    def detach_gateway(self: Any, account_id: str, region_name: str) -> None:
-        backend = ec2_backend(account_id, region_name)
-        if self.gateway_id in backend.internet_gateways:
-            backend.detach_internet_gateway(self.gateway_id, self.vpc_id)
-            return
-        # moto's VPN attachment does not record its gateway: find the gateway holding this attachment.
-        for gateway in backend.vpn_gateways.values():
-            if gateway.attachments.get(self.vpc_id) is self:
-                backend.detach_vpn_gateway(gateway.id, self.vpc_id)
-
-    def delete_nat_gateway(self: Any, account_id: str, region_name: str) -> None:
-        backend = ec2_backend(account_id, region_name)
-        backend.delete_nat_gateway(self.id)
-        for address in backend.addresses:
-            if address.eni is self._eni:
-                backend.disassociate_address(address=address.public_ip)
-        backend.enis.pop(self._eni.id, None)
-
-    def delete_route(self: Any, account_id: str, region_name: str) -> None:
-        ec2_backend(account_id, region_name).delete_route(
-            self.route_table.id,
-            self.destination_cidr_block,
-            self.destination_ipv6_cidr_block,
-            self.destination_prefix_list.id if self.destination_prefix_list else None,
-        )
-
-    def delete_route_table(self: Any, account_id: str, region_name: str) -> None:
-        ec2_backend(account_id, region_name).delete_route_table(self.id)
-
-    def delete_endpoint(self: Any, account_id: str, region_name: str) -> None:
-        ec2_backend(account_id, region_name).delete_vpc_endpoints([self.id])
-
-    def revoke_ingress(self: Any, account_id: str, region_name: str) -> None:
-        rule = _security_group_rule(self.properties, egress=False)
-        ec2_backend(account_id, region_name).revoke_security_group_ingress(self.security_group.id, **rule)
-
-    ElasticAddress.delete = release_address
-    FlowLogs.delete = delete_flow_log
-    InternetGateway.delete = delete_internet_gateway
-    VPCGatewayAttachment.delete = detach_gateway
-    NatGateway.delete = delete_nat_gateway
-    Route.delete = delete_route
-    RouteTable.delete = delete_route_table
-    SecurityGroupIngress.delete = revoke_ingress
-    VPCEndPoint.delete = delete_endpoint
+    ElasticAddress.delete = _release_address
+    FlowLogs.delete = _delete_flow_log
+    InternetGateway.delete = _delete_internet_gateway
+    VPCGatewayAttachment.delete = _detach_gateway
+    NatGateway.delete = _delete_nat_gateway
+    Route.delete = _delete_route
+    RouteTable.delete = _delete_route_table
+    SecurityGroupIngress.delete = _revoke_ingress
+    VPCEndPoint.delete = _delete_endpoint
 
 
 @addition(

@@ -30,45 +30,58 @@ def _elasticache_backend(account_id: str, region_name: str) -> Any:
     "'deleting' for ever, and has no DeleteCacheSubnetGroup",
 )
 def _patch_elasticache() -> None:
-    from moto.elasticache import models as elasticache
-    from moto.elasticache import responses as elasticache_responses
+    _replication_group_parameters()
+    _patch_member_nodes()
+    _patch_replication_group_create_and_delete()
+    _patch_cache_subnet_group_delete()
 
-    def set_members(
-        self: Any,
-        member_clusters: list[str],
-        replication_group_id: str,
-        replication_group_domain: str,
-        node_group: dict[str, Any],
-        preferred_cache_cluster_azs: list[str],
-        num_cache_clusters: int,
-        replicas_per_node_group: int,
-    ) -> None:
-        count = replicas_per_node_group + 1 if replicas_per_node_group else (num_cache_clusters or 1)
-        zones = preferred_cache_cluster_azs or availability_zones(self._account_id, self._region_name)
-        for index in range(count):
-            member_id = f"{replication_group_id}-{index + 1:0>3}"
-            node_group["node_group_members"].append(
-                {
-                    "cache_cluster_id": member_id,
-                    "cache_node_id": node_group["node_group_id"],
-                    "read_endpoint": {"address": f"{member_id}.{replication_group_domain}", "port": self.port},
-                    "preferred_availability_zone": zones[index % len(zones)],
-                    "current_role": "primary" if index == 0 else "replica",
-                }
-            )
-            member_clusters.append(member_id)
 
-    original_group_init = elasticache.ReplicationGroup.__init__
+def _set_members(
+    self: Any,
+    member_clusters: list[str],
+    replication_group_id: str,
+    replication_group_domain: str,
+    node_group: dict[str, Any],
+    preferred_cache_cluster_azs: list[str],
+    num_cache_clusters: int,
+    replicas_per_node_group: int,
+) -> None:
+    """A replication group's member nodes, one per cache cluster asked for, spread over the region's zones."""
+    count = replicas_per_node_group + 1 if replicas_per_node_group else (num_cache_clusters or 1)
+    zones = preferred_cache_cluster_azs or availability_zones(self._account_id, self._region_name)
+    for index in range(count):
+        member_id = f"{replication_group_id}-{index + 1:0>3}"
+        node_group["node_group_members"].append(
+            {
+                "cache_cluster_id": member_id,
+                "cache_node_id": node_group["node_group_id"],
+                "read_endpoint": {"address": f"{member_id}.{replication_group_domain}", "port": self.port},
+                "preferred_availability_zone": zones[index % len(zones)],
+                "current_role": "primary" if index == 0 else "replica",
+            }
+        )
+        member_clusters.append(member_id)
+
+
+def _patch_member_nodes() -> None:
+    from moto.elasticache.models import ReplicationGroup
+
+    original_group_init = ReplicationGroup.__init__
 
     def group_init(self: Any, account_id: str, region_name: str, *args: Any, **kwargs: Any) -> None:
         self._account_id, self._region_name = account_id, region_name
         original_group_init(self, account_id, region_name, *args, **kwargs)
 
-    elasticache.ReplicationGroup.__init__ = group_init
-    elasticache.ReplicationGroup._set_node_members_clusters_disabled = set_members
+    ReplicationGroup.__init__ = group_init
+    ReplicationGroup._set_node_members_clusters_disabled = _set_members
 
-    _replication_group_parameters()
-    original_create = elasticache.ElastiCacheBackend.create_replication_group
+
+def _patch_replication_group_create_and_delete() -> None:
+    """Member nodes listed as cache clusters on create; the group and its nodes gone at once on delete."""
+    from moto.elasticache.models import ElastiCacheBackend
+
+    original_create = ElastiCacheBackend.create_replication_group
+    original_delete = ElastiCacheBackend.delete_replication_group
 
     def create_replication_group(self: Any, **kwargs: Any) -> Any:
         group = original_create(self, **kwargs)
@@ -77,8 +90,6 @@ def _patch_elasticache() -> None:
                 self.cache_clusters[member["cache_cluster_id"]] = _member_cache_cluster(self, group, member, kwargs)
         return group
 
-    original_delete = elasticache.ElastiCacheBackend.delete_replication_group
-
     def delete_replication_group(self: Any, replication_group_id: str, retain_primary_cluster: bool | None) -> Any:
         group = original_delete(self, replication_group_id, retain_primary_cluster)
         self.replication_groups.pop(replication_group_id, None)
@@ -86,21 +97,26 @@ def _patch_elasticache() -> None:
             self.cache_clusters.pop(member_id, None)
         return group
 
+    ElastiCacheBackend.create_replication_group = create_replication_group
+    ElastiCacheBackend.delete_replication_group = delete_replication_group
+
+
+def _patch_cache_subnet_group_delete() -> None:
+    from moto.core.responses import EmptyResult
+    from moto.elasticache import models as elasticache
+    from moto.elasticache.responses import ElastiCacheResponse
+
     def delete_cache_subnet_group(self: Any, cache_subnet_group_name: str) -> None:
         if cache_subnet_group_name not in self.cache_subnet_groups:
             raise elasticache.CacheSubnetGroupNotFound(cache_subnet_group_name)
         del self.cache_subnet_groups[cache_subnet_group_name]
 
     def delete_cache_subnet_group_response(self: Any) -> Any:
-        from moto.core.responses import EmptyResult
-
         self.elasticache_backend.delete_cache_subnet_group(self._get_param("CacheSubnetGroupName"))
         return EmptyResult()
 
-    elasticache.ElastiCacheBackend.create_replication_group = create_replication_group
-    elasticache.ElastiCacheBackend.delete_replication_group = delete_replication_group
     elasticache.ElastiCacheBackend.delete_cache_subnet_group = delete_cache_subnet_group
-    elasticache_responses.ElastiCacheResponse.delete_cache_subnet_group = delete_cache_subnet_group_response
+    ElastiCacheResponse.delete_cache_subnet_group = delete_cache_subnet_group_response
 
 
 def _member_cache_cluster(backend: Any, group: Any, member: dict[str, Any], kwargs: dict[str, Any]) -> Any:

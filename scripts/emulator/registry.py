@@ -1,5 +1,11 @@
-"""The emulator's register of additions to moto: each declared with its kind and reason, applied once by
-:func:`register` in the order of :data:`AREAS`, and listed at ``/moto-api/extensions``."""
+"""The emulator's register of additions to moto.
+
+Each module in :data:`AREAS` declares its additions: ``@addition(name, kind, reason)`` on a patch function, or
+``@model`` on a CloudFormation model moto lacks. :func:`register` applies them once, in the order of AREAS; the
+server lists them at ``/moto-api/extensions``. Kinds: ``model``; ``fix`` (moto answers wrongly); ``effect`` (what a
+custom resource's Lambda would do); ``engine`` (CloudFormation semantics); ``refusal`` (a call AWS refuses and moto
+accepts, refused with AWS's error code and message).
+"""
 
 from __future__ import annotations
 
@@ -33,6 +39,7 @@ AREAS = (
     "teardown",
     "stack_creation",
     "waiter_answers",
+    "refusals",
 )
 
 

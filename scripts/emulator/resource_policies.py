@@ -1,10 +1,11 @@
-"""Resource policies on topics, queues and buckets as CloudFormation models, and the TLS-only bucket policy
-condition moto's evaluation ignored."""
+"""Resource policies on topics, queues and buckets as CloudFormation models (one generic model, three
+declarations), and the TLS-only bucket policy condition moto's evaluation ignored."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from moto.core.common_models import CloudFormationModel
 
@@ -16,101 +17,108 @@ def policy_text(document: Any) -> str:
     return document if isinstance(document, str) else json.dumps(document)
 
 
+class ResourcePolicy(Replaceable, WrapperModel):
+    """A policy document applied to each target the property :attr:`TARGETS` names; on delete, each target that
+    still exists gets its default policy back. A declaration names its type, the property, and two functions:
+    ``set_policy(account_id, region_name, target, document)`` and ``clear_policy(account_id, region_name, target)``.
+    """
+
+    TYPE: ClassVar[str]
+    TARGETS: ClassVar[str]
+    #: Whether the resource is known by its one target's name (a bucket policy) rather than its logical id.
+    NAMED_BY_TARGET: ClassVar[bool] = False
+    set_policy: ClassVar[Callable[[str, str, str, str], None]]
+    clear_policy: ClassVar[Callable[[str, str, str], None]]
+
+    def __init__(self, name: str, targets: list[str]) -> None:
+        super().__init__(name)
+        self.targets = targets
+
+    @classmethod
+    def cloudformation_type(cls) -> str:
+        return cls.TYPE
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any
+    ) -> ResourcePolicy:
+        properties = cloudformation_json["Properties"]
+        named = properties[cls.TARGETS]
+        targets = [physical_name(target) for target in (named if isinstance(named, list) else [named])]
+        for target in targets:
+            cls.set_policy(account_id, region_name, target, policy_text(properties["PolicyDocument"]))
+        return cls(targets[0] if cls.NAMED_BY_TARGET else resource_name, targets)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        for target in self.targets:
+            self.clear_policy(account_id, region_name, target)
+
+
+def _set_topic_policy(account_id: str, region_name: str, topic_arn: str, document: str) -> None:
+    from moto.sns.models import sns_backends
+
+    sns_backends[account_id][region_name].set_topic_attribute(topic_arn, "policy", document)
+
+
+def _restore_topic_policy(account_id: str, region_name: str, topic_arn: str) -> None:
+    from moto.sns.models import sns_backends
+
+    topic = sns_backends[account_id][region_name].topics.get(topic_arn)
+    if topic is not None:
+        topic._policy_json = topic._create_default_topic_policy(region_name, account_id, topic.name)
+
+
+def _set_queue_policy(account_id: str, region_name: str, queue_url: str, document: str) -> None:
+    from moto.sqs.models import sqs_backends
+
+    sqs_backends[account_id][region_name].set_queue_attributes(queue_url.rsplit("/", 1)[-1], {"Policy": document})
+
+
+def _clear_queue_policy(account_id: str, region_name: str, queue_url: str) -> None:
+    from moto.sqs.models import sqs_backends
+
+    backend = sqs_backends[account_id][region_name]
+    name = queue_url.rsplit("/", 1)[-1]
+    if name in backend.queues:
+        backend.set_queue_attributes(name, {"Policy": ""})
+
+
+def _set_bucket_policy(account_id: str, region_name: str, bucket: str, document: str) -> None:
+    from moto.s3.models import s3_backends
+
+    s3_backends[account_id]["aws"].put_bucket_policy(bucket, document.encode())
+
+
+def _clear_bucket_policy(account_id: str, region_name: str, bucket: str) -> None:
+    from moto.s3.models import s3_backends
+
+    backend = s3_backends[account_id]["aws"]
+    if bucket in backend.buckets:
+        backend.delete_bucket_policy(bucket)
+
+
 @model
-class TopicPolicy(Replaceable, WrapperModel, CloudFormationModel):
+class TopicPolicy(ResourcePolicy, CloudFormationModel):
     """SNS topic policies (TLS-only publishing, CloudWatch alarms only): no model in moto, so never applied."""
 
-    def __init__(self, name: str, topic_arns: list[str]) -> None:
-        super().__init__(name)
-        self.topic_arns = topic_arns
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::SNS::TopicPolicy"
-
-    @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any
-    ) -> TopicPolicy:
-        from moto.sns.models import sns_backends
-
-        properties = cloudformation_json["Properties"]
-        for topic_arn in properties["Topics"]:
-            sns_backends[account_id][region_name].set_topic_attribute(
-                topic_arn, "policy", policy_text(properties["PolicyDocument"])
-            )
-        return cls(resource_name, list(properties["Topics"]))
-
-    def delete(self, account_id: str, region_name: str) -> None:
-        from moto.sns.models import sns_backends
-
-        backend = sns_backends[account_id][region_name]
-        for topic_arn in self.topic_arns:
-            topic = backend.topics.get(topic_arn)
-            if topic is not None:
-                topic._policy_json = topic._create_default_topic_policy(region_name, account_id, topic.name)
+    TYPE, TARGETS = "AWS::SNS::TopicPolicy", "Topics"
+    set_policy, clear_policy = staticmethod(_set_topic_policy), staticmethod(_restore_topic_policy)
 
 
 @model
-class QueuePolicy(Replaceable, WrapperModel, CloudFormationModel):
+class QueuePolicy(ResourcePolicy, CloudFormationModel):
     """SQS queue policies (deny requests without TLS): no model in moto, so never applied."""
 
-    def __init__(self, name: str, queue_urls: list[str]) -> None:
-        super().__init__(name)
-        self.queue_urls = queue_urls
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::SQS::QueuePolicy"
-
-    @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any
-    ) -> QueuePolicy:
-        from moto.sqs.models import sqs_backends
-
-        properties = cloudformation_json["Properties"]
-        for queue_url in properties["Queues"]:
-            sqs_backends[account_id][region_name].set_queue_attributes(
-                queue_url.rsplit("/", 1)[-1], {"Policy": policy_text(properties["PolicyDocument"])}
-            )
-        return cls(resource_name, list(properties["Queues"]))
-
-    def delete(self, account_id: str, region_name: str) -> None:
-        from moto.sqs.models import sqs_backends
-
-        backend = sqs_backends[account_id][region_name]
-        for queue_url in self.queue_urls:
-            name = queue_url.rsplit("/", 1)[-1]
-            if name in backend.queues:
-                backend.set_queue_attributes(name, {"Policy": ""})
+    TYPE, TARGETS = "AWS::SQS::QueuePolicy", "Queues"
+    set_policy, clear_policy = staticmethod(_set_queue_policy), staticmethod(_clear_queue_policy)
 
 
 @model
-class BucketPolicy(Replaceable, WrapperModel, CloudFormationModel):
+class BucketPolicy(ResourcePolicy, CloudFormationModel):
     """S3 bucket policies: no model in moto, so the CDK bootstrap bucket (and any stack bucket) had none."""
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::S3::BucketPolicy"
-
-    @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any
-    ) -> BucketPolicy:
-        from moto.s3.models import s3_backends
-
-        properties = cloudformation_json["Properties"]
-        bucket = physical_name(properties["Bucket"])
-        s3_backends[account_id]["aws"].put_bucket_policy(bucket, policy_text(properties["PolicyDocument"]).encode())
-        return cls(bucket)
-
-    def delete(self, account_id: str, region_name: str) -> None:
-        from moto.s3.models import s3_backends
-
-        backend = s3_backends[account_id]["aws"]
-        if self.physical_resource_id in backend.buckets:
-            backend.delete_bucket_policy(self.physical_resource_id)
+    TYPE, TARGETS, NAMED_BY_TARGET = "AWS::S3::BucketPolicy", "Bucket", True
+    set_policy, clear_policy = staticmethod(_set_bucket_policy), staticmethod(_clear_bucket_policy)
 
 
 @addition(

@@ -1,4 +1,4 @@
-"""Start, stop and reset the local AWS emulator: moto in server mode on 127.0.0.1 with our extensions registered.
+"""Start, stop and reset the local AWS emulator: moto in server mode on 127.0.0.1 with every addition registered.
 
     python -m scripts.emulator.server start      # background; waits until it answers; prints the endpoint
     python -m scripts.emulator.server reset      # forget every resource (between runs)
@@ -6,10 +6,8 @@
     python -m scripts.emulator.server stop
     python -m scripts.emulator.server run        # foreground (what ``start`` launches)
 
-The port is ``LOCAL_AWS_PORT`` (default 5000). ``AWS_ENDPOINT_URL`` is the one setting every client reads: boto3,
-the AWS and CDK CLIs, and Terraform's provider configuration in this repository. The process id and log live in
-``$TMPDIR/local-aws-<port>/``. The server refuses to start next to a moto version other than the pinned one, since
-the extensions patch moto's internals.
+Port ``LOCAL_AWS_PORT`` (default 5000); process id and log in ``$TMPDIR/local-aws-<port>/``. It will not start next
+to a moto other than :data:`MOTO_VERSION`, whose internals the additions patch.
 """
 
 from __future__ import annotations

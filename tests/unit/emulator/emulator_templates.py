@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from constructs_lib.policy.encryption import CLOUDWATCH_LOGS_KEY_ACTIONS
+
 
 def ref(name: str) -> dict[str, str]:
     return {"Ref": name}
@@ -34,8 +36,9 @@ def network(az_count: int = 2) -> dict[str, Any]:
     return resources
 
 
-def key(policy: bool = True) -> dict[str, Any]:
-    """A KMS key resource with a key policy as CDK writes one (a JSON object, not a string)."""
+def key(policy: bool = True, logs: bool = False) -> dict[str, Any]:
+    """A KMS key resource with a key policy as CDK writes one (a JSON object, not a string); with ``logs``, the
+    policy also lets CloudWatch Logs of the stack's region use the key."""
     properties: dict[str, Any] = {"EnableKeyRotation": True, "PendingWindowInDays": 7}
     if policy:
         properties["KeyPolicy"] = {
@@ -49,4 +52,13 @@ def key(policy: bool = True) -> dict[str, Any]:
                 }
             ],
         }
+        if logs:
+            properties["KeyPolicy"]["Statement"].append(
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": {"Fn::Sub": "logs.${AWS::Region}.amazonaws.com"}},
+                    "Action": list(CLOUDWATCH_LOGS_KEY_ACTIONS),
+                    "Resource": "*",
+                }
+            )
     return {"Type": "AWS::KMS::Key", "Properties": properties}

@@ -8,9 +8,9 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 from emulator_templates import get_att, key, network, ref
-from tests.unit.local_aws import Account
 
 from scripts.emulator import cloudformation
+from tests.unit.local_aws import Account
 
 
 def test_fn_getazs_lists_the_zones_of_the_stack_region(aws: Account) -> None:

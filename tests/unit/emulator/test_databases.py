@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 from emulator_templates import get_att, key, network, ref
+
 from tests.unit.local_aws import Account
 
 ENGINE_VERSION = "17.9"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from emulator_templates import get_att, network, ref
+
 from tests.unit.local_aws import Account
 
 

@@ -7,9 +7,9 @@ import importlib
 import json
 
 import pytest
-from tests.unit.local_aws import Account
 
 from scripts.emulator import cfn_resource, cloudformation, cloudwatch_alarms, registry, resource_policies
+from tests.unit.local_aws import Account
 
 #: Each addition and the test(s) that prove it (module::function). A new addition without an entry fails below.
 ADDITION_TESTS: dict[str, list[str]] = {
@@ -200,6 +200,34 @@ ADDITION_TESTS: dict[str, list[str]] = {
     "default CA certificate of a new DB instance": [
         "test_waiter_answers::test_a_db_instance_created_without_a_ca_gets_the_aws_default_and_a_named_ca_is_kept"
     ],
+    # Refusals (the local AWS refuses what AWS refuses)
+    "log group keys CloudWatch Logs may not use": [
+        "test_refusals::test_a_log_group_key_that_does_not_admit_regional_logs_is_refused",
+        "test_refusals::test_a_log_group_key_that_admits_regional_logs_encrypts_the_group",
+        "test_refusals::test_a_key_whose_encryption_context_names_other_log_groups_is_refused",
+        "test_refusals::test_associate_kms_key_is_judged_like_create",
+        "test_refusals::test_key_policy_evaluation_needs_every_action_logs_uses",
+    ],
+    "log retention CloudWatch does not offer": [
+        "test_refusals::test_a_retention_cloudwatch_does_not_offer_is_refused_and_an_offered_one_kept"
+    ],
+    "engine versions the region does not offer": [
+        "test_refusals::test_a_retired_postgres_version_is_refused_and_an_offered_one_created",
+        "test_refusals::test_a_retired_aurora_version_is_refused_and_an_offered_one_created",
+        "test_refusals::test_a_version_newer_than_the_catalog_is_not_refused",
+        "test_refusals::test_retired_and_patch_level_cache_versions_are_refused_and_a_minor_line_created",
+    ],
+    "Lambda runtimes AWS no longer creates": [
+        "test_refusals::test_a_retired_runtime_is_refused_and_a_current_one_created"
+    ],
+    "MFA delete without MFA": [
+        "test_refusals::test_mfa_delete_without_an_mfa_code_is_refused_and_plain_versioning_accepted"
+    ],
+    "name limits AWS enforces": [
+        "test_refusals::test_a_role_name_over_64_characters_is_refused_and_one_of_64_created",
+        "test_refusals::test_role_names_cloudformation_makes_up_fit_the_limit",
+        "test_refusals::test_a_load_balancer_name_over_32_characters_is_refused_and_one_of_32_created",
+    ],
 }
 
 
@@ -208,7 +236,7 @@ def test_every_addition_has_a_kind_a_reason_and_its_own_test() -> None:
     assert len(names) == len(set(names))
     assert set(names) == set(ADDITION_TESTS)
     for addition in registry.ADDITIONS:
-        assert addition.kind in {"model", "fix", "effect", "engine"}
+        assert addition.kind in {"model", "fix", "effect", "engine", "refusal"}
         assert len(addition.reason) > 40, addition.name
     for references in ADDITION_TESTS.values():
         for reference in references:

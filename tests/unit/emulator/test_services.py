@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 from emulator_templates import get_att, key, network, ref
+
 from tests.unit.local_aws import Account
 
 
@@ -356,7 +357,7 @@ def test_log_group_is_encrypted_with_the_declared_key(aws: Account) -> None:
     out = aws.create_stack(
         "logs",
         {
-            "Key": key(),
+            "Key": key(logs=True),
             "Logs": {
                 "Type": "AWS::Logs::LogGroup",
                 "Properties": {"LogGroupName": "/audit", "RetentionInDays": 365, "KmsKeyId": get_att("Key", "Arn")},

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from tests.unit.local_aws import Account
 
 from scripts.emulator import terraform_calls
+from tests.unit.local_aws import Account
 
 STATEFUL_RULES = 'drop http $HOME_NET any -> $EXTERNAL_NET any (msg:"clear-text HTTP"; sid:1; rev:1;)'
 

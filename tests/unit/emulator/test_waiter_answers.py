@@ -3,9 +3,8 @@ modifies and reboots) far longer than its own design."""
 
 from __future__ import annotations
 
-from tests.unit.local_aws import Account
-
 from scripts.emulator import waiter_answers
+from tests.unit.local_aws import Account
 
 
 def test_a_db_instance_created_without_a_ca_gets_the_aws_default_and_a_named_ca_is_kept(aws: Account) -> None:
