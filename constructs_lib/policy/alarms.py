@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from constructs_lib.policy import services
+from constructs_lib.policy.errors import ConfigurationError
 
 #: Five minutes: the shortest standard-resolution period that every metric here publishes into without gaps.
 PERIOD_SECONDS = 300
@@ -50,7 +51,7 @@ class AlarmSpec:
 
     def __post_init__(self) -> None:
         if self.comparison_operator not in COMPARISON_OPERATORS:
-            raise ValueError(f"{self.name_suffix}: {self.comparison_operator!r} is not one of {COMPARISON_OPERATORS}")
+            raise ConfigurationError("comparison_operator", self.comparison_operator, COMPARISON_OPERATORS)
 
 
 # --- Kinesis ---------------------------------------------------------------------------------------------------
