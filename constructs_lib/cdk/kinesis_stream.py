@@ -5,26 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import Duration
-from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from constructs_lib.cdk.alarm_topic import AlarmTopic
+from constructs_lib.cdk.alarms import alarm
 from constructs_lib.cdk.compliance import accept
 from constructs_lib.cdk.defaults import merge_with_defaults, warn_overrides
 from constructs_lib.cdk.deployment import deployment_settings, storage_removal_policy
 from constructs_lib.cdk.encryption_key import EncryptionKey
-from constructs_lib.policy import accepted_findings, naming, retention, services, storage
-
-_TREAT_MISSING_DATA: dict[str, cloudwatch.TreatMissingData] = {
-    "breaching": cloudwatch.TreatMissingData.BREACHING,
-    "notBreaching": cloudwatch.TreatMissingData.NOT_BREACHING,
-    "ignore": cloudwatch.TreatMissingData.IGNORE,
-    "missing": cloudwatch.TreatMissingData.MISSING,
-}
+from constructs_lib.policy import accepted_findings, alarms, naming, retention, services, storage
 
 
 class KinesisDataStream(kinesis.Stream):
@@ -37,9 +29,9 @@ class KinesisDataStream(kinesis.Stream):
       overridden to on-demand); records kept 24 hours.
     - Removal from the profile: dev deletes the stream, prod retains it.
     - Two alarms, both announcing breach and recovery on ``alarm_topic`` (else its own :class:`AlarmTopic`,
-      encrypted with the stream's key): ``iterator_age_alarm`` (the oldest unread record is older than
-      ``services.STREAM_ITERATOR_AGE_ALARM_MS``: consumers are falling behind and data ages out at the retention
-      limit) and ``throttle_alarm`` (any throttled write: producers need more shards). An idle stream is not alarming.
+      encrypted with the stream's key): ``iterator_age_alarm`` (``alarms.STREAM_ITERATOR_AGE``: consumers are falling
+      behind and data ages out at the retention limit) and ``throttle_alarm`` (``alarms.STREAM_WRITE_THROTTLED``: any
+      throttled write, producers need more shards). An idle stream is not alarming.
 
     Example::
 
@@ -88,48 +80,19 @@ class KinesisDataStream(kinesis.Stream):
                 encryption_key=props.get("encryption_key"),
             )
         self.alarm_topic = alarm_topic
-        period = Duration.seconds(services.ALARM_PERIOD_SECONDS)
-        suffix = settings.environment_suffix
-        self.iterator_age_alarm = self._alarm(
-            "IteratorAgeAlarm",
-            naming.resource_name("cloudwatch_alarm", f"{base}-iterator-age", suffix),
-            "Consumers are falling behind: the oldest unread record is older than the threshold (ms); records "
-            "expire unread at the stream's retention limit.",
-            self.metric_get_records_iterator_age_milliseconds(statistic=cloudwatch.Stats.MAXIMUM, period=period),
-            services.STREAM_ITERATOR_AGE_ALARM_MS,
-            cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        )
-        self.throttle_alarm = self._alarm(
-            "WriteThrottleAlarm",
-            naming.resource_name("cloudwatch_alarm", f"{base}-write-throttled", suffix),
-            "Producers are throttled: writes exceed the provisioned shards and are retried or lost; add shards.",
-            self.metric_write_provisioned_throughput_exceeded(statistic=cloudwatch.Stats.SUM, period=period),
-            services.STREAM_THROTTLE_ALARM_THRESHOLD,
-            cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        )
-
-    def _alarm(
-        self,
-        construct_id: str,
-        alarm_name: str,
-        description: str,
-        metric: cloudwatch.IMetric,
-        threshold: float,
-        comparison: cloudwatch.ComparisonOperator,
-    ) -> cloudwatch.Alarm:
-        """One alarm on this stream that tells the alarm topic when it fires and when it recovers."""
-        alarm = cloudwatch.Alarm(
+        self.iterator_age_alarm = alarm(
             self,
-            construct_id,
-            alarm_name=alarm_name,
-            alarm_description=description,
-            metric=metric,
-            threshold=threshold,
-            comparison_operator=comparison,
-            evaluation_periods=storage.ALARM_EVALUATION_PERIODS,
-            treat_missing_data=_TREAT_MISSING_DATA[storage.ALARM_TREAT_MISSING_DATA],
+            "IteratorAgeAlarm",
+            alarms.STREAM_ITERATOR_AGE,
+            resource=self.stream_name,
+            name_prefix=base,
+            topic=alarm_topic,
         )
-        action = cloudwatch_actions.SnsAction(self.alarm_topic)
-        alarm.add_alarm_action(action)
-        alarm.add_ok_action(action)
-        return alarm
+        self.throttle_alarm = alarm(
+            self,
+            "WriteThrottleAlarm",
+            alarms.STREAM_WRITE_THROTTLED,
+            resource=self.stream_name,
+            name_prefix=base,
+            topic=alarm_topic,
+        )

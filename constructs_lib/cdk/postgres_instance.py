@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_rds as rds
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from constructs_lib.cdk.alarms import alarm
 from constructs_lib.cdk.compliance import accept
 from constructs_lib.cdk.defaults import merge_with_defaults, warn_overrides
 from constructs_lib.cdk.deployment import removal_policy
@@ -19,7 +22,7 @@ from constructs_lib.cdk.isolated_data_store import (
     refuse_literal_master_password,
 )
 from constructs_lib.cdk.log_group import EncryptedLogGroup
-from constructs_lib.policy import accepted_findings, compute, naming, retention, services
+from constructs_lib.policy import accepted_findings, alarms, compute, naming, retention, services
 from constructs_lib.policy.profiles import RemovalBehaviour
 
 
@@ -37,10 +40,15 @@ class PostgresInstance(IsolatedDataStore):
     - Enhanced monitoring, IAM database authentication, automatic minor upgrades, 30-day backups copied with tags.
     - Multi-AZ, deletion protection and DeletionPolicy from the profile (dev: Delete; prod: Multi-AZ, protected,
       final Snapshot). ``multi_az=True`` makes Multi-AZ a requirement of the system in every profile.
+    - Given an ``alarm_topic``, three alarms announce breach and recovery on it: ``cpu_alarm``
+      (``alarms.DATABASE_CPU``), ``free_storage_alarm`` (``alarms.DATABASE_FREE_STORAGE``) and ``connections_alarm``
+      (``alarms.DATABASE_CONNECTIONS``); without one they are ``None``.
 
     Example::
 
-        db = PostgresInstance(self, "Db", vpc=network, encryption_key=key, name_prefix="patients-db")
+        db = PostgresInstance(
+            self, "Db", vpc=network, encryption_key=key, name_prefix="patients-db", alarm_topic=alarms
+        )
         db.allow_from(processor)
         db.grant_connect_secret(processor)
 
@@ -62,6 +70,7 @@ class PostgresInstance(IsolatedDataStore):
         name_prefix: str | None = None,
         multi_az: bool | None = None,
         parameters: dict[str, str] | None = None,
+        alarm_topic: sns.ITopic | None = None,
         **overrides: Any,
     ) -> None:
         refuse_literal_master_password(overrides)
@@ -166,6 +175,15 @@ class PostgresInstance(IsolatedDataStore):
         self.instance_identifier: str = self.instance.ref
         self.secret_arn: str = self.instance.attr_master_user_secret_secret_arn
         self._listen_on(int(props["port"]))
+
+        self.cpu_alarm: cloudwatch.Alarm | None = None
+        self.free_storage_alarm: cloudwatch.Alarm | None = None
+        self.connections_alarm: cloudwatch.Alarm | None = None
+        if alarm_topic is not None:
+            watched = {"resource": self.instance_identifier, "name_prefix": self.name_prefix, "topic": alarm_topic}
+            self.cpu_alarm = alarm(self, "CpuAlarm", alarms.DATABASE_CPU, **watched)
+            self.free_storage_alarm = alarm(self, "FreeStorageAlarm", alarms.DATABASE_FREE_STORAGE, **watched)
+            self.connections_alarm = alarm(self, "ConnectionsAlarm", alarms.DATABASE_CONNECTIONS, **watched)
 
     def grant_connect_secret(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` read the master secret, and decrypt it with the CMK only through Secrets Manager."""

@@ -5,25 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import Duration
-from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from constructs_lib.cdk.alarm_topic import AlarmTopic
+from constructs_lib.cdk.alarms import alarm
 from constructs_lib.cdk.defaults import merge_with_defaults, warn_overrides
 from constructs_lib.cdk.deployment import deployment_settings, storage_removal_policy
 from constructs_lib.cdk.encryption_key import EncryptionKey
-from constructs_lib.policy import naming, retention, services, storage
-
-_TREAT_MISSING_DATA: dict[str, cloudwatch.TreatMissingData] = {
-    "breaching": cloudwatch.TreatMissingData.BREACHING,
-    "notBreaching": cloudwatch.TreatMissingData.NOT_BREACHING,
-    "ignore": cloudwatch.TreatMissingData.IGNORE,
-    "missing": cloudwatch.TreatMissingData.MISSING,
-}
+from constructs_lib.policy import alarms, naming, retention, storage
 
 
 class SecureQueue(sqs.Queue):
@@ -32,7 +24,7 @@ class SecureQueue(sqs.Queue):
     - Encrypted with a customer-managed key (its own :class:`EncryptionKey` when none is given); a policy denies
       every request not made over TLS.
     - Messages kept the maximum 14 days so a failure can still be inspected after a long weekend.
-    - An alarm fires as soon as ``ApproximateNumberOfMessagesVisible`` reaches the policy threshold (1): a
+    - ``messages_visible_alarm`` (``alarms.QUEUE_HAS_MESSAGES``) fires on the first message visible: a
       dead-lettered message is a failure someone must look at. It notifies ``alarm_topic`` on breach and recovery
       (else its own :class:`AlarmTopic`, ``<id>Alarms``: an alarm nobody hears protects nothing).
     - Name ``<name_prefix>-<suffix>``; removal from the profile (dev deletes, prod retains what failed).
@@ -79,21 +71,11 @@ class SecureQueue(sqs.Queue):
                 encryption_key=encryption_key,
             )
         self.alarm_topic = alarm_topic
-        self.messages_visible_alarm = cloudwatch.Alarm(
+        self.messages_visible_alarm = alarm(
             self,
             "MessagesVisibleAlarm",
-            alarm_name=naming.resource_name(
-                "cloudwatch_alarm", f"{prefix}-messages-visible", settings.environment_suffix
-            ),
-            alarm_description=f"Messages are waiting in {name}: something failed and needs a look",
-            metric=self.metric_approximate_number_of_messages_visible(
-                period=Duration.seconds(services.ALARM_PERIOD_SECONDS), statistic=cloudwatch.Stats.MAXIMUM
-            ),
-            threshold=services.DEAD_LETTER_ALARM_THRESHOLD,
-            evaluation_periods=storage.ALARM_EVALUATION_PERIODS,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=_TREAT_MISSING_DATA[storage.ALARM_TREAT_MISSING_DATA],
+            alarms.QUEUE_HAS_MESSAGES,
+            resource=self.queue_name,
+            name_prefix=prefix,
+            topic=alarm_topic,
         )
-        action = cloudwatch_actions.SnsAction(alarm_topic)
-        self.messages_visible_alarm.add_alarm_action(action)
-        self.messages_visible_alarm.add_ok_action(action)

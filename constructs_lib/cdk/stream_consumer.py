@@ -19,6 +19,7 @@ from constructs import Construct
 
 from constructs_lib.cdk import network
 from constructs_lib.cdk.alarm_topic import AlarmTopic
+from constructs_lib.cdk.alarms import alarm
 from constructs_lib.cdk.compliance import accept
 from constructs_lib.cdk.defaults import merge_with_defaults, warn_overrides
 from constructs_lib.cdk.deployment import deployment_settings
@@ -26,7 +27,7 @@ from constructs_lib.cdk.encryption_key import EncryptionKey
 from constructs_lib.cdk.log_group import EncryptedLogGroup
 from constructs_lib.cdk.managed_policy_role import ManagedPolicyRole
 from constructs_lib.cdk.secure_queue import SecureQueue
-from constructs_lib.policy import accepted_findings, compute, naming, services, storage
+from constructs_lib.policy import accepted_findings, alarms, compute, naming, services, storage
 from constructs_lib.policy.errors import ConfigurationError
 
 _RUNTIMES: dict[str, lambda_.Runtime] = {
@@ -88,6 +89,8 @@ class StreamConsumerFunction(lambda_.Function):
       that still fails goes to ``stream_failure_queue``; a failed asynchronous invocation to ``dead_letter_queue``.
       Both are :class:`SecureQueue` (CMK, TLS only, alarm on the first message, notifying ``alarm_topic``, else
       one :class:`AlarmTopic` ``<id>Alarms`` for both).
+    - Two alarms of the function itself to the same topic, on breach and recovery: ``errors_alarm``
+      (``alarms.FUNCTION_ERRORS``) and ``throttles_alarm`` (``alarms.FUNCTION_THROTTLES``), each on the first one.
     - Siblings created beside the function (``<id>Key``, ``<id>Network``, ``<id>Logs``, ``<id>Role``, the two
       queues): a ``lambda.Function`` needs them before it exists.
 
@@ -220,3 +223,19 @@ class StreamConsumerFunction(lambda_.Function):
         self.stream_failure_queue = stream_failure_queue
         self.alarm_topic = alarm_topic
         self.event_source_mapping_id: str = self.event_source.event_source_mapping_id
+        self.errors_alarm = alarm(
+            self,
+            "ErrorsAlarm",
+            alarms.FUNCTION_ERRORS,
+            resource=self.function_name,
+            name_prefix=prefix,
+            topic=alarm_topic,
+        )
+        self.throttles_alarm = alarm(
+            self,
+            "ThrottlesAlarm",
+            alarms.FUNCTION_THROTTLES,
+            resource=self.function_name,
+            name_prefix=prefix,
+            topic=alarm_topic,
+        )

@@ -8,7 +8,7 @@ is applied and reported as a synth warning. Account, partition and region always
 - ``encryption_key``, ``log_group``, ``iam``: KMS key, encrypted log group, service role.
 - ``network``: VPC with public/private subnets, NAT per profile, flow logs.
 - ``bucket``: SecureBucket (SSE-KMS) and AccessLogBucket (SSE-S3).
-- ``stream``, ``queue``, ``alarms``: Kinesis, SQS with DLQ, alarm topic and metric alarms.
+- ``stream``, ``queue``, ``alarms``: Kinesis, SQS with DLQ, alarm topic and metric alarms (from ``policy.alarms``).
 - ``aurora``: Aurora PostgreSQL Serverless v2 cluster with its instances.
 - ``function``, ``container``: Lambda with its log group; ECS Fargate cluster and task definition.
 

@@ -1,8 +1,6 @@
-"""Alarms: an encrypted topic alarms publish to, and metric alarms with the policy's period and missing-data rule."""
+"""Alarms: an encrypted topic alarms publish to, and the one way a cdktf construct raises an alarm, from a spec."""
 
 from __future__ import annotations
-
-from collections.abc import Mapping
 
 from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
@@ -12,7 +10,8 @@ from constructs import Construct
 from constructs_lib.cdktf.deployment import account_context, deployment_settings
 from constructs_lib.cdktf.encryption_key import EncryptionKey
 from constructs_lib.cdktf.iam import policy_document
-from constructs_lib.policy import naming, services, storage
+from constructs_lib.policy import naming, storage
+from constructs_lib.policy.alarms import AlarmSpec
 
 
 class AlarmTopic(Construct):
@@ -81,35 +80,38 @@ class AlarmTopic(Construct):
 def metric_alarm(
     scope: Construct,
     construct_id: str,
+    spec: AlarmSpec,
     *,
-    alarm_name: str,
-    description: str,
-    namespace: str,
-    metric_name: str,
-    dimensions: Mapping[str, str],
-    threshold: float,
-    statistic: str = "Sum",
+    resource: str,
+    name_prefix: str,
     topic: AlarmTopic | None = None,
-    evaluation_periods: int = storage.ALARM_EVALUATION_PERIODS,
 ) -> CloudwatchMetricAlarm:
-    """A ``>= threshold`` alarm over one policy period that notifies ``topic`` on breach and on recovery; no data is
-    not a breach (an idle stream is healthy)."""
+    """The alarm ``spec`` describes on the resource named ``resource`` (the value of the spec's dimension), named
+    ``<name_prefix>-<spec.name_suffix>-<suffix>``, announcing breach and recovery on ``topic`` (no actions without
+    one).
+
+    Example::
+
+        metric_alarm(self, "errors", alarms.FUNCTION_ERRORS, resource=fn.name, name_prefix=prefix, topic=topic)
+    """
     actions = [topic.arn] if topic is not None else []
     settings = deployment_settings(scope)
     return CloudwatchMetricAlarm(
         scope,
         construct_id,
-        alarm_name=naming.resource_name("cloudwatch_alarm", alarm_name, settings.environment_suffix),
-        alarm_description=description,
-        namespace=namespace,
-        metric_name=metric_name,
-        dimensions=dict(dimensions),
-        statistic=statistic,
-        period=services.ALARM_PERIOD_SECONDS,
-        evaluation_periods=evaluation_periods,
-        threshold=threshold,
-        comparison_operator="GreaterThanOrEqualToThreshold",
-        treat_missing_data=storage.ALARM_TREAT_MISSING_DATA,
+        alarm_name=naming.resource_name(
+            "cloudwatch_alarm", f"{name_prefix}-{spec.name_suffix}", settings.environment_suffix
+        ),
+        alarm_description=spec.description,
+        namespace=spec.namespace,
+        metric_name=spec.metric_name,
+        dimensions={spec.dimension: resource},
+        statistic=spec.statistic,
+        period=spec.period_seconds,
+        evaluation_periods=spec.evaluation_periods,
+        threshold=spec.threshold,
+        comparison_operator=spec.comparison_operator,
+        treat_missing_data=spec.treat_missing_data,
         alarm_actions=actions,
         ok_actions=actions,
     )

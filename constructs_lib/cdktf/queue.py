@@ -15,7 +15,7 @@ from constructs_lib.cdktf.defaults import merge_with_defaults, warn_overrides
 from constructs_lib.cdktf.deployment import deployment_settings
 from constructs_lib.cdktf.encryption_key import EncryptionKey
 from constructs_lib.cdktf.iam import policy_document
-from constructs_lib.policy import naming, retention, services, storage
+from constructs_lib.policy import alarms, naming, retention, services, storage
 
 
 def _tls_only(scope: Construct, queue: SqsQueue) -> SqsQueuePolicy:
@@ -42,8 +42,8 @@ class DeadLetterQueue(Construct):
     """A queue for messages that failed, secure with no arguments (the cdktf twin of the CDK ``SecureQueue``).
 
     KMS-encrypted (``encryption_key`` or a key of its own), TLS-only, keeps messages the maximum 14 days so failures
-    can be inspected, and alarms as soon as one message arrives (any dead letter is a failure someone must look at),
-    notifying ``alarm_topic`` when given.
+    can be inspected, and alarms as soon as one message arrives (``alarms.QUEUE_HAS_MESSAGES``: a dead letter is a
+    failure), notifying ``alarm_topic`` when given.
 
     Example::
 
@@ -80,13 +80,9 @@ class DeadLetterQueue(Construct):
         self.depth_alarm = metric_alarm(
             self,
             "depth",
-            alarm_name=f"{base}-depth",
-            description="Messages reached the dead-letter queue: processing failed and needs a look.",
-            namespace="AWS/SQS",
-            metric_name="ApproximateNumberOfMessagesVisible",
-            dimensions={"QueueName": self.queue.name},
-            threshold=services.DEAD_LETTER_ALARM_THRESHOLD,
-            statistic="Maximum",
+            alarms.QUEUE_HAS_MESSAGES,
+            resource=self.queue.name,
+            name_prefix=base,
             topic=alarm_topic,
         )
 

@@ -11,7 +11,7 @@ from constructs_lib.cdktf.alarms import AlarmTopic, metric_alarm
 from constructs_lib.cdktf.defaults import merge_with_defaults, warn_overrides
 from constructs_lib.cdktf.deployment import deployment_settings, force_destroy
 from constructs_lib.cdktf.encryption_key import EncryptionKey
-from constructs_lib.policy import naming, retention, services, storage
+from constructs_lib.policy import alarms, naming, retention, services, storage
 
 
 class KinesisStream(Construct):
@@ -21,8 +21,8 @@ class KinesisStream(Construct):
     - Server-side encryption with ``encryption_key`` (or a key of its own), never the AWS-managed key.
     - Provisioned mode with the policy's shards, 24 h retention; in dev, registered consumers are deregistered on
       destroy so teardown never stalls.
-    - Two alarms notifying ``alarm_topic`` (else a topic of its own): ``throttle_alarm`` on any throttled write
-      (producers need more shards) and ``iterator_age_alarm`` (consumers are falling behind).
+    - Two alarms notifying ``alarm_topic`` (else a topic of its own), as the CDK twin raises them: ``throttle_alarm``
+      (``alarms.STREAM_WRITE_THROTTLED``) and ``iterator_age_alarm`` (``alarms.STREAM_ITERATOR_AGE``).
 
     Example::
 
@@ -66,28 +66,20 @@ class KinesisStream(Construct):
             **props,
         )
         warn_overrides(self, changed)
-        dimensions = {"StreamName": self.stream.name}
         self.throttle_alarm = metric_alarm(
             self,
             "write-throttled",
-            alarm_name=f"{base}-write-throttled",
-            description="Producers exceed the stream's provisioned shards: records are being rejected.",
-            namespace="AWS/Kinesis",
-            metric_name="WriteProvisionedThroughputExceeded",
-            dimensions=dimensions,
-            threshold=services.STREAM_THROTTLE_ALARM_THRESHOLD,
+            alarms.STREAM_WRITE_THROTTLED,
+            resource=self.stream.name,
+            name_prefix=base,
             topic=alarm_topic,
         )
         self.iterator_age_alarm = metric_alarm(
             self,
             "iterator-age",
-            alarm_name=f"{base}-iterator-age",
-            description="The oldest unread record is getting old: consumers are falling behind.",
-            namespace="AWS/Kinesis",
-            metric_name="GetRecords.IteratorAgeMilliseconds",
-            dimensions=dimensions,
-            threshold=services.STREAM_ITERATOR_AGE_ALARM_MS,
-            statistic="Maximum",
+            alarms.STREAM_ITERATOR_AGE,
+            resource=self.stream.name,
+            name_prefix=base,
             topic=alarm_topic,
         )
 

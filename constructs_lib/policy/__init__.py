@@ -8,7 +8,8 @@ renderings cannot drift apart. Modules:
 - ``retention``: backup, log, stream and lifecycle retention.
 - ``encryption``: key rotation and the key-policy statements services need.
 - ``naming``: suffix rules and AWS name limits.
-- ``services``: sizes, thresholds and runtimes.
+- ``services``: sizes and runtimes.
+- ``alarms``: every alarm a construct raises (metric, statistic, comparator, threshold, periods).
 - ``settings``: where a deployment's suffix and profile come from.
 """
 

@@ -17,10 +17,6 @@ FLOW_LOG_TRAFFIC = "ALL"
 # --- Kinesis ---------------------------------------------------------------------------------------------------
 #: One shard (1 MB/s in, 2 MB/s out) is the cheapest provisioned stream; stacks size it to their load.
 STREAM_SHARDS = 1
-#: Alarm when the oldest unread record is this old (ms): consumers are falling behind.
-STREAM_ITERATOR_AGE_ALARM_MS = 60_000
-#: Alarm on any throttled write in a 5-minute period: producers exceed the provisioned shards.
-STREAM_THROTTLE_ALARM_THRESHOLD = 1
 
 # --- Databases -------------------------------------------------------------------------------------------------
 #: Smallest current-generation burstable class; Graviton is ~20% cheaper than the x86 equivalent.
@@ -86,8 +82,3 @@ STREAM_BISECT_ON_ERROR = True
 # --- ECS -------------------------------------------------------------------------------------------------------
 FARGATE_TASK_CPU = 256
 FARGATE_TASK_MEMORY_MB = 512
-
-# --- Alarms ----------------------------------------------------------------------------------------------------
-ALARM_PERIOD_SECONDS = 300
-#: Any message in a dead-letter queue is a failure someone must look at.
-DEAD_LETTER_ALARM_THRESHOLD = 1

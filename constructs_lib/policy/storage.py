@@ -1,7 +1,7 @@
 """Buckets, streams and alarm topics: the controls every one of them gets, each with the requirement behind it.
 
 Plain data and plain functions only (no CDK import), so the CDK constructs and the cdktf twins render the same
-decisions. Retention values live in ``retention``; thresholds and sizes in ``services``.
+decisions. Retention values live in ``retention``; sizes in ``services``; alarms in ``alarms``.
 """
 
 from __future__ import annotations
@@ -37,11 +37,7 @@ ALARM_TOPIC_BASE_SUFFIX = "alarms"
 #: Provisioned shards sized by ``services.STREAM_SHARDS``: a fixed, predictable bill; on-demand suits unknown load.
 STREAM_MODE = "PROVISIONED"
 
-# --- Alarms and topics -----------------------------------------------------------------------------------------
-#: One breaching period is enough: every storage/stream alarm signals data at risk, not noise.
-ALARM_EVALUATION_PERIODS = 1
-#: A period with no data (an idle stream) is not a failure; only a measured breach pages someone.
-ALARM_TREAT_MISSING_DATA = "notBreaching"
+# --- Alarm topics (the alarms themselves are ``alarms``) --------------------------------------------------------
 #: SNS signs HTTP(S)/email-json deliveries with SHA256 (version 2) instead of SHA1 (PCI DSS 4.2.1 strong crypto).
 TOPIC_SIGNATURE_VERSION = "2"
 #: What a CloudWatch alarm needs on a topic whose policy the construct writes (a custom topic policy replaces the

@@ -71,7 +71,13 @@ class HealthcarePipelineStack(HardenedStack):
             log_group_name=f"/healthcare/{naming.resource_name('log_group', 'audit', self.suffix)}",
         )
         database = PostgresInstance(
-            self, "PatientDb", name_prefix="patient-records", vpc=network, encryption_key=key, multi_az=True
+            self,
+            "PatientDb",
+            name_prefix="patient-records",
+            vpc=network,
+            encryption_key=key,
+            multi_az=True,
+            alarm_topic=alarms,
         )
 
         self.output("KmsKeyArn", key.key_arn, "Customer-managed key for every PHI store and log")

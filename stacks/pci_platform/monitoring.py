@@ -13,7 +13,7 @@ from constructs_lib.cdktf.bucket import SecureBucket
 from constructs_lib.cdktf.deployment import account_context, deployment_settings
 from constructs_lib.cdktf.function import SecureFunction
 from constructs_lib.cdktf.iam import ServiceRole
-from constructs_lib.policy import naming, retention
+from constructs_lib.policy import alarms, naming, retention
 from stacks.pci_platform.security import PciSecurity
 
 #: AWS Config managed rules, each with the PCI DSS v4 requirement it gives evidence for.
@@ -26,15 +26,13 @@ PCI_MANAGED_RULES: dict[str, str] = {
     "VPC_FLOW_LOGS_ENABLED": "10.2.1 audit logs capture network activity",
     "LAMBDA_INSIDE_VPC": "1.3.1 inbound/outbound traffic of the CDE restricted",
 }
-#: Any failed invocation leaves an object unmasked: alarm on the first one.
-FUNCTION_ERROR_ALARM_THRESHOLD = 1
 #: Where AWS Config writes inside the bucket (its fixed layout under the prefix).
 CONFIG_KEY_PREFIX = "config"
 
 
 class PciMonitoring(Construct):
     """AWS Config with its recorder, delivery channel (SSE-KMS bucket), recorder status and managed rules, plus an
-    alarm on the data-processing function's errors.
+    alarm on the data-processing function's errors (``alarms.FUNCTION_ERRORS``: an error leaves an object unmasked).
 
     The Config role gets ``AWS_ConfigRole`` through its own attachment (seed 004 inlined it in the role), and may
     write only under this bucket's Config prefix with this key. One recorder per account and region is allowed:
@@ -62,12 +60,9 @@ class PciMonitoring(Construct):
         self.function_errors_alarm = metric_alarm(
             self,
             "function-errors",
-            alarm_name=f"{system}-processor-errors",
-            description="The card-number masking function failed: objects are left unprocessed.",
-            namespace="AWS/Lambda",
-            metric_name="Errors",
-            dimensions={"FunctionName": function.name},
-            threshold=FUNCTION_ERROR_ALARM_THRESHOLD,
+            alarms.FUNCTION_ERRORS,
+            resource=function.name,
+            name_prefix=f"{system}-processor",
             topic=security.alarm_topic,
         )
         self.rules: list[ConfigConfigRule] = []

@@ -1,5 +1,6 @@
 """Stream processor (seed 002): Kinesis -> Lambda -> RDS PostgreSQL Multi-AZ, only the Lambda can reach the
-database, failures go to a dead-letter queue, alarms go to SNS. The VPC has no route out: Secrets Manager is reached
+database, failures go to a dead-letter queue; alarms (stream lag and throttling, dead letters, function errors and
+throttles, database CPU, free storage and connections) go to SNS. The VPC has no route out: Secrets Manager is reached
 through a private endpoint."""
 
 from __future__ import annotations
@@ -37,7 +38,13 @@ class StreamProcessorStack(HardenedStack):
         alarms = AlarmTopic(self, "Alarms", name_prefix="stream-alarms", encryption_key=key)
         stream = KinesisDataStream(self, "Events", name_prefix="stream-events", encryption_key=key, alarm_topic=alarms)
         database = PostgresInstance(
-            self, "EventsDb", name_prefix="stream-events-db", vpc=network, encryption_key=key, multi_az=True
+            self,
+            "EventsDb",
+            name_prefix="stream-events-db",
+            vpc=network,
+            encryption_key=key,
+            multi_az=True,
+            alarm_topic=alarms,
         )
         consumer = StreamConsumerFunction(
             self,

@@ -12,6 +12,7 @@ import pytest
 from deployed_stacks import CDK_STACKS, DeployedStack
 
 from constructs_lib.policy import retention, services, storage
+from constructs_lib.policy.alarms import STREAM_ITERATOR_AGE, TREAT_MISSING_DATA
 from stacks.iot_platform.stack import TELEMETRY_SHARDS
 
 pytestmark = pytest.mark.parametrize("stack", CDK_STACKS, indirect=True, scope="module")
@@ -150,11 +151,11 @@ def test_alarm_topic_policy_denies_publishing_without_tls_and_admits_cloudwatch_
 def test_stream_has_iterator_age_and_throttle_alarms_that_notify_the_topic_both_ways(stack: DeployedStack) -> None:
     alarms = {alarm["MetricName"]: alarm for alarm in stream_alarms(stack)}
     assert set(alarms) == {"GetRecords.IteratorAgeMilliseconds", "WriteProvisionedThroughputExceeded"}
-    assert alarms["GetRecords.IteratorAgeMilliseconds"]["Threshold"] == services.STREAM_ITERATOR_AGE_ALARM_MS
+    assert alarms["GetRecords.IteratorAgeMilliseconds"]["Threshold"] == STREAM_ITERATOR_AGE.threshold
     for alarm in alarms.values():
         assert alarm["AlarmActions"] == [stack.output("AlarmTopicArn")]
         assert alarm["OKActions"] == [stack.output("AlarmTopicArn")]
-        assert alarm["TreatMissingData"] == storage.ALARM_TREAT_MISSING_DATA
+        assert alarm["TreatMissingData"] == TREAT_MISSING_DATA
 
 
 @pytest.mark.real_aws_only

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from deployed_stacks import DeployedStack
 
-from constructs_lib.policy import compute, retention, services, storage
+from constructs_lib.policy import compute, retention, services
+from constructs_lib.policy.alarms import QUEUE_HAS_MESSAGES
 
 STACK = "StreamProcessor"
 QUEUES = ("FailedBatchQueueUrl", "DeadLetterQueueUrl")
@@ -160,9 +161,9 @@ def test_queue_alarms_on_its_first_message(stack: DeployedStack, output: str) ->
     ]
     assert len(alarms) == 1
     assert alarms[0]["MetricName"] == "ApproximateNumberOfMessagesVisible"
-    assert alarms[0]["Threshold"] == services.DEAD_LETTER_ALARM_THRESHOLD
+    assert alarms[0]["Threshold"] == QUEUE_HAS_MESSAGES.threshold
     assert alarms[0]["AlarmActions"] == alarms[0]["OKActions"] == [stack.output("AlarmTopicArn")]
-    assert alarms[0]["TreatMissingData"] == storage.ALARM_TREAT_MISSING_DATA
+    assert alarms[0]["TreatMissingData"] == QUEUE_HAS_MESSAGES.treat_missing_data
 
 
 @pytest.mark.parametrize("output", QUEUES)

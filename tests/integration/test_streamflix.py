@@ -12,6 +12,7 @@ import pytest
 from deployed_stacks import DeployedStack
 
 from constructs_lib.policy import compute, engines, retention, services, storage
+from constructs_lib.policy.alarms import QUEUE_HAS_MESSAGES, STREAM_WRITE_THROTTLED
 from stacks.streamflix.stack import PROCESSING_LOG_RETENTION_DAYS
 
 STACK = "streamflix"
@@ -108,7 +109,7 @@ def test_write_throttle_alarm_notifies_the_topic_on_breach_and_recovery(stack: D
     assert (found["Namespace"], found["MetricName"]) == ("AWS/Kinesis", "WriteProvisionedThroughputExceeded")
     assert found["Dimensions"] == [{"Name": "StreamName", "Value": stack.output("kinesis_stream_name")}]
     assert found["AlarmActions"] == found["OKActions"] == [stack.output("alarm_topic_arn")]
-    assert found["TreatMissingData"] == storage.ALARM_TREAT_MISSING_DATA
+    assert found["TreatMissingData"] == STREAM_WRITE_THROTTLED.treat_missing_data
 
 
 # --- SQS -----------------------------------------------------------------------------------------------------------
@@ -172,8 +173,8 @@ def test_dlq_alarm_fires_on_the_first_dead_letter(stack: DeployedStack) -> None:
     assert (found["Namespace"], found["MetricName"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
     assert found["Dimensions"] == [{"Name": "QueueName", "Value": stack.output("dlq_arn").rsplit(":", 1)[-1]}]
     assert (found["Threshold"], found["ComparisonOperator"]) == (
-        services.DEAD_LETTER_ALARM_THRESHOLD,
-        "GreaterThanOrEqualToThreshold",
+        QUEUE_HAS_MESSAGES.threshold,
+        QUEUE_HAS_MESSAGES.comparison_operator,
     )
     assert found["AlarmActions"] == [stack.output("alarm_topic_arn")]
 

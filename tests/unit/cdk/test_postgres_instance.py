@@ -10,10 +10,11 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Annotations, Match, Template
 
 from constructs_lib.cdk.postgres_instance import PostgresInstance
-from constructs_lib.policy import ConfigurationError, compute, engines, retention, services
+from constructs_lib.policy import ConfigurationError, alarms, compute, engines, retention, services
 
 ENGINE = engines.engine("postgres")
 #: A region the policy offers the engine in: the prod stack is built there so the region check runs on it.
@@ -29,6 +30,7 @@ class Built(NamedTuple):
     relaxed: PostgresInstance
     client: ec2.SecurityGroup
     reader_role: iam.Role
+    topic: sns.Topic
 
     def props(self, resource: cdk.CfnResource) -> dict[str, Any]:
         return self.resources[self.stack.get_logical_id(resource)]["Properties"]
@@ -46,7 +48,10 @@ def build(profile: str) -> Built:
     env = cdk.Environment(region=OFFERED_REGION) if profile == "prod" else None
     stack = cdk.Stack(app, "Postgres", env=env)
     db = PostgresInstance(stack, "Orders")
-    required = PostgresInstance(stack, "Patients", vpc=db.vpc, encryption_key=db.encryption_key, multi_az=True)
+    topic = sns.Topic(stack, "Alarms")
+    required = PostgresInstance(
+        stack, "Patients", vpc=db.vpc, encryption_key=db.encryption_key, multi_az=True, alarm_topic=topic
+    )
     relaxed = PostgresInstance(
         stack,
         "Scratch",
@@ -61,7 +66,7 @@ def build(profile: str) -> Built:
     reader_role = iam.Role(stack, "Reader", assumed_by=iam.AccountRootPrincipal())
     db.grant_connect_secret(reader_role)
     template = Template.from_stack(stack)
-    return Built(stack, template, template.to_json()["Resources"], db, required, relaxed, client, reader_role)
+    return Built(stack, template, template.to_json()["Resources"], db, required, relaxed, client, reader_role, topic)
 
 
 @pytest.fixture(scope="module", params=["dev", "prod"])
@@ -270,3 +275,74 @@ def test_a_name_prefix_rds_cannot_use_is_refused() -> None:
     stack = cdk.Stack(cdk.App(context={"profile": "dev"}), "BadName")
     with pytest.raises(ConfigurationError, match="name_prefix"):
         PostgresInstance(stack, "Db", name_prefix="Orders_DB")
+
+
+# --- alarms --------------------------------------------------------------------------------------------------------
+
+
+def alarm_props(b: Built, construct: Any) -> dict[str, Any]:
+    return b.props(construct.node.default_child)
+
+
+DATABASE_ALARMS = [
+    ("cpu_alarm", alarms.DATABASE_CPU),
+    ("free_storage_alarm", alarms.DATABASE_FREE_STORAGE),
+    ("connections_alarm", alarms.DATABASE_CONNECTIONS),
+]
+
+
+@pytest.mark.parametrize(("attribute", "spec"), DATABASE_ALARMS, ids=[a for a, _ in DATABASE_ALARMS])
+def test_with_a_topic_the_instance_alarms_as_the_spec_says_on_breach_and_recovery(
+    built: Built, attribute: str, spec: alarms.AlarmSpec
+) -> None:
+    props = alarm_props(built, getattr(built.required_multi_az, attribute))
+    topic = [built.ref(built.topic.topic_arn)]
+    assert props["AlarmActions"] == props["OKActions"] == topic
+    assert props["Dimensions"] == [
+        {"Name": "DBInstanceIdentifier", "Value": built.ref(built.required_multi_az.instance.ref)}
+    ]
+    assert (props["Namespace"], props["MetricName"], props["Statistic"]) == (
+        "AWS/RDS",
+        spec.metric_name,
+        spec.statistic,
+    )
+    assert (props["ComparisonOperator"], props["Threshold"]) == (spec.comparison_operator, spec.threshold)
+    assert (props["Period"], props["EvaluationPeriods"]) == (spec.period_seconds, spec.evaluation_periods)
+    suffix = built.stack.node.try_get_context("environmentSuffix")
+    assert props["AlarmName"] == f"patients-{spec.name_suffix}-{suffix}"
+
+
+def test_cpu_alarm_fires_on_an_average_over_80_percent_for_15_minutes(built: Built) -> None:
+    props = alarm_props(built, built.required_multi_az.cpu_alarm)
+    assert (props["Statistic"], props["ComparisonOperator"], props["Threshold"]) == (
+        "Average",
+        "GreaterThanThreshold",
+        80,
+    )
+    assert props["Period"] * props["EvaluationPeriods"] == 15 * 60
+
+
+def test_free_storage_alarm_fires_below_a_tenth_of_the_allocated_storage(built: Built) -> None:
+    props = alarm_props(built, built.required_multi_az.free_storage_alarm)
+    assert (props["Statistic"], props["ComparisonOperator"]) == ("Minimum", "LessThanThreshold")
+    assert props["Threshold"] == services.POSTGRES_ALLOCATED_STORAGE_GB * 1024**3 / 10 == 2 * 1024**3
+
+
+def test_connections_alarm_fires_above_80_percent_of_what_the_instance_class_allows(built: Built) -> None:
+    props = alarm_props(built, built.required_multi_az.connections_alarm)
+    assert (props["Statistic"], props["ComparisonOperator"]) == ("Maximum", "GreaterThanThreshold")
+    # db.t4g.micro: 1 GiB / 9531392 = 112 connections, 5 reserved for superusers, 80 % of the other 107.
+    assert alarms.POSTGRES_MAX_CONNECTIONS == 112
+    assert props["Threshold"] == 85
+
+
+def test_without_a_topic_the_instance_raises_no_alarm(built: Built) -> None:
+    for database in (built.db, built.relaxed):
+        assert (database.cpu_alarm, database.free_storage_alarm, database.connections_alarm) == (None, None, None)
+    alarmed = [
+        r["Properties"]["Dimensions"][0]["Value"]
+        for r in built.resources.values()
+        if r["Type"] == "AWS::CloudWatch::Alarm"
+    ]
+    assert len(alarmed) == 3
+    assert all(value == built.ref(built.required_multi_az.instance.ref) for value in alarmed)

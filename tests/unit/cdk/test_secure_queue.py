@@ -13,7 +13,7 @@ from aws_cdk.assertions import Annotations, Match, Template
 from constructs_lib.cdk.alarm_topic import AlarmTopic
 from constructs_lib.cdk.encryption_key import EncryptionKey
 from constructs_lib.cdk.secure_queue import SecureQueue
-from constructs_lib.policy import ConfigurationError, naming, retention, services
+from constructs_lib.policy import ConfigurationError, alarms, naming, retention
 
 
 class Built(NamedTuple):
@@ -100,9 +100,9 @@ def test_alarm_fires_on_the_first_visible_message(built: Built) -> None:
     assert props["MetricName"] == "ApproximateNumberOfMessagesVisible"
     assert props["Namespace"] == "AWS/SQS"
     assert props["Dimensions"] == [{"Name": "QueueName", "Value": built.ref(built.queue.queue_name)}]
-    assert props["Threshold"] == services.DEAD_LETTER_ALARM_THRESHOLD
+    assert props["Threshold"] == alarms.QUEUE_HAS_MESSAGES.threshold == 1
     assert props["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
-    assert props["Period"] == services.ALARM_PERIOD_SECONDS
+    assert props["Period"] == alarms.QUEUE_HAS_MESSAGES.period_seconds
     assert props["TreatMissingData"] == "notBreaching"
 
 

@@ -18,7 +18,7 @@ from aws_cdk.assertions import Annotations, Match, Template
 from constructs_lib.cdk.alarm_topic import AlarmTopic
 from constructs_lib.cdk.secure_queue import SecureQueue
 from constructs_lib.cdk.stream_consumer import StreamConsumerFunction, lambda_runtime
-from constructs_lib.policy import ConfigurationError, compute, naming, retention, services
+from constructs_lib.policy import ConfigurationError, alarms, compute, naming, retention, services
 
 CODE = lambda_.Code.from_inline("def handler(event, context):\n    return None\n")
 
@@ -165,6 +165,30 @@ def test_without_a_topic_both_queues_tell_one_alarm_topic_of_the_consumer(built:
     assert built.consumer.alarm_topic is built.topic
     alarm = built.props(built.tuned.stream_failure_queue.messages_visible_alarm)
     assert alarm["AlarmActions"] == [built.ref(own_topic.topic_arn)]
+
+
+FUNCTION_ALARMS = [("errors_alarm", alarms.FUNCTION_ERRORS), ("throttles_alarm", alarms.FUNCTION_THROTTLES)]
+
+
+@pytest.mark.parametrize(("attribute", "spec"), FUNCTION_ALARMS, ids=[a for a, _ in FUNCTION_ALARMS])
+def test_function_alarms_on_its_first_error_and_first_throttle_to_the_topic_both_ways(
+    built: Built, attribute: str, spec: alarms.AlarmSpec
+) -> None:
+    props = built.props(getattr(built.consumer, attribute))
+    topic = [built.ref(built.topic.topic_arn)]
+    assert props["AlarmActions"] == props["OKActions"] == topic
+    assert props["Dimensions"] == [{"Name": "FunctionName", "Value": built.ref(built.consumer.function_name)}]
+    assert (props["Namespace"], props["MetricName"], props["Statistic"]) == ("AWS/Lambda", spec.metric_name, "Sum")
+    assert (props["ComparisonOperator"], props["Threshold"]) == ("GreaterThanOrEqualToThreshold", 1)
+    assert (props["Period"], props["EvaluationPeriods"]) == (spec.period_seconds, spec.evaluation_periods)
+    suffix = built.stack.node.try_get_context("environmentSuffix")
+    assert props["AlarmName"] == naming.resource_name("cloudwatch_alarm", f"processor-{spec.name_suffix}", suffix)
+
+
+def test_without_a_topic_the_function_alarms_tell_the_consumers_own_topic(built: Built) -> None:
+    own_topic = [built.ref(built.tuned.alarm_topic.topic_arn)]
+    for construct in (built.tuned.errors_alarm, built.tuned.throttles_alarm):
+        assert built.props(construct)["AlarmActions"] == built.props(construct)["OKActions"] == own_topic
 
 
 def test_role_has_no_aws_managed_and_no_inline_policy(built: Built) -> None:

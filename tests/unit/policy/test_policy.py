@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from constructs_lib.policy import ConfigurationError, engines, naming, profiles, resolve_settings, retention
+from constructs_lib.policy import ConfigurationError, alarms, engines, naming, profiles, resolve_settings, retention
 from constructs_lib.policy.encryption import cloudwatch_alarms_key_statement, cloudwatch_logs_key_statement
 
 
@@ -116,3 +118,33 @@ def test_alarm_statement_is_limited_to_this_account() -> None:
     statement = cloudwatch_alarms_key_statement("111122223333")
     assert statement["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
     assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": "111122223333"}}
+
+
+def test_alarm_comparator_must_be_cloudwatchs_own_spelling() -> None:
+    spec = alarms.STREAM_WRITE_THROTTLED
+    with pytest.raises(ConfigurationError) as error:
+        dataclasses.replace(spec, comparison_operator=">=")
+    assert error.value.field == "comparison_operator"
+    assert "GreaterThanOrEqualToThreshold" in error.value.allowed
+
+
+def test_alarm_counts_page_on_the_first_event_gauges_over_their_limit_floors_below() -> None:
+    counts = (
+        alarms.STREAM_WRITE_THROTTLED,
+        alarms.QUEUE_HAS_MESSAGES,
+        alarms.FUNCTION_ERRORS,
+        alarms.FUNCTION_THROTTLES,
+    )
+    assert {(s.comparison_operator, s.threshold) for s in counts} == {("GreaterThanOrEqualToThreshold", 1)}
+    gauges = (alarms.STREAM_ITERATOR_AGE, alarms.DATABASE_CPU, alarms.DATABASE_CONNECTIONS)
+    assert {s.comparison_operator for s in gauges} == {"GreaterThanThreshold"}
+    assert alarms.DATABASE_FREE_STORAGE.comparison_operator == "LessThanThreshold"
+    assert len(counts) + len(gauges) + 1 == len(alarms.ALL)
+
+
+def test_alarm_names_are_unique_per_resource_kind() -> None:
+    by_dimension: dict[str, list[str]] = {}
+    for spec in alarms.ALL:
+        by_dimension.setdefault(spec.dimension, []).append(spec.name_suffix)
+    assert all(len(names) == len(set(names)) for names in by_dimension.values())
+    assert len(by_dimension) == 4
