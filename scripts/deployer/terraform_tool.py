@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from constructs_lib import model
-from constructs_lib.model.terraform import read_configuration
+from constructs_lib.model.terraform import stack_from_configuration
 from scripts import ROOT, WORK_DIR
 from scripts.deployer import adoption, protocol, stack_outputs
 
@@ -114,7 +114,7 @@ class TerraformTool:
         manifest = json.loads((self.outdir / "manifest.json").read_text())
         found = []
         for name, entry in manifest["stacks"].items():
-            region = read_configuration(self.outdir / entry["synthesizedStackPath"], name=name).region
+            region = read_configuration(self.outdir / entry["synthesizedStackPath"], name).region
             if region is None:
                 raise protocol.DeployError(f"{name}: its provider names no region")
             found.append(protocol.Stack(name, name, region))
@@ -122,7 +122,7 @@ class TerraformTool:
 
     def configuration(self, stack: protocol.Stack) -> model.Stack:
         """The stack's synthesized ``cdk.tf.json``, read by the one model reader."""
-        return read_configuration(self.directory(stack) / "cdk.tf.json", name=stack.construct_id)
+        return read_configuration(self.directory(stack) / "cdk.tf.json", stack.construct_id)
 
     def prepare(self, stacks: list[protocol.Stack]) -> None:
         """Write the CLI config (offline provider mirror) and ``terraform init`` each stack."""
@@ -421,3 +421,8 @@ def backend_state_file(stack_name: str) -> str:
     from constructs_lib.policy.cdktf_backend import LOCAL_STATE_FILE
 
     return LOCAL_STATE_FILE.format(stack=stack_name)
+
+
+def read_configuration(path: Path, name: str) -> model.Stack:
+    """A synthesized ``cdk.tf.json`` as the model reads it (a stack with nothing in it yet included)."""
+    return stack_from_configuration(json.loads(path.read_text()), name=name, path=path)

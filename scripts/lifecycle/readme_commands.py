@@ -35,6 +35,8 @@ FRESH_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #: Region the emulator's clients default to, as a user's AWS profile would set it.
 REGION = "us-east-1"
 TIMEOUT_SECONDS = 900
+#: Terminal colour and cursor codes the CLIs print even without a terminal.
+ANSI_CODE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 @dataclass(frozen=True)
@@ -88,9 +90,12 @@ def run_block(block: Block, environment: dict[str, str], directory: Path = ROOT)
         timeout=TIMEOUT_SECONDS,
         check=False,
     )
-    tail = (done.stdout + done.stderr).strip().splitlines()[-15:]
     ok = done.returncode == 0
-    detail = "every command succeeded" if ok else f"exited {done.returncode}: " + "\n".join(tail)
+    detail = (
+        "every command succeeded"
+        if ok
+        else f"exited {done.returncode}: " + "\n".join(failure_lines(done.stdout + done.stderr))
+    )
     return CheckOutcome(CHECK, block.section, ok, detail, time.monotonic() - started)
 
 
@@ -107,6 +112,14 @@ def checkout_copy() -> Iterator[Path]:
         for installed in (".venv", "node_modules"):
             (copy / installed).symlink_to(ROOT / installed)
         yield copy
+
+
+def failure_lines(output: str, limit: int = 15) -> list[str]:
+    """What a reader acts on in a failed block's output: its error lines (else its last lines), colour codes gone."""
+    lines = [ANSI_CODE.sub("", line).rstrip() for line in output.splitlines()]
+    lines = [line for line in lines if line.strip()]
+    errors = [line for line in lines if "error" in line.lower()]
+    return (errors or lines)[-limit:]
 
 
 def check_readme_commands() -> list[CheckOutcome]:

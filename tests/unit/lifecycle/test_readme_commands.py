@@ -6,7 +6,15 @@ import pytest
 
 from scripts import ROOT
 from scripts.emulator.server import Emulator
-from scripts.lifecycle.readme_commands import CHECK, Block, blocks, checkout_copy, fresh_environment, run_block
+from scripts.lifecycle.readme_commands import (
+    CHECK,
+    Block,
+    blocks,
+    checkout_copy,
+    failure_lines,
+    fresh_environment,
+    run_block,
+)
 
 
 def test_the_readme_shows_a_deploy_and_a_destroy_for_each_tool() -> None:
@@ -53,3 +61,9 @@ def test_the_commands_run_in_a_copy_of_the_tracked_files_with_the_installed_tool
         assert (copy / ".venv").resolve() == (ROOT / ".venv").resolve()
         assert not (copy / "cfn-outputs").exists()
     assert not copy.exists()
+
+
+def test_a_failure_is_told_by_its_error_lines_without_colour_codes() -> None:
+    output = "\x1b[2K\x1b[1Aprogress\n\x1b[31m│ Error: creating KMS Key: AccessDenied\x1b[0m\nmore\n"
+    assert failure_lines(output) == ["│ Error: creating KMS Key: AccessDenied"]
+    assert failure_lines("one\ntwo\n") == ["one", "two"]
