@@ -1,8 +1,12 @@
-"""Benchmark: synth time per CDK stack and the unit-suite wall time, beside a bare one-resource stack.
+"""Benchmarks, each measured side by side in one run; timings live here, never in tests.
 
-Prints medians of several runs and our overhead as a ratio to the bare stack. Timings live here, never in tests.
+    .venv/bin/python -m scripts.benchmark synth [--runs 5]        # synth per CDK stack beside a bare one-resource stack
+    .venv/bin/python -m scripts.benchmark suite [--runs 3]        # the unit suite beside a one-test suite
+    .venv/bin/python -m scripts.benchmark preflight [--runs 5]    # preflight over the public corpus: stacks per second
+    .venv/bin/python -m scripts.benchmark lifecycle               # lifecycle checks: one emulator vs the groups
+    .venv/bin/python -m scripts.processor_benchmark               # each processor's records per second
 
-    .venv/bin/python -m scripts.benchmark [--runs 5] [--suite-runs 3] [--skip-suite]
+Each prints medians and the ratio to its baseline.
 """
 
 from __future__ import annotations
@@ -15,33 +19,40 @@ import tempfile
 import time
 from collections.abc import Callable
 
-import aws_cdk as cdk
-from aws_cdk import aws_sqs as sqs
-
-from constructs_lib.cdk.compliance import enable_compliance_checks
 from scripts import ROOT
-from stacks.healthcare_pipeline.stack import HealthcarePipelineStack
-from stacks.iot_platform.stack import IotPlatformStack
-from stacks.stream_processor.stack import StreamProcessorStack
 
 CONTEXT = {"profile": "dev", "environmentSuffix": "bench"}
+CORPUS = ROOT / "tests" / "unit" / "preflight" / "corpus"
+BARE_TEST = ROOT / "scripts" / "bare_suite" / "test_bare.py"
+ALL_STACKS = ("streamflix", "pci-platform", "IotPlatform", "HealthcarePipeline", "StreamProcessor")
 
 
-def bare_stack(app: cdk.App) -> None:
-    stack = cdk.Stack(app, "Bare")
-    sqs.CfnQueue(stack, "Queue")
+def stacks() -> dict[str, Callable[[object], object]]:
+    """The CDK stacks to synthesize, after a bare one-resource stack (imported here: the other modes need no CDK)."""
+    import aws_cdk as cdk
+    from aws_cdk import aws_sqs as sqs
+
+    from stacks.healthcare_pipeline.stack import HealthcarePipelineStack
+    from stacks.iot_platform.stack import IotPlatformStack
+    from stacks.stream_processor.stack import StreamProcessorStack
+
+    def bare_stack(app: cdk.App) -> None:
+        sqs.CfnQueue(cdk.Stack(app, "Bare"), "Queue")
+
+    return {
+        "bare one-resource stack": bare_stack,
+        "IotPlatform": lambda app: IotPlatformStack(app, "IotPlatform"),
+        "HealthcarePipeline": lambda app: HealthcarePipelineStack(app, "HealthcarePipeline"),
+        "StreamProcessor": lambda app: StreamProcessorStack(app, "StreamProcessor"),
+    }
 
 
-#: The bare stack synthesizes without the compliance packs (a lone queue fails them); ours run them as `cdk synth` does.
-STACKS: dict[str, Callable[[cdk.App], object]] = {
-    "bare one-resource stack": bare_stack,
-    "IotPlatform": lambda app: IotPlatformStack(app, "IotPlatform"),
-    "HealthcarePipeline": lambda app: HealthcarePipelineStack(app, "HealthcarePipeline"),
-    "StreamProcessor": lambda app: StreamProcessorStack(app, "StreamProcessor"),
-}
+def synth_seconds(build: Callable[[object], object], with_nag: bool) -> float:
+    """One synth of ``build`` in a fresh app; the bare stack skips the compliance packs (a lone queue fails them)."""
+    import aws_cdk as cdk
 
+    from constructs_lib.cdk.compliance import enable_compliance_checks
 
-def synth_seconds(build: Callable[[cdk.App], object], with_nag: bool) -> float:
     with tempfile.TemporaryDirectory() as outdir:
         started = time.perf_counter()
         app = cdk.App(outdir=outdir, context=CONTEXT)
@@ -52,40 +63,79 @@ def synth_seconds(build: Callable[[cdk.App], object], with_nag: bool) -> float:
         return time.perf_counter() - started
 
 
-def suite_seconds(args: list[str]) -> float:
+def command_seconds(command: list[str]) -> float:
+    """Wall time of one command run from the repository root (it must succeed)."""
     started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
     return time.perf_counter() - started
+
+
+def side_by_side(title: str, rows: dict[str, float], unit: str = "s") -> None:
+    """Print ``rows`` (the first is the baseline) with each one's ratio to it."""
+    print(title)
+    baseline = next(iter(rows.values()))
+    for name, value in rows.items():
+        print(f"  {name:<40} {value:8.2f} {unit}   x{value / baseline:5.2f}")
+
+
+def synth(runs: int) -> None:
+    built = stacks()
+    synth_seconds(built["bare one-resource stack"], with_nag=False)  # the jsii runtime starts once per process
+    rows = {
+        name: statistics.median(synth_seconds(build, with_nag=index > 0) for _ in range(runs))
+        for index, (name, build) in enumerate(built.items())
+    }
+    side_by_side(f"synth time, median of {runs} runs (dev; our stacks with the cdk-nag packs on):", rows)
+
+
+def suite(runs: int) -> None:
+    pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    rows = {
+        "bare one-test suite": statistics.median(command_seconds([*pytest, str(BARE_TEST)]) for _ in range(runs)),
+        "tests/unit": statistics.median(command_seconds([*pytest, "tests/unit"]) for _ in range(runs)),
+    }
+    side_by_side(f"unit suite wall time, median of {runs} runs:", rows)
+
+
+def preflight(runs: int) -> None:
+    from constructs_lib.preflight.figures import measure
+
+    figures = measure([CORPUS], repeat=runs)
+    stacks_read = figures.templates + figures.terraform
+    print(f"preflight over {CORPUS.relative_to(ROOT)}, median of {runs} runs (in process):")
+    print(
+        f"  {stacks_read} stacks, {figures.resources} resources in {figures.seconds:.2f} s: "
+        f"{figures.stacks_per_second:.0f} stacks/s"
+    )
+
+
+def lifecycle(runs: int) -> None:
+    every = [f"--stack={name}" for name in ALL_STACKS]
+    checks = [sys.executable, "-m", "scripts.lifecycle"]
+    rows = {
+        "every stack on one emulator": statistics.median(command_seconds([*checks, *every]) for _ in range(runs)),
+        "three groups side by side": statistics.median(command_seconds(checks) for _ in range(runs)),
+    }
+    side_by_side(f"deploy lifecycle checks, all five stacks, median of {runs} runs:", rows)
+
+
+MODES: dict[str, tuple[Callable[[int], None], int]] = {
+    "synth": (synth, 5),
+    "suite": (suite, 3),
+    "preflight": (preflight, 5),
+    "lifecycle": (lifecycle, 1),
+}
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--suite-runs", type=int, default=3)
-    parser.add_argument("--skip-suite", action="store_true")
+    parser.add_argument("mode", choices=sorted(MODES), nargs="?", default="synth")
+    parser.add_argument(
+        "--runs", type=int, help="runs per figure (default: synth 5, suite 3, preflight 5, lifecycle 1)"
+    )
     options = parser.parse_args(argv)
-
-    synth_seconds(bare_stack, with_nag=False)  # warm the jsii runtime once, as every process pays it once
-    print(f"synth time, median of {options.runs} runs (dev profile; our stacks with the cdk-nag packs on):")
-    bare = None
-    for name, build in STACKS.items():
-        with_nag = build is not bare_stack
-        median = statistics.median(synth_seconds(build, with_nag=with_nag) for _ in range(options.runs))
-        bare = bare or median
-        print(f"  {name:<26} {median:6.2f} s   x{median / bare:5.1f} the bare stack")
-
-    if not options.skip_suite:
-        print(f"unit suite wall time, median of {options.suite_runs} runs:")
-        bare_test = ROOT / "scripts" / "bare_suite" / "test_bare.py"
-        bare_suite = statistics.median(suite_seconds([str(bare_test)]) for _ in range(options.suite_runs))
-        full = statistics.median(suite_seconds(["tests/unit"]) for _ in range(options.suite_runs))
-        print(f"  {'bare one-test suite':<26} {bare_suite:6.2f} s")
-        print(f"  {'tests/unit':<26} {full:6.2f} s   x{full / bare_suite:5.1f} the bare suite")
+    measure, default_runs = MODES[options.mode]
+    measure(options.runs or default_runs)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The benchmark runs end to end and prints one median per stack beside the bare stack (no timing is asserted)."""
+"""The benchmark's modes run end to end and print one figure per row beside their baseline (no time is asserted)."""
 
 from __future__ import annotations
 
@@ -7,17 +7,26 @@ import pytest
 from scripts import benchmark
 
 
-def test_the_synth_benchmark_prints_a_median_and_a_ratio_per_stack(capsys: pytest.CaptureFixture) -> None:
-    benchmark.main(["--runs", "1", "--skip-suite"])
-    lines = capsys.readouterr().out.splitlines()
-    rows = [line for line in lines if "the bare stack" in line]
-    assert len(rows) == len(benchmark.STACKS)
-    assert [row.split()[0] for row in rows] == ["bare", "IotPlatform", "HealthcarePipeline", "StreamProcessor"]
+def test_the_synth_mode_prints_a_median_and_a_ratio_per_stack(capsys: pytest.CaptureFixture) -> None:
+    benchmark.main(["synth", "--runs", "1"])
+    rows = [line.split()[0] for line in capsys.readouterr().out.splitlines() if " x" in line]
+    assert rows == ["bare", "IotPlatform", "HealthcarePipeline", "StreamProcessor"]
 
 
-def test_the_suite_benchmark_times_the_bare_suite_and_the_unit_suite(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_suite_and_lifecycle_modes_time_their_commands_side_by_side(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
     seen: list[list[str]] = []
-    monkeypatch.setattr(benchmark, "synth_seconds", lambda build, with_nag: 1.0)
-    monkeypatch.setattr(benchmark, "suite_seconds", lambda args: seen.append(args) or 2.0)
-    benchmark.main(["--runs", "1", "--suite-runs", "1"])
-    assert [args[0].rsplit("/", 1)[-1] for args in seen] == ["test_bare.py", "unit"]
+    monkeypatch.setattr(benchmark, "command_seconds", lambda command: seen.append(command) or 2.0)
+    benchmark.main(["suite", "--runs", "1"])
+    benchmark.main(["lifecycle"])
+    assert [command[-1].rsplit("/", 1)[-1] for command in seen[:2]] == ["test_bare.py", "unit"]
+    assert seen[2][-5:] == [f"--stack={name}" for name in benchmark.ALL_STACKS]
+    assert seen[3][-1] == "scripts.lifecycle"
+    assert capsys.readouterr().out.count("x 1.00") == 4  # every row is 2.00 s: the baseline of each mode and its twin
+
+
+def test_the_preflight_mode_reads_the_whole_corpus(capsys: pytest.CaptureFixture) -> None:
+    benchmark.main(["preflight", "--runs", "1"])
+    printed = capsys.readouterr().out
+    assert "stacks/s" in printed and int(printed.split("\n")[1].split()[0]) >= 200
