@@ -63,8 +63,9 @@ class HealthcarePipelineStack(HardenedStack):
             scope, construct_id, system="healthcare-pipeline", data_classification="phi", env=props.env, **kwargs
         )
         key = EncryptionKey(self, "Key", description=f"healthcare pipeline PHI ({self.suffix})")
-        network = Network(self, "Network", encryption_key=key)
-        # The consumer reads the database secret and writes audit events without leaving the VPC.
+        # Nothing here calls the internet: no NAT gateway, no internet gateway. The consumer reads the database
+        # secret and writes audit events through these endpoints (polling and queues are the Lambda service's).
+        network = Network(self, "Network", encryption_key=key, internet_egress=False)
         endpoints = [
             network.add_interface_endpoint("SecretsManager", ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER),
             network.add_interface_endpoint("Logs", ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS),

@@ -356,8 +356,10 @@ def test_healthcare_consumer_runs_in_the_private_subnets_and_alone_reaches_the_d
     assert [rule["Properties"]["SourceSecurityGroupId"] for rule in ingress.values()] == [consumer_group]
 
 
-def test_healthcare_secrets_manager_and_logs_endpoints_admit_only_the_consumer(dev_app) -> None:
+def test_healthcare_vpc_has_no_way_out_and_reaches_secrets_manager_and_logs_privately(dev_app) -> None:
     template = dev_app.template("HealthcarePipeline")
+    assert template.find_resources("AWS::EC2::NatGateway") == {}
+    assert template.find_resources("AWS::EC2::InternetGateway") == {}
     _, function = healthcare_consumer(template)
     endpoints = template.find_resources(
         "AWS::EC2::VPCEndpoint", {"Properties": {"VpcEndpointType": "Interface", "PrivateDnsEnabled": True}}
