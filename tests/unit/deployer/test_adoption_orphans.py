@@ -4,10 +4,10 @@ adoptable type, and the proofs that an existing resource is the stack's own."""
 from __future__ import annotations
 
 import pytest
-from tests.unit.local_aws import Account as EmulatedAccount
 
 from scripts.deployer import adoption
 from scripts.deployer.adoption import Account, AdoptionRefusedError, Orphan
+from tests.unit.local_aws import Account as EmulatedAccount
 
 ACCOUNT = Account("aws", "123456789012", "eu-west-1")
 

@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.unit.local_aws import Account
 
 from scripts import ROOT
 from scripts.deployer import cdk_tool, cli, commands, protocol, stack_outputs
 from scripts.deployer.cdk_tool import CdkTool
 from scripts.deployer.protocol import DeployError, Stack
+from tests.unit.local_aws import Account
 
 TEMPLATE = {
     "Resources": {"Queue": {"Type": "AWS::SQS::Queue", "Properties": {}}},

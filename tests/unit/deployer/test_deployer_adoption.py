@@ -13,11 +13,11 @@ from pathlib import Path
 
 import boto3
 import pytest
-from tests.unit.local_aws import Account as EmulatedAccount
 
 from scripts.deployer.adoption import Account
 from scripts.deployer.protocol import DeployError, Stack
 from scripts.deployer.terraform_tool import TerraformTool
+from tests.unit.local_aws import Account as EmulatedAccount
 
 FAKE_TERRAFORM = """
 orphan = os.environ["FAKE_TF_ORPHAN"]

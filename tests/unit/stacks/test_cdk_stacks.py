@@ -9,6 +9,7 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 from constructs_lib.policy import engines, retention, services
+from stacks.healthcare_pipeline import stack as healthcare_stack
 
 STACKS = ("IotPlatform", "HealthcarePipeline", "StreamProcessor")
 
@@ -262,6 +263,148 @@ def test_healthcare_outputs(dev_app) -> None:
         "DatabaseIdentifier",
         "VpcId",
     } <= outputs
+
+
+def as_list(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else value
+
+
+def healthcare_consumer(template: Template) -> tuple[str, dict[str, Any]]:
+    """The patient consumer's logical id and resource."""
+    found = template.find_resources(
+        "AWS::Lambda::Function", {"Properties": {"Handler": healthcare_stack.CONSUMER_HANDLER}}
+    )
+    assert len(found) == 1
+    return next(iter(found.items()))
+
+
+def logical_id(template: Template, resource_type: str, props: dict[str, Any]) -> str:
+    found = template.find_resources(resource_type, {"Properties": Match.object_like(props)})
+    assert len(found) == 1, f"expected one {resource_type} matching {props}, found {len(found)}"
+    return next(iter(found))
+
+
+def test_healthcare_consumer_reads_the_patient_stream_with_bisect_on_error_and_an_on_failure_queue(dev_app) -> None:
+    template = dev_app.template("HealthcarePipeline")
+    function_id, _ = healthcare_consumer(template)
+    stream_id = logical_id(template, "AWS::Kinesis::Stream", {"Name": "patient-data-t-dev"})
+    failure_queue_id = logical_id(template, "AWS::SQS::Queue", {"QueueName": "patient-consumer-stream-dlq-t-dev"})
+    only(
+        template,
+        "AWS::Lambda::EventSourceMapping",
+        {
+            "FunctionName": {"Ref": function_id},
+            "EventSourceArn": {"Fn::GetAtt": [stream_id, "Arn"]},
+            "BisectBatchOnFunctionError": True,
+            "MaximumRetryAttempts": services.STREAM_MAX_RETRY_ATTEMPTS,
+            "DestinationConfig": {"OnFailure": {"Destination": {"Fn::GetAtt": [failure_queue_id, "Arn"]}}},
+        },
+    )
+
+
+def test_healthcare_consumer_environment_names_the_database_and_the_audit_log_group(dev_app) -> None:
+    template = dev_app.template("HealthcarePipeline")
+    _, function = healthcare_consumer(template)
+    database_id = logical_id(template, "AWS::RDS::DBInstance", {"Engine": "postgres"})
+    audit_id = logical_id(template, "AWS::Logs::LogGroup", {"LogGroupName": "/healthcare/audit-t-dev"})
+    assert function["Properties"]["Environment"]["Variables"] == {
+        "DB_HOST": {"Fn::GetAtt": [database_id, "Endpoint.Address"]},
+        "DB_PORT": {"Fn::GetAtt": [database_id, "Endpoint.Port"]},
+        "DB_NAME": template.to_json()["Resources"][database_id]["Properties"]["DBName"],
+        "DB_SECRET_ARN": {"Fn::GetAtt": [database_id, "MasterUserSecret.SecretArn"]},
+        "AUDIT_LOG_GROUP": {"Ref": audit_id},
+        "AUDIT_LOG_STREAM": healthcare_stack.AUDIT_LOG_STREAM,
+    }
+
+
+def test_healthcare_consumer_role_writes_to_the_audit_log_group_and_nowhere_else_in_logs(dev_app) -> None:
+    template = dev_app.template("HealthcarePipeline")
+    _, function = healthcare_consumer(template)
+    role = function["Properties"]["Role"]["Fn::GetAtt"][0]
+    audit_id = logical_id(template, "AWS::Logs::LogGroup", {"LogGroupName": "/healthcare/audit-t-dev"})
+    own_logs = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+    assert "Policies" not in template.to_json()["Resources"][role]["Properties"]  # every grant is in a policy below
+    statements = [
+        statement
+        for kind in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy")
+        for policy in template.find_resources(kind).values()
+        if {"Ref": role} in policy["Properties"].get("Roles", [])
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    logs = [s for s in statements if any(a.startswith("logs:") for a in as_list(s["Action"]))]
+    # The audit group, and the function's own log group its runtime writes to: no other group, no wildcard.
+    assert len(logs) == 2
+    assert {str(s["Resource"]): sorted(as_list(s["Action"])) for s in logs} == {
+        str({"Fn::GetAtt": [group, "Arn"]}): ["logs:CreateLogStream", "logs:PutLogEvents"]
+        for group in (audit_id, own_logs)
+    }
+
+
+def test_healthcare_consumer_runs_in_the_private_subnets_and_alone_reaches_the_database(dev_app) -> None:
+    template = dev_app.template("HealthcarePipeline")
+    _, function = healthcare_consumer(template)
+    subnets = {ref["Ref"] for ref in function["Properties"]["VpcConfig"]["SubnetIds"]}
+    private = set(
+        template.find_resources(
+            "AWS::EC2::Subnet",
+            {"Properties": {"Tags": Match.array_with([{"Key": "aws-cdk:subnet-name", "Value": "private"}])}},
+        )
+    )
+    assert len(private) == services.NETWORK_AZ_COUNT and subnets == private
+    consumer_group = function["Properties"]["VpcConfig"]["SecurityGroupIds"][0]
+    ingress = template.find_resources("AWS::EC2::SecurityGroupIngress", {"Properties": {"FromPort": 5432}})
+    assert [rule["Properties"]["SourceSecurityGroupId"] for rule in ingress.values()] == [consumer_group]
+
+
+def test_healthcare_vpc_has_no_way_out_and_reaches_secrets_manager_and_logs_privately(dev_app) -> None:
+    template = dev_app.template("HealthcarePipeline")
+    assert template.find_resources("AWS::EC2::NatGateway") == {}
+    assert template.find_resources("AWS::EC2::InternetGateway") == {}
+    _, function = healthcare_consumer(template)
+    endpoints = template.find_resources(
+        "AWS::EC2::VPCEndpoint", {"Properties": {"VpcEndpointType": "Interface", "PrivateDnsEnabled": True}}
+    )
+    services_reached = sorted(endpoint["Properties"]["ServiceName"] for endpoint in endpoints.values())
+    assert services_reached == ["com.amazonaws.eu-west-2.logs", "com.amazonaws.eu-west-2.secretsmanager"]
+    endpoint_groups = {
+        group["Fn::GetAtt"][0]
+        for endpoint in endpoints.values()
+        for group in endpoint["Properties"]["SecurityGroupIds"]
+    }
+    ingress = template.find_resources("AWS::EC2::SecurityGroupIngress", {"Properties": {"FromPort": 443}})
+    assert {rule["Properties"]["GroupId"]["Fn::GetAtt"][0] for rule in ingress.values()} == endpoint_groups
+    consumer_group = function["Properties"]["VpcConfig"]["SecurityGroupIds"][0]
+    assert [rule["Properties"]["SourceSecurityGroupId"] for rule in ingress.values()] == [consumer_group] * 2
+
+
+def test_healthcare_consumer_alarms_notify_the_stack_alarm_topic(dev_app) -> None:
+    template = dev_app.template("HealthcarePipeline")
+    function_id, _ = healthcare_consumer(template)
+    topics = template.find_resources("AWS::SNS::Topic")
+    assert len(topics) == 1
+    for metric in ("Errors", "Throttles"):
+        only(
+            template,
+            "AWS::CloudWatch::Alarm",
+            {
+                "Namespace": "AWS/Lambda",
+                "MetricName": metric,
+                "Dimensions": [{"Name": "FunctionName", "Value": {"Ref": function_id}}],
+                "AlarmActions": [{"Ref": next(iter(topics))}],
+            },
+        )
+
+
+def test_healthcare_consumer_outputs(dev_app) -> None:
+    outputs = dev_app.template("HealthcarePipeline").to_json()["Outputs"]
+    assert {
+        "ConsumerFunctionName",
+        "FailedBatchQueueUrl",
+        "DeadLetterQueueUrl",
+        "AuditLogStreamName",
+        "DatabaseName",
+    } <= set(outputs)
+    assert outputs["AuditLogStreamName"]["Value"] == healthcare_stack.AUDIT_LOG_STREAM
 
 
 # --- stream processor -------------------------------------------------------------------------------------------
