@@ -33,6 +33,7 @@ AREAS = (
     "teardown",
     "stack_creation",
     "waiter_answers",
+    "runtime",
 )
 
 

@@ -200,6 +200,19 @@ ADDITION_TESTS: dict[str, list[str]] = {
     "default CA certificate of a new DB instance": [
         "test_waiter_answers::test_a_db_instance_created_without_a_ca_gets_the_aws_default_and_a_named_ca_is_kept"
     ],
+    # The local runtime (what was deployed runs)
+    "the runtime stops with a reset and with its server": [
+        "test_runtime_functions::test_a_reset_stops_what_the_runtime_started",
+    ],
+    "Lambda runs its deployed Python code": [
+        "test_runtime_functions::test_an_invoked_function_returns_its_handlers_result",
+        "test_runtime_functions::test_a_handler_that_raises_answers_function_error_with_the_runtimes_error_shape",
+        "test_runtime_functions::test_a_function_that_overruns_its_timeout_is_stopped",
+        "test_runtime_functions::test_a_function_sees_boto3_but_not_what_its_zip_does_not_carry",
+        "test_runtime_functions::test_an_asynchronous_invocation_answers_at_once_and_runs_later",
+        "test_runtime_functions::test_what_a_handler_prints_is_in_its_log_group_and_the_log_tail",
+        "test_runtime_functions::test_a_function_deployed_by_cloudformation_from_s3_runs_its_code",
+    ],
 }
 
 
