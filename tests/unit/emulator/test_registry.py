@@ -213,6 +213,19 @@ ADDITION_TESTS: dict[str, list[str]] = {
         "test_runtime_functions::test_what_a_handler_prints_is_in_its_log_group_and_the_log_tail",
         "test_runtime_functions::test_a_function_deployed_by_cloudformation_from_s3_runs_its_code",
     ],
+    "Kinesis and SQS event source mappings are polled": [
+        "test_runtime_event_sources::test_a_kinesis_mapping_delivers_records_in_batches_from_the_trim_horizon",
+        "test_runtime_event_sources::test_a_latest_mapping_skips_what_the_stream_held_before",
+        "test_runtime_event_sources::test_a_poison_record_is_isolated_by_bisecting_and_reaches_the_on_failure_queue",
+        "test_runtime_event_sources::test_a_failing_batch_is_retried_then_described_to_the_on_failure_topic",
+        "test_runtime_event_sources::test_a_deleted_mapping_stops_polling",
+        "test_runtime_event_sources::test_a_poller_outlives_a_missing_function_and_delivers_once_it_is_back",
+        "test_runtime_event_sources::test_an_sqs_mapping_deletes_on_success_and_leaves_failures_for_the_redrive_policy",
+        "test_runtime_event_sources::test_reported_batch_item_failures_alone_stay_in_the_queue",
+    ],
+    "S3 notifications invoke their function": [
+        "test_runtime_event_sources::test_an_s3_put_under_the_prefix_and_suffix_triggers_the_function",
+    ],
 }
 
 
