@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the checks need, only when missing: Graphviz (`dot`, draws the architecture
-# diagrams) and PostgreSQL (a real server for the Lambda handler's integration tests).
-#   scripts/system-packages.sh [graphviz] [postgresql]     (default: both)
+# diagrams), PostgreSQL and Redis (real servers behind the emulator's RDS and ElastiCache endpoints, and for the
+# Lambda handler's integration tests).
+#   scripts/system-packages.sh [graphviz] [postgresql] [redis]     (default: all three)
 set -euo pipefail
-wanted=("${@:-graphviz postgresql}")
+wanted=("${@:-graphviz postgresql redis}")
 missing=()
 for package in ${wanted[*]}; do
   case "$package" in
     graphviz) command -v dot >/dev/null || missing+=(graphviz) ;;
     postgresql) ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql) ;;
-    *) echo "system-packages: unknown package '$package' (allowed: graphviz, postgresql)" >&2; exit 2 ;;
+    redis) command -v redis-server >/dev/null || missing+=(redis-server) ;;
+    *) echo "system-packages: unknown package '$package' (allowed: graphviz, postgresql, redis)" >&2; exit 2 ;;
   esac
 done
 (( ${#missing[@]} == 0 )) && exit 0

@@ -7,6 +7,6 @@
 - :mod:`lifecycle`: everything started here stops on a moto reset and with the emulator's process.
 """
 
-from scripts.emulator.runtime import event_sources, functions, lifecycle
+from scripts.emulator.runtime import data_stores, event_sources, functions, lifecycle
 
-__all__ = ["event_sources", "functions", "lifecycle"]
+__all__ = ["data_stores", "event_sources", "functions", "lifecycle"]

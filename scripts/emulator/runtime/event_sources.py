@@ -14,6 +14,7 @@ A handler that fails, or a poller that trips, is logged and never stops the serv
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import threading
 import time
@@ -301,12 +302,14 @@ def _poll_event_sources() -> None:
     original_create = LambdaBackend.create_event_source_mapping
     original_delete = LambdaBackend.delete_event_source_mapping
 
+    @functools.wraps(original_create)
     def create_event_source_mapping(self: Any, spec: dict[str, Any]) -> Any:
         mapping = original_create(self, spec)
         if _arn_parts(mapping.event_source_arn)[0] in ("kinesis", "sqs"):
             Poller(self, mapping).start()
         return mapping
 
+    @functools.wraps(original_delete)
     def delete_event_source_mapping(self: Any, uuid: str) -> Any:
         mapping = original_delete(self, uuid)
         lifecycle.stop(f"event-source-mapping:{uuid}")

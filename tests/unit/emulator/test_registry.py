@@ -226,6 +226,19 @@ ADDITION_TESTS: dict[str, list[str]] = {
     "S3 notifications invoke their function": [
         "test_runtime_event_sources::test_an_s3_put_under_the_prefix_and_suffix_triggers_the_function",
     ],
+    "RDS PostgreSQL is served by a local PostgreSQL": [
+        "test_runtime_data_stores::test_an_rds_instance_accepts_a_tls_login_with_its_managed_secret",
+        "test_runtime_data_stores::test_an_instance_without_a_managed_secret_logs_in_with_its_master_password",
+        "test_runtime_data_stores::test_deleting_an_instance_stops_its_server",
+        "test_runtime_data_stores::test_two_instances_declaring_the_same_port_each_get_an_address_of_their_own",
+        "test_runtime_data_stores::test_an_aurora_cluster_refuses_until_an_instance_joins_and_after_the_last_one_leaves",
+        "test_runtime_data_stores::test_a_missing_postgresql_package_fails_the_create_and_names_it",
+    ],
+    "ElastiCache Redis is served by a local redis-server": [
+        "test_runtime_data_stores::test_a_redis_group_accepts_tls_with_its_auth_token_and_refuses_without",
+        "test_runtime_data_stores::test_deleting_a_group_stops_its_server_and_a_reset_stops_every_server",
+        "test_runtime_data_stores::test_a_missing_redis_package_fails_the_create_and_names_it",
+    ],
 }
 
 
