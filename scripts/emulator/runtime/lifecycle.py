@@ -1,6 +1,6 @@
 """What the runtime started (poller threads, database and cache servers, invocations in flight) and stopping it:
-on a moto reset (``/moto-api/reset``, and every ``mock_aws`` start and stop), at interpreter exit, and on the
-server's SIGTERM."""
+on a moto reset (``/moto-api/reset``, and every ``mock_aws`` start and stop) and at interpreter exit (moto's server
+turns ``server stop``'s SIGTERM into a normal exit)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ import atexit
 import logging
 import os
 import shutil
-import signal
-import sys
 import tempfile
 import threading
 from collections.abc import Callable
@@ -95,11 +93,6 @@ def _quietly(name: str, stopper: Callable[[], None]) -> None:
         stopper()
     except Exception:
         LOG.exception("stopping %s failed", name)
-
-
-def stop_on_sigterm() -> None:
-    """In the server's main thread: SIGTERM exits normally, so :func:`stop_all` runs (at exit) before it ends."""
-    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
 
 
 @addition(
