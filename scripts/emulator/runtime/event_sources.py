@@ -5,9 +5,10 @@ the mapping is created (by the API, CloudFormation or Terraform) and stopped whe
 Kinesis: per shard from the starting position, ``BatchSize`` records at a time; a failed batch is split in two with
 ``BisectBatchOnFunctionError``, retried up to ``MaximumRetryAttempts`` (-1 or unset: until it succeeds, blocking its
 shard, as on AWS), then described to the ``DestinationConfig.OnFailure`` queue or topic in AWS's failure-record shape
-and skipped. SQS: a batch is deleted when the function succeeds and left when it fails, so the queue's visibility
-timeout and redrive policy apply; with ``ReportBatchItemFailures`` only the reported messages stay. S3 event
-notifications to Lambda (moto matches their events and prefix/suffix filters) invoke the function asynchronously.
+and skipped; records older than ``MaximumRecordAgeInSeconds`` go there unprocessed. SQS: a batch is deleted when
+the function succeeds and left when it fails, so the queue's visibility timeout and redrive policy apply; with
+``ReportBatchItemFailures`` only the reported messages stay. S3 event notifications to Lambda (moto matches their
+events and prefix/suffix filters) invoke the function asynchronously.
 A handler that fails, or a poller that trips, is logged and never stops the server.
 """
 
@@ -147,9 +148,24 @@ class Poller:
             return
         for shard_id, shard in list(stream.shards.items()):
             records, _, _ = shard.get_records(str(self.positions.get(shard_id, 0)), mapping.batch_size)
-            if records:
-                self.deliver_records(mapping, stream, shard_id, records)
-                self.positions[shard_id] = records[-1].sequence_number
+            if not records:
+                continue
+            expired = self.expired(mapping, records)
+            if expired:
+                self.report_failure(mapping, stream, shard_id, expired, 0, None, "RecordAgeExceeded")
+            if len(expired) < len(records):
+                self.deliver_records(mapping, stream, shard_id, records[len(expired) :])
+            self.positions[shard_id] = records[-1].sequence_number
+
+    @staticmethod
+    def expired(mapping: Any, records: list[Any]) -> list[Any]:
+        """The leading records older than ``MaximumRecordAgeInSeconds`` (-1 or unset: records never expire here)."""
+        age = mapping.max_record_age
+        if age is None or int(age) < 0:
+            return []
+        oldest_allowed = time.time() - int(age)
+        count = next((index for index, record in enumerate(records) if record.created_at >= oldest_allowed), None)
+        return records if count is None else records[:count]
 
     def kinesis_event(self, mapping: Any, stream: Any, shard_id: str, records: list[Any]) -> dict[str, Any]:
         function = functions.function_by_arn(mapping.function_arn)
@@ -185,8 +201,8 @@ class Poller:
             if not outcome.errored and failed is None:
                 return
             if failed is not None:  # the batch resumes from the first record the function reported
-                first = min(index for index, record in enumerate(records) if str(record.sequence_number) in failed)
-                records = records[first:] if first < len(records) else records
+                reported = (index for index, record in enumerate(records) if str(record.sequence_number) in failed)
+                records = records[min(reported, default=0) :]
             if mapping.bisect_on_error and len(records) > 1:
                 half = len(records) // 2
                 self.deliver_records(mapping, stream, shard_id, records[:half])
@@ -199,7 +215,14 @@ class Poller:
             self.stopping.wait(POLL_INTERVAL_SECONDS)
 
     def report_failure(
-        self, mapping: Any, stream: Any, shard_id: str, records: list[Any], attempts: int, outcome: functions.Outcome
+        self,
+        mapping: Any,
+        stream: Any,
+        shard_id: str,
+        records: list[Any],
+        attempts: int,
+        outcome: functions.Outcome | None,
+        condition: str = "RetryAttemptsExhausted",
     ) -> None:
         destination = ((mapping.destination_config or {}).get("OnFailure") or {}).get("Destination")
         lifecycle.LOG.warning("event source mapping %s: %d records discarded", self.uuid, len(records))
@@ -210,13 +233,13 @@ class Poller:
             "requestContext": {
                 "requestId": str(uuid.uuid4()),
                 "functionArn": mapping.function_arn,
-                "condition": "RetryAttemptsExhausted",
+                "condition": condition,
                 "approximateInvokeCount": attempts,
             },
             "responseContext": {
                 "statusCode": 200,
                 "executedVersion": str(function.version),
-                "functionError": "Unhandled" if outcome.errored else None,
+                "functionError": "Unhandled" if outcome and outcome.errored else None,
             },
             "version": "1.0",
             "timestamp": _iso(datetime.datetime.now(datetime.UTC).timestamp()),

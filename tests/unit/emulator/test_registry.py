@@ -218,6 +218,7 @@ ADDITION_TESTS: dict[str, list[str]] = {
         "test_runtime_event_sources::test_a_latest_mapping_skips_what_the_stream_held_before",
         "test_runtime_event_sources::test_a_poison_record_is_isolated_by_bisecting_and_reaches_the_on_failure_queue",
         "test_runtime_event_sources::test_a_failing_batch_is_retried_then_described_to_the_on_failure_topic",
+        "test_runtime_event_sources::test_records_older_than_the_maximum_age_go_to_the_destination_unprocessed",
         "test_runtime_event_sources::test_a_deleted_mapping_stops_polling",
         "test_runtime_event_sources::test_a_poller_outlives_a_missing_function_and_delivers_once_it_is_back",
         "test_runtime_event_sources::test_an_sqs_mapping_deletes_on_success_and_leaves_failures_for_the_redrive_policy",

@@ -184,6 +184,32 @@ def test_a_failing_batch_is_retried_then_described_to_the_on_failure_topic(aws: 
     assert [call["bodies"] for call in calls()] == [["poison", "later"], ["poison", "later"]]
 
 
+def test_records_older_than_the_maximum_age_go_to_the_destination_unprocessed(aws: Account, calls: Any) -> None:
+    from moto.kinesis.models import kinesis_backends
+
+    arn = stream(aws)
+    failures_url, failures_arn = queue(aws, "failed-batches")
+    put(aws, "events", "stale")
+    for shard in kinesis_backends[aws.account_id][aws.region].streams["events"].shards.values():
+        for record in shard.records.values():
+            record.created_at -= 3600  # arrived an hour ago
+    put(aws, "events", "fresh")
+    aws.client("lambda").create_event_source_mapping(
+        FunctionName=recorder(aws, calls),
+        EventSourceArn=arn,
+        StartingPosition="TRIM_HORIZON",
+        MaximumRecordAgeInSeconds=60,
+        DestinationConfig={"OnFailure": {"Destination": failures_arn}},
+    )
+    failure = json.loads(wait_for(lambda: received(aws, failures_url))[0]["Body"])
+    wait_for(lambda: successful_bodies(calls))
+    assert [call["bodies"] for call in calls()] == [["fresh"]]
+    assert (failure["requestContext"]["condition"], failure["KinesisBatchInfo"]["batchSize"]) == (
+        "RecordAgeExceeded",
+        1,
+    )
+
+
 def test_a_deleted_mapping_stops_polling(aws: Account, calls: Any) -> None:
     arn = stream(aws)
     client = aws.client("lambda")
