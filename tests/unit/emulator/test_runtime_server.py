@@ -3,12 +3,17 @@ stopping the server stop the database servers it started."""
 
 from __future__ import annotations
 
+import io
 import json
 import socket
+import ssl
 import time
+import zipfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import boto3
+import pg8000.native
 import pytest
 from lambda_zips import TRUST, handler_zip
 
@@ -96,3 +101,74 @@ def test_a_function_calls_the_emulator_and_reset_and_stop_end_its_databases(emul
     socket.create_connection((before_stop["Address"], before_stop["Port"]), timeout=2).close()
     assert emulator.stop()
     assert refused(before_stop)
+
+
+def bundle(source: Path, dependencies: list[str], target: Path) -> bytes:
+    """The zip the CDK stack deploys: the handler directory with its pure-Python dependencies vendored."""
+    from constructs_lib.cdk.lambda_code import VendoredDependencies
+
+    VendoredDependencies(source, dependencies).try_bundle(str(target))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in sorted(target.rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(target).as_posix())
+    return buffer.getvalue()
+
+
+def test_the_stream_processor_stores_kinesis_records_in_rds_and_sends_the_poison_one_away(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """Seed 002 on the emulator: Kinesis -> Lambda (the stack's handler and zip) -> RDS PostgreSQL, bisect-on-error."""
+    from stacks.stream_processor.stack import HANDLER_DIR
+
+    kinesis, sqs, iam, lambda_, rds = (client(emulator, name) for name in ("kinesis", "sqs", "iam", "lambda", "rds"))
+    database = rds.create_db_instance(
+        DBInstanceIdentifier="events-db", Engine="postgres", DBInstanceClass="db.t4g.micro", AllocatedStorage=20,
+        DBName="events", MasterUsername="events_admin", ManageMasterUserPassword=True,
+    )["DBInstance"]  # fmt: skip
+    kinesis.create_stream(StreamName="events", ShardCount=1)
+    stream_arn = kinesis.describe_stream(StreamName="events")["StreamDescription"]["StreamARN"]
+    failures = sqs.create_queue(QueueName="failed-batches")["QueueUrl"]
+    failures_arn = sqs.get_queue_attributes(QueueUrl=failures, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    role = iam.create_role(RoleName="consumer", AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
+    lambda_.create_function(
+        FunctionName="consumer", Runtime="python3.11", Role=role, Handler="processor.handler", Timeout=30,
+        Code={"ZipFile": bundle(HANDLER_DIR, ["pg8000"], tmp_path / "bundle")},
+        Environment={"Variables": {
+            "DB_HOST": database["Endpoint"]["Address"], "DB_PORT": str(database["Endpoint"]["Port"]),
+            "DB_NAME": "events", "DB_SECRET_ARN": database["MasterUserSecret"]["SecretArn"],
+        }},
+    )  # fmt: skip
+    lambda_.create_event_source_mapping(
+        FunctionName="consumer", EventSourceArn=stream_arn, StartingPosition="TRIM_HORIZON", BatchSize=10,
+        BisectBatchOnFunctionError=True, MaximumRetryAttempts=0,
+        DestinationConfig={"OnFailure": {"Destination": failures_arn}},
+    )  # fmt: skip
+    for data in (b'{"n": 1}', b'{"n": 2}', b"not json", b'{"n": 3}'):
+        kinesis.put_record(StreamName="events", Data=data, PartitionKey="k")
+
+    deadline = time.monotonic() + 60
+    messages: list = []
+    while not messages and time.monotonic() < deadline:
+        messages = sqs.receive_message(QueueUrl=failures, WaitTimeSeconds=1).get("Messages", [])
+    assert messages, "the poison record never reached the on-failure queue"
+    assert json.loads(messages[0]["Body"])["KinesisBatchInfo"]["batchSize"] == 1
+    secret = json.loads(
+        client(emulator, "secretsmanager").get_secret_value(SecretId=database["MasterUserSecret"]["SecretArn"])[
+            "SecretString"
+        ]
+    )
+    context = ssl.create_default_context()
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE  # verification: test_runtime_data_stores
+    endpoint = database["Endpoint"]
+    session = pg8000.native.Connection(
+        user=secret["username"], password=secret["password"], host=endpoint["Address"], port=endpoint["Port"],
+        database="events", ssl_context=context,
+    )  # fmt: skip
+    rows: list = []
+    while len(rows) < 3 and time.monotonic() < deadline:  # the record after the poison one is delivered last
+        rows = session.run("SELECT payload->>'n' FROM stream_records ORDER BY sequence_number")
+        time.sleep(0.2)
+    session.close()
+    assert rows == [["1"], ["2"], ["3"]]
