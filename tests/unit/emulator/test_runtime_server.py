@@ -172,3 +172,40 @@ def test_the_stream_processor_stores_kinesis_records_in_rds_and_sends_the_poison
         time.sleep(0.2)
     session.close()
     assert rows == [["1"], ["2"], ["3"]]
+
+
+def test_the_pci_masking_function_masks_an_upload_under_incoming(emulator: Emulator, tmp_path: Path) -> None:
+    """Seed 004 on the emulator: an object under incoming/ triggers the masking function, whose copy lands under
+    processed/ (the stack's handler; its prefixes are the stack's, read here from its source to skip the cdktf
+    import)."""
+    from scripts import ROOT
+
+    s3, iam, lambda_ = (client(emulator, name) for name in ("s3", "iam", "lambda"))
+    s3.create_bucket(Bucket="cardholder-data", CreateBucketConfiguration={"LocationConstraint": REGION})
+    role = iam.create_role(RoleName="masker", AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
+    function_arn = lambda_.create_function(
+        FunctionName="masker", Runtime="python3.11", Role=role, Handler="app.handler", Timeout=30,
+        Code={"ZipFile": bundle(ROOT / "stacks/pci_platform/handler", [], tmp_path / "bundle")},
+        Environment={"Variables": {"INCOMING_PREFIX": "incoming/", "PROCESSED_PREFIX": "processed/"}},
+    )["FunctionArn"]  # fmt: skip
+    s3.put_bucket_notification_configuration(
+        Bucket="cardholder-data",
+        NotificationConfiguration={
+            "LambdaFunctionConfigurations": [
+                {
+                    "LambdaFunctionArn": function_arn,
+                    "Events": ["s3:ObjectCreated:*"],
+                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "incoming/"}]}},
+                }
+            ]
+        },
+    )
+    s3.put_object(Bucket="cardholder-data", Key="incoming/batch 1.txt", Body=b"paid with 4111 1111 1111 1111 today")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        listed = s3.list_objects_v2(Bucket="cardholder-data", Prefix="processed/").get("Contents", [])
+        if listed:
+            break
+        time.sleep(0.2)
+    masked = s3.get_object(Bucket="cardholder-data", Key="processed/batch 1.txt")["Body"].read()
+    assert masked == b"paid with ************1111 today"
