@@ -24,7 +24,7 @@ import uuid
 from typing import Any
 
 from scripts.emulator.registry import addition
-from scripts.emulator.runtime import functions, lifecycle
+from scripts.emulator.runtime import destinations, functions, lifecycle
 
 POLL_INTERVAL_SECONDS = 0.5
 
@@ -51,21 +51,6 @@ def failed_items(outcome: functions.Outcome, mapping: Any) -> set[str] | None:
         return {str(item["itemIdentifier"]) for item in items or []} or None
     except (ValueError, TypeError, KeyError):
         return None
-
-
-def send_to_destination(destination_arn: str, record: dict[str, Any]) -> None:
-    """Deliver a failure record to an SQS queue or an SNS topic (the destinations a stream mapping accepts)."""
-    service, region, account_id, resource = _arn_parts(destination_arn)
-    if service == "sqs":
-        from moto.sqs.models import sqs_backends
-
-        sqs_backends[account_id][region].send_message(resource, json.dumps(record))
-    elif service == "sns":
-        from moto.sns.models import sns_backends
-
-        sns_backends[account_id][region].publish(json.dumps(record), arn=destination_arn)
-    else:
-        lifecycle.LOG.error("on-failure destination %s is not emulated (SQS and SNS are)", destination_arn)
 
 
 class Poller:
@@ -255,7 +240,7 @@ class Poller:
         }
         if record["responseContext"]["functionError"] is None:
             del record["responseContext"]["functionError"]
-        send_to_destination(destination, record)
+        destinations.send(destination, record)
 
     # --- SQS ---------------------------------------------------------------------------------------------------
 
@@ -373,7 +358,7 @@ def _notify_functions() -> None:
         except Exception:
             lifecycle.LOG.warning("S3 notification to a missing function %s", function_arn)
             return
-        lifecycle.submit(functions.run, function, event_body)
+        lifecycle.submit(functions.run_async, function, event_body)
 
     notifications._get_s3_event = s3_event
     notifications._invoke_awslambda = invoke_function

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from scripts.emulator.registry import addition
-from scripts.emulator.runtime import lifecycle
+from scripts.emulator.runtime import destinations, lifecycle
 from scripts.emulator.server import DEFAULT_PORT, DUMMY_ACCESS_KEY, DUMMY_SECRET_KEY, HOST
 
 BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
@@ -31,6 +31,8 @@ BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
 RUNTIME_LIBRARIES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
 #: Only so much of the log comes back in ``X-Amz-Log-Result`` (as on AWS: the last 4 KB).
 LOG_TAIL_BYTES = 4096
+#: Seconds before each retry of a failed asynchronous invocation (AWS waits about one minute, then two).
+ASYNC_RETRY_DELAY_SECONDS = 1.0
 #: The environment every function starts from; the emulator's own environment is not passed on.
 BASE_ENVIRONMENT = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "TZ": ":UTC"}
 
@@ -194,7 +196,7 @@ def invoke(function: Any, body: Any, request_headers: Any, response_headers: dic
     if invocation_type == "DryRun":
         return b""
     if invocation_type == "Event":
-        lifecycle.submit(run, function, event)
+        lifecycle.submit(run_async, function, event)
         return b""
     outcome = run(function, event)
     if outcome.errored:
@@ -203,6 +205,49 @@ def invoke(function: Any, body: Any, request_headers: Any, response_headers: dic
     tail = outcome.log.encode()[-LOG_TAIL_BYTES:]
     response_headers["x-amz-log-result"] = base64.b64encode(tail).decode()
     return outcome.payload.encode()
+
+
+def run_async(function: Any, event: Any) -> Outcome:
+    """An asynchronous invocation: retried (``MaximumRetryAttempts`` of the event invoke config, default 2), then
+    the event goes to the function's dead-letter queue and the on-failure destination; a success goes to the
+    on-success destination."""
+    config = function.event_invoke_config[0].config if function.event_invoke_config else {}
+    retries = int(config.get("MaximumRetryAttempts", 2))
+    for attempt in range(retries + 1):
+        outcome = run(function, event)
+        if not outcome.errored or attempt == retries:
+            break
+        time.sleep(ASYNC_RETRY_DELAY_SECONDS * (attempt + 1))
+    targets = config.get("DestinationConfig") or {}
+    target = (targets.get("OnFailure" if outcome.errored else "OnSuccess") or {}).get("Destination")
+    if target:
+        destinations.send(target, _invocation_record(function, event, outcome, attempt + 1))
+    dead_letters = (getattr(function, "dead_letter_config", None) or {}).get("TargetArn")
+    if outcome.errored and dead_letters:
+        error = json.loads(outcome.payload)
+        attributes = {"RequestID": str(uuid.uuid4()), "ErrorCode": "200", "ErrorMessage": error["errorMessage"][:1000]}
+        destinations.send(dead_letters, event, attributes)
+    return outcome
+
+
+def _invocation_record(function: Any, event: Any, outcome: Outcome, invocations: int) -> dict[str, Any]:
+    """What an asynchronous invocation's destination receives (AWS's invocation record)."""
+    response_context: dict[str, Any] = {"statusCode": 200, "executedVersion": str(function.version)}
+    if outcome.errored:
+        response_context["functionError"] = "Unhandled"
+    return {
+        "version": "1.0",
+        "timestamp": datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "requestContext": {
+            "requestId": str(uuid.uuid4()),
+            "functionArn": f"{function.function_arn}:$LATEST",
+            "condition": "RetriesExhausted" if outcome.errored else "Success",
+            "approximateInvokeCount": invocations,
+        },
+        "requestPayload": event,
+        "responseContext": response_context,
+        "responsePayload": json.loads(outcome.payload),
+    }
 
 
 def function_by_arn(arn: str) -> Any:

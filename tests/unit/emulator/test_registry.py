@@ -210,6 +210,7 @@ ADDITION_TESTS: dict[str, list[str]] = {
         "test_runtime_functions::test_a_function_that_overruns_its_timeout_is_stopped",
         "test_runtime_functions::test_a_function_sees_boto3_but_not_what_its_zip_does_not_carry",
         "test_runtime_functions::test_an_asynchronous_invocation_answers_at_once_and_runs_later",
+        "test_runtime_functions::test_a_failed_asynchronous_invocation_is_retried_then_sent_to_its_dead_letter_queue_and_destination",
         "test_runtime_functions::test_what_a_handler_prints_is_in_its_log_group_and_the_log_tail",
         "test_runtime_functions::test_a_function_deployed_by_cloudformation_from_s3_runs_its_code",
     ],

@@ -27,6 +27,15 @@ def handler(event, context):
     }
 """
 
+FLAKY = """
+import os
+
+def handler(event, context):
+    with open(os.environ["RUNS"], "a") as runs:
+        runs.write("run\\n")
+    raise RuntimeError("downstream unavailable")
+"""
+
 BROKEN = """
 def handler(event, context):
     raise ValueError(f"cannot process {event['id']}")
@@ -132,3 +141,44 @@ def test_a_reset_stops_what_the_runtime_started(aws: Account) -> None:
     BackendDict.reset()
     assert stopped == ["poller"]
     assert "test-poller" not in lifecycle.running()
+
+
+def test_a_failed_asynchronous_invocation_is_retried_then_sent_to_its_dead_letter_queue_and_destination(
+    aws: Account, tmp_path: Path
+) -> None:
+    sqs = aws.client("sqs")
+    queues = {}
+    for name in ("dead-letters", "failures"):
+        url = sqs.create_queue(QueueName=name)["QueueUrl"]
+        queues[name] = (
+            url,
+            sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"],
+        )
+    runs = tmp_path / "runs.txt"
+    create_function(aws, "flaky", FLAKY, {"RUNS": str(runs)}, DeadLetterConfig={"TargetArn": queues["dead-letters"][1]})
+    aws.client("lambda").put_function_event_invoke_config(
+        FunctionName="flaky",
+        MaximumRetryAttempts=1,
+        DestinationConfig={"OnFailure": {"Destination": queues["failures"][1]}},
+    )
+    invoke(aws, "flaky", {"order": 7}, InvocationType="Event")
+
+    def first_message(name: str) -> dict | None:
+        received = sqs.receive_message(QueueUrl=queues[name][0], MessageAttributeNames=["All"]).get("Messages")
+        return received[0] if received else None
+
+    deadline = time.monotonic() + 20
+    dead = None
+    while dead is None and time.monotonic() < deadline:
+        dead = first_message("dead-letters")
+        time.sleep(0.2)
+    assert dead is not None, "nothing reached the dead-letter queue"
+    assert json.loads(dead["Body"]) == {"order": 7}
+    assert dead["MessageAttributes"]["ErrorMessage"]["StringValue"] == "downstream unavailable"
+    record = json.loads(first_message("failures")["Body"])
+    assert (record["requestContext"]["condition"], record["requestContext"]["approximateInvokeCount"]) == (
+        "RetriesExhausted",
+        2,
+    )
+    assert (record["requestPayload"], record["responsePayload"]["errorType"]) == ({"order": 7}, "RuntimeError")
+    assert runs.read_text().splitlines() == ["run", "run"]
