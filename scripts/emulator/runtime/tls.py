@@ -7,8 +7,13 @@ import datetime
 import ipaddress
 import threading
 from pathlib import Path
+from typing import Any
 
+from scripts.emulator.registry import addition
 from scripts.emulator.runtime import lifecycle
+
+#: Where the running server hands out the CA file (what RDS's public CA bundle is on AWS).
+CA_PATH = "/moto-api/runtime/ca.pem"
 
 _lock = threading.Lock()
 
@@ -56,3 +61,18 @@ def _make(key_path: Path, cert_path: Path) -> None:
     )
     key_path.chmod(0o600)
     cert_path.write_bytes(built.public_bytes(serialization.Encoding.PEM))
+
+
+@addition(
+    "the data stores' CA certificate is served",
+    "engine",
+    "a client that verifies its database or cache (verify-full, as on AWS with the RDS CA bundle) needs the "
+    "certificate the local servers present; the server hands it out over HTTP, as AWS publishes its bundle",
+)
+def _serve_ca() -> None:
+    from moto.moto_api._internal import urls
+
+    def respond(_request: Any, _full_url: str, _headers: Any) -> tuple[int, dict[str, str], str]:
+        return 200, {"Content-Type": "application/x-pem-file"}, ca_bundle().read_text()
+
+    urls.url_paths["{0}" + CA_PATH] = respond

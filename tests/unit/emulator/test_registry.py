@@ -236,6 +236,9 @@ ADDITION_TESTS: dict[str, list[str]] = {
         "test_runtime_data_stores::test_an_aurora_cluster_refuses_until_an_instance_joins_and_after_the_last_one_leaves",
         "test_runtime_data_stores::test_a_missing_postgresql_package_fails_the_create_and_names_it",
     ],
+    "the data stores' CA certificate is served": [
+        "test_runtime_server::test_the_stream_processor_stores_kinesis_records_in_rds_and_sends_the_poison_one_away",
+    ],
     "ElastiCache Redis is served by a local redis-server": [
         "test_runtime_data_stores::test_a_redis_group_accepts_tls_with_its_auth_token_and_refuses_without",
         "test_runtime_data_stores::test_deleting_a_group_stops_its_server_and_a_reset_stops_every_server",

@@ -8,6 +8,7 @@ import json
 import socket
 import ssl
 import time
+import urllib.request
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ import pytest
 from lambda_zips import TRUST, handler_zip
 
 from scripts.emulator import server
+from scripts.emulator.runtime import tls
 from scripts.emulator.server import Emulator
 
 REGION = "eu-west-1"
@@ -119,7 +121,8 @@ def bundle(source: Path, dependencies: list[str], target: Path) -> bytes:
 def test_the_stream_processor_stores_kinesis_records_in_rds_and_sends_the_poison_one_away(
     emulator: Emulator, tmp_path: Path
 ) -> None:
-    """Seed 002 on the emulator: Kinesis -> Lambda (the stack's handler and zip) -> RDS PostgreSQL, bisect-on-error."""
+    """Seed 002 on the emulator: Kinesis -> Lambda (the stack's handler and zip) -> RDS PostgreSQL, bisect-on-error;
+    the test verifies the database's certificate with the CA the server hands out."""
     from stacks.stream_processor.stack import HANDLER_DIR
 
     kinesis, sqs, iam, lambda_, rds = (client(emulator, name) for name in ("kinesis", "sqs", "iam", "lambda", "rds"))
@@ -159,8 +162,8 @@ def test_the_stream_processor_stores_kinesis_records_in_rds_and_sends_the_poison
             "SecretString"
         ]
     )
-    context = ssl.create_default_context()
-    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE  # verification: test_runtime_data_stores
+    with urllib.request.urlopen(emulator.endpoint_url + tls.CA_PATH, timeout=5) as response:  # a local URL
+        context = ssl.create_default_context(cadata=response.read().decode())
     endpoint = database["Endpoint"]
     session = pg8000.native.Connection(
         user=secret["username"], password=secret["password"], host=endpoint["Address"], port=endpoint["Port"],
