@@ -122,7 +122,11 @@ def run(function: Any, event: Any) -> Outcome:
     if not (function.run_time or "").startswith("python") or not function.code_bytes:
         message = f"the local runtime runs Python zip functions; {function.function_name} is {function.run_time}"
         return _failed(function, request_id, "Runtime.InvalidRuntime", message, "", started)
-    code = code_dir(function)
+    try:
+        code = code_dir(function)
+    except zipfile.BadZipFile as error:
+        message = f"Could not unzip the code of {function.function_name}: {error}"
+        return _failed(function, request_id, "InvalidZipFileException", message, "", started)
     now = datetime.datetime.now(datetime.UTC)
     log_stream = f"{now:%Y/%m/%d}/[{function.version}]{request_id.replace('-', '')}"
     result_file = lifecycle.work_dir("results") / f"{request_id}.json"

@@ -209,6 +209,7 @@ ADDITION_TESTS: dict[str, list[str]] = {
         "test_runtime_functions::test_a_handler_that_raises_answers_function_error_with_the_runtimes_error_shape",
         "test_runtime_functions::test_a_function_that_overruns_its_timeout_is_stopped",
         "test_runtime_functions::test_a_function_sees_boto3_but_not_what_its_zip_does_not_carry",
+        "test_runtime_functions::test_code_that_is_no_python_zip_answers_an_error_not_a_crash",
         "test_runtime_functions::test_an_asynchronous_invocation_answers_at_once_and_runs_later",
         "test_runtime_functions::test_a_failed_asynchronous_invocation_is_retried_then_sent_to_its_dead_letter_queue_and_destination",
         "test_runtime_functions::test_what_a_handler_prints_is_in_its_log_group_and_the_log_tail",

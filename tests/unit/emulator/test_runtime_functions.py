@@ -85,6 +85,19 @@ def test_a_function_sees_boto3_but_not_what_its_zip_does_not_carry(aws: Account)
     assert invoke(aws, "sdk", {})[1] == "boto3"
 
 
+def test_code_that_is_no_python_zip_answers_an_error_not_a_crash(aws: Account) -> None:
+    client = aws.client("lambda")
+    client.create_function(
+        FunctionName="not-a-zip", Runtime=RUNTIME, Role=role_arn(aws), Handler="app.handler", Code={"ZipFile": b"x"}
+    )
+    client.create_function(
+        FunctionName="node", Runtime="nodejs20.x", Role=role_arn(aws), Handler="index.handler",
+        Code={"ZipFile": handler_zip("exports.handler = async () => 1;", module="index")},
+    )  # fmt: skip
+    assert invoke(aws, "not-a-zip", {})[1]["errorType"] == "InvalidZipFileException"
+    assert invoke(aws, "node", {})[1]["errorType"] == "Runtime.InvalidRuntime"
+
+
 def test_an_asynchronous_invocation_answers_at_once_and_runs_later(aws: Account, tmp_path: Path) -> None:
     marker = tmp_path / "ran.json"
     source = "import json, os, time\ndef handler(event, context):\n    time.sleep(1)\n"
