@@ -242,6 +242,7 @@ ADDITION_TESTS: dict[str, list[str]] = {
     ],
     "ElastiCache Redis is served by a local redis-server": [
         "test_runtime_data_stores::test_a_redis_group_accepts_tls_with_its_auth_token_and_refuses_without",
+        "test_runtime_data_stores::test_a_redis_group_without_transit_encryption_speaks_plain_text",
         "test_runtime_data_stores::test_deleting_a_group_stops_its_server_and_a_reset_stops_every_server",
         "test_runtime_data_stores::test_a_missing_redis_package_fails_the_create_and_names_it",
     ],

@@ -175,6 +175,13 @@ def test_a_redis_group_accepts_tls_with_its_auth_token_and_refuses_without(aws: 
     assert plain_text_answer(host, port) == b"", "a plain-text client was answered"
 
 
+def test_a_redis_group_without_transit_encryption_speaks_plain_text(aws: Account) -> None:
+    primary = create_group(aws, AuthToken=AUTH_TOKEN)["NodeGroups"][0]["PrimaryEndpoint"]
+    answers = redis_call(primary["Address"], primary["Port"], "PING", f"AUTH {AUTH_TOKEN}", "PING", use_tls=False)
+    assert answers[0].startswith(b"-NOAUTH")
+    assert answers[1:] == [b"+OK", b"+PONG"]
+
+
 def test_deleting_a_group_stops_its_server_and_a_reset_stops_every_server(aws: Account) -> None:
     group = create_group(aws, TransitEncryptionEnabled=True, AuthToken=AUTH_TOKEN)
     host, port = (group["NodeGroups"][0]["PrimaryEndpoint"][key] for key in ("Address", "Port"))
