@@ -12,9 +12,9 @@ from typing import Any
 import pg8000.native
 import pytest
 from botocore.exceptions import ClientError
-from tests.unit.local_aws import Account
 
 from scripts.emulator.runtime import lifecycle, servers, tls
+from tests.unit.local_aws import Account
 
 AUTH_TOKEN = "a-local-auth-token-of-32-characters"
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 from lambda_zips import create_function
-from tests.unit.local_aws import Account
 
 from scripts.emulator.runtime import event_sources, lifecycle
+from tests.unit.local_aws import Account
 
 RECORDER = """
 import base64, json, os, time, uuid

@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 
 from lambda_zips import RUNTIME, create_function, handler_zip, invoke, role_arn
-from tests.unit.local_aws import Account
 
 from scripts.emulator.runtime import functions, lifecycle
+from tests.unit.local_aws import Account
 
 ECHO = """
 import os
