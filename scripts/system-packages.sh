@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the checks need, only when missing: Graphviz (`dot`, draws the architecture
-# diagrams), PostgreSQL and Redis (real servers for the handler and processor tests).
+# diagrams), PostgreSQL and Redis (real servers behind the emulator's RDS and ElastiCache endpoints, and for the
+# handler and processor tests).
 #   scripts/system-packages.sh [graphviz] [postgresql] [redis]     (default: all three)
 set -euo pipefail
 wanted=("${@:-graphviz postgresql redis}")

@@ -40,6 +40,7 @@ AREAS = (
     "stack_creation",
     "waiter_answers",
     "refusals",
+    "runtime",
 )
 
 

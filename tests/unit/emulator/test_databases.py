@@ -459,7 +459,7 @@ def test_replication_group_template_creates_an_encrypted_group_with_auth(aws: Ac
     assert (group["AutomaticFailover"], group["MultiAZ"], len(group["MemberClusters"])) == ("enabled", "enabled", 2)
     assert group["NodeGroups"][0]["PrimaryEndpoint"]["Address"] == out["Primary"]
     assert (out["PrimaryPort"], out["ReaderPort"]) == ("6379", "6379")
-    assert out["Reader"].startswith("replica.") and len(out["Readers"].split(",")) == 2
+    assert out["Reader"] == out["Primary"] and len(out["Readers"].split(",")) == 2  # one local server behind both
     assert [item["LogType"] for item in group["LogDeliveryConfigurations"]] == ["slow-log"]
     assert aws.client("elasticache").describe_cache_subnet_groups(CacheSubnetGroupName=out["Subnets"])[
         "CacheSubnetGroups"

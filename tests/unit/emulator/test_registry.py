@@ -228,6 +228,52 @@ ADDITION_TESTS: dict[str, list[str]] = {
         "test_refusals::test_role_names_cloudformation_makes_up_fit_the_limit",
         "test_refusals::test_a_load_balancer_name_over_32_characters_is_refused_and_one_of_32_created",
     ],
+    # The local runtime (what was deployed runs)
+    "the runtime stops with a reset and with its server": [
+        "test_runtime_functions::test_a_reset_stops_what_the_runtime_started",
+    ],
+    "Lambda runs its deployed Python code": [
+        "test_runtime_functions::test_an_invoked_function_returns_its_handlers_result",
+        "test_runtime_functions::test_a_handler_that_raises_answers_function_error_with_the_runtimes_error_shape",
+        "test_runtime_functions::test_a_function_that_overruns_its_timeout_is_stopped",
+        "test_runtime_functions::test_a_function_sees_boto3_but_not_what_its_zip_does_not_carry",
+        "test_runtime_functions::test_code_that_is_no_python_zip_answers_an_error_not_a_crash",
+        "test_runtime_functions::test_an_asynchronous_invocation_answers_at_once_and_runs_later",
+        "test_runtime_functions::test_a_failed_asynchronous_invocation_is_retried_then_sent_to_its_dead_letter_queue_and_destination",
+        "test_runtime_functions::test_what_a_handler_prints_is_in_its_log_group_and_the_log_tail",
+        "test_runtime_functions::test_a_function_deployed_by_cloudformation_from_s3_runs_its_code",
+    ],
+    "Kinesis and SQS event source mappings are polled": [
+        "test_runtime_event_sources::test_a_kinesis_mapping_delivers_records_in_batches_from_the_trim_horizon",
+        "test_runtime_event_sources::test_a_latest_mapping_skips_what_the_stream_held_before",
+        "test_runtime_event_sources::test_a_poison_record_is_isolated_by_bisecting_and_reaches_the_on_failure_queue",
+        "test_runtime_event_sources::test_a_failing_batch_is_retried_then_described_to_the_on_failure_topic",
+        "test_runtime_event_sources::test_records_older_than_the_maximum_age_go_to_the_destination_unprocessed",
+        "test_runtime_event_sources::test_a_deleted_mapping_stops_polling",
+        "test_runtime_event_sources::test_a_poller_outlives_a_missing_function_and_delivers_once_it_is_back",
+        "test_runtime_event_sources::test_an_sqs_mapping_deletes_on_success_and_leaves_failures_for_the_redrive_policy",
+        "test_runtime_event_sources::test_reported_batch_item_failures_alone_stay_in_the_queue",
+    ],
+    "S3 notifications invoke their function": [
+        "test_runtime_event_sources::test_an_s3_put_under_the_prefix_and_suffix_triggers_the_function",
+    ],
+    "RDS PostgreSQL is served by a local PostgreSQL": [
+        "test_runtime_data_stores::test_an_rds_instance_accepts_a_tls_login_with_its_managed_secret",
+        "test_runtime_data_stores::test_an_instance_without_a_managed_secret_logs_in_with_its_master_password",
+        "test_runtime_data_stores::test_deleting_an_instance_stops_its_server",
+        "test_runtime_data_stores::test_two_instances_declaring_the_same_port_each_get_an_address_of_their_own",
+        "test_runtime_data_stores::test_an_aurora_cluster_refuses_until_an_instance_joins_and_after_the_last_one_leaves",
+        "test_runtime_data_stores::test_a_missing_postgresql_package_fails_the_create_and_names_it",
+    ],
+    "the data stores' CA certificate is served": [
+        "test_runtime_server::test_the_stream_processor_stores_kinesis_records_in_rds_and_sends_the_poison_one_away",
+    ],
+    "ElastiCache Redis is served by a local redis-server": [
+        "test_runtime_data_stores::test_a_redis_group_accepts_tls_with_its_auth_token_and_refuses_without",
+        "test_runtime_data_stores::test_a_redis_group_without_transit_encryption_speaks_plain_text",
+        "test_runtime_data_stores::test_deleting_a_group_stops_its_server_and_a_reset_stops_every_server",
+        "test_runtime_data_stores::test_a_missing_redis_package_fails_the_create_and_names_it",
+    ],
 }
 
 
