@@ -80,6 +80,7 @@ class StreamProcessorStack(HardenedStack):
         self.output("DatabaseIdentifier", database.instance_identifier, "RDS PostgreSQL instance identifier")
         self.output("DatabaseEndpoint", database.endpoint_address, "RDS PostgreSQL endpoint address")
         self.output("DatabasePort", database.port, "RDS PostgreSQL port")
+        self.output("DatabaseName", database.database_name, "PostgreSQL database the consumer writes to")
         self.output("DatabaseSecretArn", database.secret_arn, "RDS-managed master credentials secret")
         self.output("DatabaseSecurityGroupId", database.security_group.security_group_id, "Only the consumer may enter")
         self.output("VpcId", network.vpc_id, "VPC id")

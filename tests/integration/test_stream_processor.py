@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 import pytest
+from data_flow import connect, eventually
 from deployed_stacks import DeployedStack
 
 from constructs_lib.policy import compute, retention, services
@@ -246,3 +247,56 @@ def test_secrets_manager_is_reached_through_a_private_endpoint_only_the_consumer
     ] == [(443, configuration["VpcConfig"]["SecurityGroupIds"])]
     open_egress = [r for r in group["IpPermissionsEgress"] if {"CidrIp": "0.0.0.0/0"} in r.get("IpRanges", [])]
     assert open_egress == []
+
+
+# --- Data flow: records in, rows out ---------------------------------------------------------------------------------
+
+
+def _rows_with(stack: DeployedStack, marker: str) -> int:
+    session = connect(
+        stack, host="DatabaseEndpoint", port="DatabasePort", secret="DatabaseSecretArn", database="DatabaseName"
+    )
+    try:
+        query = "SELECT count(*) FROM stream_records WHERE payload->>'marker' = :marker"
+        return int(session.run(query, marker=marker)[0][0])
+    finally:
+        session.close()
+
+
+@pytest.mark.end_to_end
+def test_records_put_on_the_stream_become_one_row_each(stack: DeployedStack) -> None:
+    marker = uuid.uuid4().hex
+    for index in range(5):
+        stack.client("kinesis").put_record(
+            StreamName=stack.output("StreamName"),
+            Data=json.dumps({"marker": marker, "index": index}).encode(),
+            PartitionKey=f"device-{index}",
+        )
+    assert eventually(lambda: _rows_with(stack, marker) == 5 and 5, f"5 rows marked {marker}") == 5
+
+
+@pytest.mark.end_to_end
+def test_a_poison_record_reaches_the_failed_batch_queue_and_the_records_behind_it_are_stored(
+    stack: DeployedStack,
+) -> None:
+    kinesis, marker = stack.client("kinesis"), uuid.uuid4().hex
+    poison = kinesis.put_record(StreamName=stack.output("StreamName"), Data=b"not json", PartitionKey="poison")
+    kinesis.put_record(
+        StreamName=stack.output("StreamName"),
+        Data=json.dumps({"marker": marker, "index": 0}).encode(),
+        PartitionKey="after-poison",
+    )
+
+    def failure_record() -> dict[str, Any] | None:
+        sqs = stack.client("sqs")
+        answer = sqs.receive_message(QueueUrl=stack.output("FailedBatchQueueUrl"), WaitTimeSeconds=1)
+        for message in answer.get("Messages", []):
+            body = json.loads(message["Body"])
+            batch = body.get("KinesisBatchInfo", {})
+            if batch.get("startSequenceNumber") == poison["SequenceNumber"]:
+                return batch
+        return None
+
+    batch = eventually(failure_record, "the poison record's failure record on the failed-batch queue")
+    assert batch["batchSize"] == 1 and batch["streamArn"] == stack.output("StreamArn")
+    assert eventually(lambda: _rows_with(stack, marker) == 1 and 1, "the record behind the poison one") == 1
