@@ -70,7 +70,12 @@ class ProgressWatch:
 
     def report(self, count: Count, elapsed: float, still_for: float) -> str:
         """The line printed for one look at the log."""
-        line = f"[deployer] {self.label}: {count}, {elapsed:.0f} s"
+        counted = count.total is not None or count.done > 0
+        line = (
+            f"[deployer] {self.label}: {count}, {elapsed:.0f} s"
+            if counted
+            else f"[deployer] {self.label}: {elapsed:.0f} s"
+        )
         if still_for >= self.stalled_after:
             line += f" (no progress for {still_for:.0f} s)"
         return line

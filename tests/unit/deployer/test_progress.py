@@ -44,6 +44,7 @@ def test_the_report_says_when_a_stack_stopped_making_progress(tmp_path: Path) ->
     watch = ProgressWatch("streamflix-apply", tmp_path / "log", stalled_after=60)
     assert watch.report(Count(5, 62), 30, 10) == "[deployer] streamflix-apply: 5/62 resources, 30 s"
     assert watch.report(Count(5, 62), 200, 90).endswith("(no progress for 90 s)")
+    assert watch.report(Count(0, None), 20, 20) == "[deployer] streamflix-apply: 20 s"  # a synth counts nothing
 
 
 def test_the_watch_prints_progress_while_the_call_runs(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
