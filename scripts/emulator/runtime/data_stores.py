@@ -1,15 +1,8 @@
 """RDS and Aurora PostgreSQL, and ElastiCache Redis, answer on their endpoints: each DB instance, Aurora cluster and
-replication group gets a local server of its own (:mod:`servers`), started when it is created, on a loopback
-address of its own (127.0.0.x) and the port it declares; that address becomes every endpoint's address.
-
-- A DB instance's server has its master user, with the password of its RDS-managed secret (or MasterUserPassword),
-  owning its DBName (default ``postgres``).
-- An Aurora cluster's port is taken at creation but nothing listens until its first instance joins (a cluster
-  without instances refuses connections, as on AWS); the writer and reader endpoints are the same server. When its
-  last instance is deleted the server stops; its data stays for the next instance.
-- A replication group's server speaks TLS only when TransitEncryptionEnabled, and requires its AuthToken.
-Deleting the resource stops its server; so do a reset and the end of the emulator. Without the Debian package the
-create fails and names it.
+replication group gets a local server of its own (:mod:`servers`) on a loopback address of its own (127.0.0.x) and
+the port it declares, which every endpoint then reports. The master user logs in with the RDS-managed secret; an
+Aurora cluster listens only while it has an instance; Redis speaks TLS when transit encryption is on and requires its
+AuthToken. Deleting the resource, a reset or the end of the emulator stops its server (README's local-AWS section).
 """
 
 from __future__ import annotations
@@ -78,77 +71,82 @@ def _serve_postgres() -> None:
     rds.DBInstance.address = served_at(rds.DBInstance.address.fget)
     rds.DBCluster.endpoint = served_at(rds.DBCluster.endpoint.fget)
     rds.DBCluster.reader_endpoint = served_at(rds.DBCluster.reader_endpoint.fget)
+    for name, replacement in (
+        ("create_db_cluster", _create_db_cluster),
+        ("create_db_instance", _create_db_instance),
+        ("delete_db_instance", _delete_db_instance),
+        ("delete_db_cluster", _delete_db_cluster),
+    ):
+        setattr(rds.RDSBackend, name, _wrapped(getattr(rds.RDSBackend, name), replacement))
 
-    original_create_cluster = rds.RDSBackend.create_db_cluster
-    original_create_instance = rds.RDSBackend.create_db_instance
-    original_delete_instance = rds.RDSBackend.delete_db_instance
-    original_delete_cluster = rds.RDSBackend.delete_db_cluster
 
-    @functools.wraps(original_create_cluster)
-    def create_db_cluster(self: Any, kwargs: dict[str, Any]) -> Any:
-        if kwargs.get("engine") in POSTGRES_ENGINES:
-            _require(servers.postgres_binaries)
-        cluster = original_create_cluster(self, kwargs)
-        cluster._local_master_password = kwargs.get("master_user_password")  # moto will not read it back
-        if cluster.engine in POSTGRES_ENGINES:
-            server = servers.PostgresServer(
-                _server_name("cluster", cluster, cluster.db_cluster_identifier), cluster.port
-            )
-            cluster._local_server = server  # its address is taken now; nothing listens until an instance joins
-            cluster.port = server.port
-        return cluster
+def _wrapped(original: Any, replacement: Any) -> Any:
+    """``original`` replaced by ``replacement(original, backend, ...)``, keeping its signature (moto reads it)."""
 
-    @functools.wraps(original_create_instance)
-    def create_db_instance(self: Any, db_kwargs: dict[str, Any]) -> Any:
-        if db_kwargs.get("engine") in POSTGRES_ENGINES:
-            _require(servers.postgres_binaries)
-        database = original_create_instance(self, db_kwargs)
-        database._local_master_password = db_kwargs.get("master_user_password")  # moto will not read it back
-        if database.engine not in POSTGRES_ENGINES:
-            return database
-        cluster = self.clusters.get(database.db_cluster_identifier) if database.db_cluster_identifier else None
-        if cluster is not None and not hasattr(cluster, "_local_server"):
-            return database
-        if cluster is not None:
-            server, owner, name, key = cluster._local_server, cluster, cluster.database_name, _cluster_key(cluster)
-        else:
-            name = _server_name("instance", database, database.db_instance_identifier)
-            server = servers.PostgresServer(name, int(database.port))
-            owner, name, key = database, database.db_name, _instance_key(database)
-        try:
-            _start_and_login(server, owner, name, key)
-        except Exception as error:
-            self.databases.pop(database.db_instance_identifier, None)
-            if cluster is None:
-                lifecycle.release(key)
-                server.discard()
-            raise LocalRuntimeUnavailableError(f"the local PostgreSQL did not start: {error}") from error
-        database._local_server = server
-        database.port = server.port
+    @functools.wraps(original)
+    def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return replacement(original, self, *args, **kwargs)
+
+    return call
+
+
+def _create_db_cluster(original: Any, backend: Any, kwargs: dict[str, Any]) -> Any:
+    if kwargs.get("engine") in POSTGRES_ENGINES:
+        _require(servers.postgres_binaries)
+    cluster = original(backend, kwargs)
+    cluster._local_master_password = kwargs.get("master_user_password")  # moto will not read it back
+    if cluster.engine in POSTGRES_ENGINES:
+        server = servers.PostgresServer(_server_name("cluster", cluster, cluster.db_cluster_identifier), cluster.port)
+        cluster._local_server = server  # its address is taken now; nothing listens until an instance joins
+        cluster.port = server.port
+    return cluster
+
+
+def _create_db_instance(original: Any, backend: Any, db_kwargs: dict[str, Any]) -> Any:
+    if db_kwargs.get("engine") in POSTGRES_ENGINES:
+        _require(servers.postgres_binaries)
+    database = original(backend, db_kwargs)
+    database._local_master_password = db_kwargs.get("master_user_password")  # moto will not read it back
+    if database.engine not in POSTGRES_ENGINES:
         return database
-
-    @functools.wraps(original_delete_instance)
-    def delete_db_instance(self: Any, db_instance_identifier: str, *args: Any, **kwargs: Any) -> Any:
-        database = original_delete_instance(self, db_instance_identifier, *args, **kwargs)
-        cluster_id = getattr(database, "db_cluster_identifier", None)
-        if cluster_id is None:
-            lifecycle.stop(_instance_key(database))
-        elif cluster_id in self.clusters and hasattr(self.clusters[cluster_id], "_local_server"):
-            members = [db for db in self.databases.values() if db.db_cluster_identifier == cluster_id]
-            if not members:  # the cluster keeps its data for the next instance
-                self.clusters[cluster_id]._local_server.stop()
+    cluster = backend.clusters.get(database.db_cluster_identifier) if database.db_cluster_identifier else None
+    if cluster is not None and not hasattr(cluster, "_local_server"):
         return database
+    if cluster is not None:
+        server, owner, name, key = cluster._local_server, cluster, cluster.database_name, _cluster_key(cluster)
+    else:
+        name = _server_name("instance", database, database.db_instance_identifier)
+        server = servers.PostgresServer(name, int(database.port))
+        owner, name, key = database, database.db_name, _instance_key(database)
+    try:
+        _start_and_login(server, owner, name, key)
+    except Exception as error:
+        backend.databases.pop(database.db_instance_identifier, None)
+        if cluster is None:
+            lifecycle.release(key)
+            server.discard()
+        raise LocalRuntimeUnavailableError(f"the local PostgreSQL did not start: {error}") from error
+    database._local_server = server
+    database.port = server.port
+    return database
 
-    @functools.wraps(original_delete_cluster)
-    def delete_db_cluster(self: Any, cluster_identifier: str, *args: Any, **kwargs: Any) -> Any:
-        cluster = original_delete_cluster(self, cluster_identifier, *args, **kwargs)
-        lifecycle.stop(_cluster_key(cluster))
-        return cluster
 
-    rds.RDSBackend.create_db_cluster = create_db_cluster
-    rds.RDSBackend.create_db_instance = create_db_instance
-    rds.RDSBackend.delete_db_instance = delete_db_instance
-    rds.RDSBackend.delete_db_cluster = delete_db_cluster
+def _delete_db_instance(original: Any, backend: Any, db_instance_identifier: str, *args: Any, **kwargs: Any) -> Any:
+    database = original(backend, db_instance_identifier, *args, **kwargs)
+    cluster_id = getattr(database, "db_cluster_identifier", None)
+    if cluster_id is None:
+        lifecycle.stop(_instance_key(database))
+    elif cluster_id in backend.clusters and hasattr(backend.clusters[cluster_id], "_local_server"):
+        members = [db for db in backend.databases.values() if db.db_cluster_identifier == cluster_id]
+        if not members:  # the cluster keeps its data for the next instance
+            backend.clusters[cluster_id]._local_server.stop()
+    return database
+
+
+def _delete_db_cluster(original: Any, backend: Any, cluster_identifier: str, *args: Any, **kwargs: Any) -> Any:
+    cluster = original(backend, cluster_identifier, *args, **kwargs)
+    lifecycle.stop(_cluster_key(cluster))
+    return cluster
 
 
 def _instance_key(database: Any) -> str:

@@ -1,15 +1,9 @@
 """Event sources invoke functions as the Lambda service does, from their deployed configuration.
 
-Kinesis and SQS event source mappings each get a poller thread (every :data:`POLL_INTERVAL_SECONDS`), started when
-the mapping is created (by the API, CloudFormation or Terraform) and stopped when it is deleted, on reset and at exit.
-Kinesis: per shard from the starting position, ``BatchSize`` records at a time; a failed batch is split in two with
-``BisectBatchOnFunctionError``, retried up to ``MaximumRetryAttempts`` (-1 or unset: until it succeeds, blocking its
-shard, as on AWS), then described to the ``DestinationConfig.OnFailure`` queue or topic in AWS's failure-record shape
-and skipped; records older than ``MaximumRecordAgeInSeconds`` go there unprocessed. SQS: a batch is deleted when
-the function succeeds and left when it fails, so the queue's visibility timeout and redrive policy apply; with
-``ReportBatchItemFailures`` only the reported messages stay. S3 event notifications to Lambda (moto matches their
-events and prefix/suffix filters) invoke the function asynchronously.
-A handler that fails, or a poller that trips, is logged and never stops the server.
+Each Kinesis or SQS event source mapping gets a poller thread while it exists, honouring its batch size, starting
+position, bisect-on-error, retries, maximum record age, on-failure destination (AWS's failure-record shape) and, for
+SQS, delete-on-success and partial batch responses, so the queue's redrive policy applies. S3 notifications to Lambda
+invoke their function asynchronously. A failing handler or poller is logged and never stops the server.
 """
 
 from __future__ import annotations
