@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,18 +67,19 @@ class Report:
 
 
 def run(
-    report: Report, name: str, command: list[str], env: dict[str, str] | None = None, *, live: bool = False
+    report: Report, name: str, command: list[str], env: dict[str, str] | None = None, *, live: str = ""
 ) -> subprocess.CompletedProcess:
     """Run one check, record its time and outcome, and show its output when it fails.
 
-    ``live`` (the steps that take minutes): its progress lines (those starting with ``[``) are printed as they come,
-    with the step's elapsed seconds, and a silent minute is reported; stderr then joins stdout.
+    ``live`` (the steps that take minutes, named by this tag): their progress lines (those starting with ``[``) are
+    printed as they come, with the tag and the step's elapsed seconds, and a silent minute is reported; stderr then
+    joins stdout.
     """
     started = time.monotonic()
     full_env = {**os.environ, **(env or {})}
     if live:
         print(f"  ...  {name}", flush=True)
-        result = _run_live(command, full_env, started)
+        result = _run_live(command, full_env, started, live)
     else:
         result = subprocess.run(command, cwd=ROOT, env=full_env, capture_output=True, text=True)
     seconds = time.monotonic() - started
@@ -87,7 +89,7 @@ def run(
     return result
 
 
-def _run_live(command: list[str], env: dict[str, str], started: float) -> subprocess.CompletedProcess:
+def _run_live(command: list[str], env: dict[str, str], started: float, tag: str) -> subprocess.CompletedProcess:
     """``command`` with its progress lines echoed as they come; a heartbeat line after each silent minute."""
     last_shown = [time.monotonic()]
     done = threading.Event()
@@ -95,7 +97,8 @@ def _run_live(command: list[str], env: dict[str, str], started: float) -> subpro
     def heartbeat() -> None:
         while not done.wait(HEARTBEAT_SECONDS):
             if time.monotonic() - last_shown[0] >= HEARTBEAT_SECONDS:
-                print(f"       {time.monotonic() - started:>5.0f} s  (still running, no progress line for a minute)")
+                elapsed = time.monotonic() - started
+                print(f"       {elapsed:>5.0f} s  {tag}: still running, no progress line for a minute", flush=True)
                 last_shown[0] = time.monotonic()
 
     lines: list[str] = []
@@ -106,7 +109,7 @@ def _run_live(command: list[str], env: dict[str, str], started: float) -> subpro
         for line in process.stdout or []:
             lines.append(line)
             if line.startswith("["):
-                print(f"       {time.monotonic() - started:>5.0f} s  {line.rstrip()}", flush=True)
+                print(f"       {time.monotonic() - started:>5.0f} s  {tag}: {line.rstrip()}", flush=True)
                 last_shown[0] = time.monotonic()
         process.wait()
     finally:
@@ -262,7 +265,9 @@ def diagrams(report: Report) -> None:
 
 def local_integration(report: Report) -> str:
     """Deploy every stack to the local emulator, run tests/integration, destroy; its per-stack summary."""
-    result = run(report, "local AWS: deploy, integration tests, destroy", ["scripts/integration.sh"], live=True)
+    result = run(
+        report, "local AWS: deploy, integration tests, destroy", ["scripts/integration.sh"], live="integration"
+    )
     lines = result.stdout.splitlines()
     start = next((i for i, line in enumerate(lines) if line.startswith("stack ")), len(lines))
     return "\n".join(lines[start:])
@@ -271,7 +276,9 @@ def local_integration(report: Report) -> str:
 def lifecycle_checks(report: Report) -> str:
     """Lifecycle checks on a fresh emulator (no drift, interrupted deploys, prod keeps data, dev leaves nothing,
     bad configuration creates nothing); their per-stack figures."""
-    result = run(report, "local AWS: deploy lifecycle checks", [sys.executable, "-m", "scripts.lifecycle"], live=True)
+    result = run(
+        report, "local AWS: deploy lifecycle checks", [sys.executable, "-m", "scripts.lifecycle"], live="lifecycle"
+    )
     lines = result.stdout.splitlines()
     start = next((i for i, line in enumerate(lines) if line.startswith("stack ")), len(lines))
     return "\n".join(lines[start:])
@@ -327,6 +334,13 @@ def main(argv: list[str] | None = None) -> int:
     options = parser.parse_args(argv)
     started = time.monotonic()
     report = Report()
+    # The emulator steps share nothing with the static checks (their own emulators, work directories and synth
+    # output) and spend their time in the tools' waits: they run beside them, from the start.
+    local_aws = ThreadPoolExecutor(max_workers=2)
+    deployed = lifecycle = None
+    if not options.no_local_aws:
+        deployed = local_aws.submit(local_integration, report)
+        lifecycle = local_aws.submit(lifecycle_checks, report)
     lint_code(report)
     workflow_lint(report)
     for profile in PROFILES:
@@ -339,11 +353,13 @@ def main(argv: list[str] | None = None) -> int:
         preflight(report, profile)
         stack_report(report, profile)
     diagrams(report)
-    deployed = lifecycle = ""
-    if not options.no_local_aws:
-        deployed = local_integration(report)
-        lifecycle = lifecycle_checks(report)
-    print_summary(report, time.monotonic() - started, deployed, lifecycle)
+    local_aws.shutdown(wait=True)
+    print_summary(
+        report,
+        time.monotonic() - started,
+        deployed.result() if deployed else "",
+        lifecycle.result() if lifecycle else "",
+    )
     return 1 if report.failed else 0
 
 

@@ -25,11 +25,11 @@ def test_a_step_is_recorded_with_its_outcome_and_output_on_failure(capsys: pytes
 
 def test_a_live_step_prints_its_progress_lines_as_they_come(capsys: pytest.CaptureFixture) -> None:
     script = "print('[deployer] deploying A'); print('pytest noise'); print('[deployer] A: 3/9 resources, 20 s')"
-    result = main_job.run(main_job.Report(), "deploy", [sys.executable, "-c", script], live=True)
+    result = main_job.run(main_job.Report(), "deploy", [sys.executable, "-c", script], live="integration")
     printed = capsys.readouterr().out.splitlines()
     assert printed[0] == "  ...  deploy"
     progress = [line for line in printed if "[deployer]" in line]
-    assert len(progress) == 2 and progress[0].endswith(" s  [deployer] deploying A")
+    assert len(progress) == 2 and progress[0].endswith(" s  integration: [deployer] deploying A")
     assert not any("pytest noise" in line for line in printed)
     assert "pytest noise" in result.stdout
 
@@ -38,8 +38,8 @@ def test_a_silent_live_step_says_it_is_still_running(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
     monkeypatch.setattr(main_job, "HEARTBEAT_SECONDS", 0.1)
-    main_job.run(main_job.Report(), "quiet", [sys.executable, "-c", "import time; time.sleep(0.5)"], live=True)
-    assert "(still running, no progress line for a minute)" in capsys.readouterr().out
+    main_job.run(main_job.Report(), "quiet", [sys.executable, "-c", "import time; time.sleep(0.5)"], live="lifecycle")
+    assert "lifecycle: still running, no progress line for a minute" in capsys.readouterr().out
 
 
 def _assembly(out: Path) -> None:
@@ -92,7 +92,7 @@ def test_the_summary_carries_every_steps_figures(
     }
 
     def fake_run(
-        report: main_job.Report, name: str, command: list[str], env: dict | None = None, *, live: bool = False
+        report: main_job.Report, name: str, command: list[str], env: dict | None = None, *, live: str = ""
     ) -> subprocess.CompletedProcess:
         stdout = next((text for prefix, text in answers.items() if name.startswith(prefix)), "")
         if name.startswith("cfn-lint") and "(prod)" in name:
@@ -116,7 +116,7 @@ def test_the_static_part_runs_every_check_but_the_emulator_steps(monkeypatch: py
     names: list[str] = []
 
     def fake_run(
-        report: main_job.Report, name: str, command: list[str], env: dict | None = None, *, live: bool = False
+        report: main_job.Report, name: str, command: list[str], env: dict | None = None, *, live: str = ""
     ) -> subprocess.CompletedProcess:
         names.append(name)
         report.steps.append((name, 0.0, True, ""))
