@@ -4,6 +4,7 @@
     .venv/bin/python -m scripts.benchmark suite [--runs 3]        # the unit suite beside a one-test suite
     .venv/bin/python -m scripts.benchmark preflight [--runs 5]    # preflight over the public corpus: stacks per second
     .venv/bin/python -m scripts.benchmark lifecycle               # lifecycle checks: one emulator vs the groups
+    .venv/bin/python -m scripts.benchmark main-job                # the main job: --serial vs side by side
     .venv/bin/python -m scripts.processor_benchmark               # each processor's records per second
 
 Each prints medians and the ratio to its baseline.
@@ -20,11 +21,11 @@ import time
 from collections.abc import Callable
 
 from scripts import ROOT
+from scripts.main_job import ALL_STACKS
 
 CONTEXT = {"profile": "dev", "environmentSuffix": "bench"}
 CORPUS = ROOT / "tests" / "unit" / "preflight" / "corpus"
 BARE_TEST = ROOT / "scripts" / "bare_suite" / "test_bare.py"
-ALL_STACKS = ("streamflix", "pci-platform", "IotPlatform", "HealthcarePipeline", "StreamProcessor")
 
 
 def stacks() -> dict[str, Callable[[object], object]]:
@@ -119,7 +120,19 @@ def lifecycle(runs: int) -> None:
     side_by_side(f"deploy lifecycle checks, all five stacks, median of {runs} runs:", rows)
 
 
+def main_job(runs: int) -> None:
+    job = [sys.executable, "-m", "scripts.main_job"]
+    rows = {
+        "one step after another (--serial)": statistics.median(
+            command_seconds([*job, "--serial"]) for _ in range(runs)
+        ),
+        "side by side (as CI runs it)": statistics.median(command_seconds(job) for _ in range(runs)),
+    }
+    side_by_side(f"the main job, every check, median of {runs} runs:", rows)
+
+
 MODES: dict[str, tuple[Callable[[int], None], int]] = {
+    "main-job": (main_job, 1),
     "synth": (synth, 5),
     "suite": (suite, 3),
     "preflight": (preflight, 5),

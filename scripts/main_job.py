@@ -22,6 +22,8 @@ from scripts import ROOT
 
 PROFILES = ("dev", "prod")
 ACK_METADATA = "hardened:acknowledgement"
+#: Every stack, as the lifecycle checks name them.
+ALL_STACKS = ("streamflix", "pci-platform", "IotPlatform", "HealthcarePipeline", "StreamProcessor")
 #: Seconds without a progress line after which a live step says it is still running.
 HEARTBEAT_SECONDS = 60.0
 
@@ -273,12 +275,11 @@ def local_integration(report: Report) -> str:
     return "\n".join(lines[start:])
 
 
-def lifecycle_checks(report: Report) -> str:
-    """Lifecycle checks on a fresh emulator (no drift, interrupted deploys, prod keeps data, dev leaves nothing,
-    bad configuration creates nothing); their per-stack figures."""
-    result = run(
-        report, "local AWS: deploy lifecycle checks", [sys.executable, "-m", "scripts.lifecycle"], live="lifecycle"
-    )
+def lifecycle_checks(report: Report, stacks: tuple[str, ...] = ()) -> str:
+    """Lifecycle checks on fresh emulators (no drift, interrupted deploys, prod keeps data, dev leaves nothing, bad
+    configuration creates nothing, README's commands); their per-stack figures. ``stacks`` named: on one emulator."""
+    command = [sys.executable, "-m", "scripts.lifecycle", *(f"--stack={stack}" for stack in stacks)]
+    result = run(report, "local AWS: deploy lifecycle checks", command, live="lifecycle")
     lines = result.stdout.splitlines()
     start = next((i for i, line in enumerate(lines) if line.startswith("stack ")), len(lines))
     return "\n".join(lines[start:])
@@ -331,16 +332,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-local-aws", action="store_true", help="skip the emulator steps (deploy, integration, lifecycle)"
     )
+    parser.add_argument(
+        "--serial",
+        action="store_true",
+        help="one step after another, the lifecycle checks on one emulator (the baseline the benchmark compares)",
+    )
     options = parser.parse_args(argv)
     started = time.monotonic()
     report = Report()
     # The emulator steps share nothing with the static checks (their own emulators, work directories and synth
     # output) and spend their time in the tools' waits: they run beside them, from the start.
-    local_aws = ThreadPoolExecutor(max_workers=2)
+    local_aws = ThreadPoolExecutor(max_workers=1 if options.serial else 2)
+    static_done = threading.Event()
+    if options.serial:
+        local_aws.submit(static_done.wait)
     deployed = lifecycle = None
     if not options.no_local_aws:
         deployed = local_aws.submit(local_integration, report)
-        lifecycle = local_aws.submit(lifecycle_checks, report)
+        lifecycle = local_aws.submit(lifecycle_checks, report, ALL_STACKS if options.serial else ())
     lint_code(report)
     workflow_lint(report)
     for profile in PROFILES:
@@ -353,6 +362,7 @@ def main(argv: list[str] | None = None) -> int:
         preflight(report, profile)
         stack_report(report, profile)
     diagrams(report)
+    static_done.set()
     local_aws.shutdown(wait=True)
     print_summary(
         report,

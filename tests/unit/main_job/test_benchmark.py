@@ -30,3 +30,10 @@ def test_the_preflight_mode_reads_the_whole_corpus(capsys: pytest.CaptureFixture
     benchmark.main(["preflight", "--runs", "1"])
     printed = capsys.readouterr().out
     assert "stacks/s" in printed and int(printed.split("\n")[1].split()[0]) >= 200
+
+
+def test_the_main_job_mode_runs_the_serial_baseline_then_the_job_as_ci_runs_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[list[str]] = []
+    monkeypatch.setattr(benchmark, "command_seconds", lambda command: seen.append(command) or 600.0)
+    benchmark.main(["main-job"])
+    assert [command[2:] for command in seen] == [["scripts.main_job", "--serial"], ["scripts.main_job"]]

@@ -126,3 +126,22 @@ def test_the_static_part_runs_every_check_but_the_emulator_steps(monkeypatch: py
     assert main_job.main(["--no-local-aws"]) == 0
     assert "actionlint (.github/workflows)" in names and "ruff (lint)" in names
     assert not any(name.startswith("local AWS") for name in names)
+
+
+def test_the_serial_run_starts_the_emulator_steps_after_the_static_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[str, list[str]]] = []
+
+    def fake_run(
+        report: main_job.Report, name: str, command: list[str], env: dict | None = None, *, live: str = ""
+    ) -> subprocess.CompletedProcess:
+        calls.append((name, command))
+        report.steps.append((name, 0.0, True, ""))
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    monkeypatch.setattr(main_job, "run", fake_run)
+    assert main_job.main(["--serial"]) == 0
+    names = [name for name, _ in calls]
+    first_local = min(index for index, name in enumerate(names) if name.startswith("local AWS"))
+    assert names.index("diagrams (docs/diagrams, dev)") < first_local
+    lifecycle = next(command for name, command in calls if name == "local AWS: deploy lifecycle checks")
+    assert lifecycle[-5:] == [f"--stack={stack}" for stack in main_job.ALL_STACKS]
