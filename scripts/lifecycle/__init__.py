@@ -7,7 +7,7 @@ Each check is a module with one entry point that returns :class:`CheckOutcome` r
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from scripts.deployer import protocol
@@ -90,3 +90,9 @@ def chosen_stacks(tools: Sequence[protocol.Tool], names: list[str] | None) -> di
             tool.synthesize()
         chosen[tool.name] = [stack for stack in tool.stacks() if stack.construct_id in names]
     return chosen
+
+
+def stacks_of(tool: protocol.Tool, stacks: Mapping[str, Sequence[protocol.Stack]] | None) -> list[protocol.Stack]:
+    """The stacks of ``tool`` a check covers: all of them when ``stacks`` is None, else those mapped to its name
+    (none when the selection names none of them)."""
+    return tool.stacks() if stacks is None else list(stacks.get(tool.name, ()))

@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from scripts.deployer import commands, protocol, stack_outputs
 from scripts.deployer.protocol import DeployError, Stack, Tool
 from scripts.deployer.terraform_tool import TerraformTool
-from scripts.lifecycle import CheckOutcome, StackFigures, chosen_stacks, report, state_lock
+from scripts.lifecycle import CheckOutcome, StackFigures, chosen_stacks, report, stacks_of, state_lock
 from scripts.lifecycle.interruption import Interruptible, Interruption, interrupt, interruptible, paced_stack_creation
 
 CHECK = "interrupted deploy recovers"
@@ -108,18 +108,18 @@ def check_interrupted_deploy(
     synthesized and prepared if needed. The emulator's CloudFormation pace is set for the run and put back."""
     with paced_stack_creation():
         with ThreadPoolExecutor(max_workers=max(1, len(tools))) as pool:
-            futures = [
-                pool.submit(_check_tool, tool, (stacks or {}).get(tool.name), figures, whole_group) for tool in tools
-            ]
+            futures = [pool.submit(_check_tool, tool, stacks, figures, whole_group) for tool in tools]
         return [outcome for future in futures for outcome in future.result()]
 
 
 def _check_tool(
-    tool: Tool, stacks: Sequence[Stack] | None, figures: dict[str, StackFigures], whole_group: bool
+    tool: Tool, stacks: Mapping[str, Sequence[Stack]] | None, figures: dict[str, StackFigures], whole_group: bool
 ) -> list[CheckOutcome]:
     if not tool.synthesized():
         tool.synthesize()
-    chosen = list(stacks) if stacks is not None else tool.stacks()
+    chosen = stacks_of(tool, stacks)
+    if not chosen:
+        return []
     tool.prepare(chosen)
     if not tool.concurrent_stacks or len(chosen) < 2:
         return [outcome for stack in chosen for outcome in check_stack(tool, stack, figures, whole_group)]

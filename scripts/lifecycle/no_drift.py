@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 
 from scripts.deployer import commands
 from scripts.deployer.protocol import DeployError, Stack, Tool
-from scripts.lifecycle import CheckOutcome, StackFigures, chosen_stacks, report
+from scripts.lifecycle import CheckOutcome, StackFigures, chosen_stacks, report, stacks_of
 
 CHECK = "no drift after deploy"
 
@@ -25,7 +25,7 @@ def check_no_drift(tools: Sequence[Tool], stacks: Mapping[str, Sequence[Stack]] 
     """One row per stack (``stacks`` maps a tool's name to its stacks; absent: all the tool's stacks)."""
     outcomes = []
     for tool in tools:
-        for stack in (stacks or {}).get(tool.name) or tool.stacks():
+        for stack in stacks_of(tool, stacks):
             started = time.monotonic()
             try:
                 if not tool.state(stack).deployed:

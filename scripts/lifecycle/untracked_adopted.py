@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from scripts.deployer import adoption, commands
 from scripts.deployer.protocol import DeployError, Stack, Tool
 from scripts.deployer.terraform_tool import TerraformTool
-from scripts.lifecycle import CheckOutcome, StackFigures, chosen_stacks, report
+from scripts.lifecycle import CheckOutcome, StackFigures, chosen_stacks, report, stacks_of
 
 CHECK = "untracked resources adopted"
 
@@ -30,12 +30,7 @@ def check_untracked_adopted(tools: Sequence[Tool], stacks: Mapping[str, Sequence
     have been cut off after AWS made it), so the check makes one of each type for certain: ``state rm`` takes it out
     of the state, as the cut-off call leaves it; the deploy runs again, and each must be back at its address with the
     same id (a duplicate would have a new one), with no drift. The deployed stacks run side by side."""
-    chosen = [
-        (tool, stack)
-        for tool in tools
-        if isinstance(tool, TerraformTool)
-        for stack in (stacks or {}).get(tool.name) or tool.stacks()
-    ]
+    chosen = [(tool, stack) for tool in tools if isinstance(tool, TerraformTool) for stack in stacks_of(tool, stacks)]
     if not chosen:
         return []
     with ThreadPoolExecutor(max_workers=len(chosen)) as pool:

@@ -42,3 +42,15 @@ def test_the_no_drift_row_passes_a_converged_stack_and_names_a_drifting_one() ->
     absent.deployed = False
     [missing] = no_drift.check_no_drift([absent], None)
     assert not missing.ok and missing.detail == f"not deployed ({GONE})"
+
+
+def test_a_tool_none_of_whose_stacks_is_selected_gets_no_row() -> None:
+    """A group of Terraform stacks only: the CDK tool's stacks are neither checked nor reported as not deployed."""
+
+    class Untouchable:
+        name = "cdk"
+
+        def stacks(self) -> list:
+            raise AssertionError("the unselected tool's stacks were listed")
+
+    assert no_drift.check_no_drift([Untouchable()], {"cdk": [], "cdktf": []}) == []
