@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
@@ -67,6 +68,7 @@ def wired(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.setattr(orchestrator.no_drift, "check_no_drift", record("no drift"))
     monkeypatch.setattr(orchestrator.teardown, "check_dev_leaves_nothing", record("dev teardown"))
     monkeypatch.setattr(orchestrator.prod_data, "check_prod_keeps_data", record("prod", crash=True))
+    monkeypatch.setattr(orchestrator.readme_commands, "check_readme_commands", record("readme"))
     FakeInventory.left = {}
     return order
 
@@ -74,7 +76,7 @@ def wired(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_checks_run_in_order_and_a_crashing_check_is_a_failed_row(wired: list[str]) -> None:
     outcomes, figures = orchestrator.run_checks(None)
 
-    assert wired == ["bad config", "interrupted", "untracked", "no drift", "dev teardown", "prod"]
+    assert wired == ["bad config", "interrupted", "untracked", "no drift", "dev teardown", "prod", "readme"]
     results = {outcome.check: outcome for outcome in outcomes}
     assert results["prod keeps its data"].ok is False
     assert results["prod keeps its data"].detail == "RuntimeError: emulator went away"
@@ -158,3 +160,60 @@ def test_a_check_module_selects_the_stacks_named_on_its_command_line_and_every_s
 
     assert {name: [stack.construct_id for stack in stacks] for name, stacks in chosen.items()} == {"fake": ["Beta"]}
     assert tool.synthesized_times == 1
+
+
+def test_a_group_run_skips_the_checks_that_need_no_particular_stack_when_told(wired: list[str]) -> None:
+    orchestrator.run_checks(None, bad_configuration=False, readme=False)
+    assert wired == ["interrupted", "untracked", "no drift", "dev teardown", "prod"]
+
+
+class FakeGroup:
+    """A child ``python -m scripts.lifecycle`` run: prints a progress line and writes its results file."""
+
+    started: ClassVar[list[tuple[list[str], dict[str, str]]]] = []
+
+    def __init__(self, command: list[str], cwd: Any, env: dict[str, str], **_: Any) -> None:
+        FakeGroup.started.append((command, env))
+        stacks = [word.removeprefix("--stack=") for word in command if word.startswith("--stack=")]
+        self.returncode = 0 if stacks != ["broken"] else 1
+        self.stdout = iter([f"[deploy-checks] {stacks[0]} ...\n", "noise\n"])
+        if stacks != ["broken"]:
+            outcomes = [CheckOutcome("no drift after deploy", stack, True, "fine") for stack in stacks]
+            figures = {stack: StackFigures(stack, "fake", deploy_seconds=1.0) for stack in stacks}
+            orchestrator.write_results(
+                Path(env["DEPLOY_WORK_DIR"]) / "cfn-outputs" / orchestrator.RESULTS_FILE, outcomes, figures
+            )
+
+    def wait(self) -> int:
+        return self.returncode
+
+
+def test_groups_run_on_their_own_emulators_and_their_results_are_merged(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(orchestrator, "ROOT", tmp_path)
+    monkeypatch.setattr(orchestrator.subprocess, "Popen", FakeGroup)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:5000")
+    FakeGroup.started = []
+
+    outcomes, figures = orchestrator.run_groups([("flix",), ("pci",), ("Iot", "Health")])
+
+    ports = [env["LOCAL_AWS_PORT"] for _, env in FakeGroup.started]
+    work_dirs = [env["DEPLOY_WORK_DIR"] for _, env in FakeGroup.started]
+    assert len(set(ports)) == 3 and len(set(work_dirs)) == 3
+    assert all("AWS_ENDPOINT_URL" not in env for _, env in FakeGroup.started)
+    assert ["--no-bad-config" in command for command, _ in FakeGroup.started] == [True, True, False]
+    assert [outcome.stack for outcome in outcomes] == ["flix", "pci", "Iot", "Health"]
+    assert sorted(figures) == ["Health", "Iot", "flix", "pci"]
+    printed = capsys.readouterr().out
+    assert "[flix] [deploy-checks] flix ..." in printed and "noise" not in printed
+
+
+def test_a_group_that_wrote_no_results_is_a_failed_row(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(orchestrator, "ROOT", tmp_path)
+    monkeypatch.setattr(orchestrator.subprocess, "Popen", FakeGroup)
+
+    outcomes, _ = orchestrator.run_groups([("broken",)])
+
+    assert [(outcome.stack, outcome.ok) for outcome in outcomes] == [("broken", False)]
+    assert "exited 1" in outcomes[0].detail
