@@ -2,6 +2,7 @@
 
     python -m scripts.lifecycle                 # all five stacks, each group on its own emulator, side by side
     python -m scripts.lifecycle --stack streamflix --stack IotPlatform     # these, on one emulator
+    python -m scripts.lifecycle --phase prod --stack streamflix --tool cdktf   # one phase (see GROUPS)
 
 In order, per emulator: bad configuration; on dev, interrupted deploy (with the state lock), untracked adopted, no
 drift, then dev leaves nothing; S3 state lock (cdktf); prod keeps its data; README's commands; the emulator empty at
@@ -18,7 +19,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from scripts import ROOT
@@ -42,13 +43,35 @@ from scripts.lifecycle.inventory import Inventory, count, shown
 SUFFIX = "checks"
 RESULTS_FILE = "deploy-checks.json"
 FINAL_CHECK = "emulator empty at the end"
-#: The groups that run side by side, each on its own emulator and in its own work directory: the two Terraform
-#: stacks spend their time in the provider's waits, the three CDK stacks deploy in seconds each (so their group also
-#: runs the checks that need no particular stack: bad configuration and README's commands).
-GROUPS: tuple[tuple[str, ...], ...] = (
-    ("streamflix",),
-    ("pci-platform",),
-    ("IotPlatform", "HealthcarePipeline", "StreamProcessor"),
+#: The phases of the checks, in the order one run takes them.
+PHASES = ("bad-config", "dev", "s3-state", "prod", "readme")
+
+
+@dataclass(frozen=True)
+class Group:
+    """Checks that run on an emulator of their own, beside the other groups: some phases on some stacks and tools."""
+
+    name: str
+    phases: tuple[str, ...]
+    stacks: tuple[str, ...] = ()
+    tools: tuple[str, ...] = ()
+
+    def command(self) -> list[str]:
+        words = [f"--phase={phase}" for phase in self.phases] + [f"--stack={stack}" for stack in self.stacks]
+        return [sys.executable, "-m", "scripts.lifecycle", *words, *(f"--tool={tool}" for tool in self.tools)]
+
+
+#: Side by side, each on its own emulator and in its own work directory. A Terraform stack spends its time in the
+#: provider's waits, so its dev, S3-state and prod checks (independent: their own stacks or state) each get a group;
+#: the three CDK stacks deploy in seconds and share one, with README's commands; bad configuration needs no stack.
+GROUPS: tuple[Group, ...] = (
+    *(
+        Group(f"{stack}-{phase}", (phase,), (stack,), ("cdktf",))
+        for stack in ("streamflix", "pci-platform")
+        for phase in ("dev", "s3-state", "prod")
+    ),
+    Group("cdk", ("dev", "prod", "readme"), ("IotPlatform", "HealthcarePipeline", "StreamProcessor"), ("cdk",)),
+    Group("bad-config", ("bad-config",)),
 )
 #: The first group's emulator port; the others follow.
 GROUP_PORT = 5100
@@ -93,38 +116,45 @@ def timed(outcomes: list[CheckOutcome], label: str, check: Callable[[], list[Che
 
 
 def run_checks(
-    selected: list[str] | None, *, bad_configuration: bool = True, readme: bool = True
+    selected: list[str] | None, phases: Sequence[str] = PHASES, tool_names: Sequence[str] = ()
 ) -> tuple[list[CheckOutcome], dict[str, StackFigures]]:
-    """Every check, in order, on the emulator this process points at (fresh: nothing deployed)."""
+    """The checks of ``phases``, in order, on the emulator this process points at (fresh: nothing deployed), for the
+    ``selected`` stacks of the named tools (default: every stack, every tool)."""
     outcomes: list[CheckOutcome] = []
     figures: dict[str, StackFigures] = {}
-    if bad_configuration:
+    if "bad-config" in phases:
         timed(outcomes, "bad configuration", lambda: bad_config.check_bad_configuration(figures))
+    if set(phases) == {"bad-config"}:  # it proves itself that nothing was created: no stack, no baseline here
+        return outcomes, figures
 
-    dev = [commands.TOOLS[name]("dev", SUFFIX) for name in sorted(commands.TOOLS)]
+    names = sorted(tool_names or commands.TOOLS)
+    dev = [commands.TOOLS[name]("dev", SUFFIX) for name in names]
     for tool in dev:
         tool.synthesize()
         tool.prepare(commands.selected_stacks(tool, selected))  # the CDK bootstrap belongs to the baseline
     inventory = Inventory(teardown.regions_of(dev))
     baseline = inventory.snapshot()
     stacks = {tool.name: commands.selected_stacks(tool, selected) for tool in dev}
-    timed(
-        outcomes, "interrupted deploy (dev)", lambda: interrupted_deploy.check_interrupted_deploy(dev, stacks, figures)
-    )
-    timed(outcomes, "untracked adopted (dev)", lambda: untracked_adopted.check_untracked_adopted(dev, stacks))
-    timed(outcomes, "no drift (dev)", lambda: no_drift.check_no_drift(dev, stacks))
-    timed(
-        outcomes,
-        "dev leaves nothing",
-        lambda: teardown.check_dev_leaves_nothing(dev, figures, baseline, selected, inventory),
-    )
+    if "dev" in phases:
+        timed(
+            outcomes,
+            "interrupted deploy (dev)",
+            lambda: interrupted_deploy.check_interrupted_deploy(dev, stacks, figures),
+        )
+        timed(outcomes, "untracked adopted (dev)", lambda: untracked_adopted.check_untracked_adopted(dev, stacks))
+        timed(outcomes, "no drift (dev)", lambda: no_drift.check_no_drift(dev, stacks))
+        timed(
+            outcomes,
+            "dev leaves nothing",
+            lambda: teardown.check_dev_leaves_nothing(dev, figures, baseline, selected, inventory),
+        )
     cdktf_selected = [stack.construct_id for stack in stacks.get("cdktf", [])]
-    if cdktf_selected:
+    if "s3-state" in phases and cdktf_selected:
         timed(outcomes, "S3 state lock (cdktf)", lambda: s3_state.check_s3_state_lock(cdktf_selected))
-
-    prod = [commands.TOOLS[name]("prod", SUFFIX) for name in sorted(commands.TOOLS)]
-    timed(outcomes, "prod keeps its data", lambda: prod_data.check_prod_keeps_data(prod, figures, selected))
-    if readme:
+    if "prod" in phases:
+        prod = [commands.TOOLS[name]("prod", SUFFIX) for name in names]
+        timed(outcomes, "prod keeps its data", lambda: prod_data.check_prod_keeps_data(prod, figures, selected))
+    if "readme" in phases:
         timed(outcomes, "README commands", readme_commands.check_readme_commands)
 
     left = inventory.diff(baseline)
@@ -144,29 +174,26 @@ def run_here(args: argparse.Namespace) -> tuple[list[CheckOutcome], dict[str, St
         return [CheckOutcome("deploy checks", "*", False, str(error))], {}
     try:
         point_at_emulator()
-        return run_checks(args.stacks, bad_configuration=not args.no_bad_config, readme=not args.no_readme)
+        return run_checks(args.stacks, args.phases or PHASES, args.tools or ())
     except protocol.DeployError as error:
         return [CheckOutcome("deploy checks", "*", False, str(error))], {}
     finally:
         emulator("stop")
 
 
-def run_groups(groups: Sequence[Sequence[str]]) -> tuple[list[CheckOutcome], dict[str, StackFigures]]:
+def run_groups(groups: Sequence[Group]) -> tuple[list[CheckOutcome], dict[str, StackFigures]]:
     """One child process per group, side by side, each with its own emulator port and work directory; their
     progress lines are echoed with the group's name, their results merged."""
     children = []
     for index, group in enumerate(groups):
-        work_dir = ROOT / ".build" / "lifecycle" / group[0]
+        work_dir = ROOT / ".build" / "lifecycle" / group.name
         environment = {**os.environ, "LOCAL_AWS_PORT": str(GROUP_PORT + index), "DEPLOY_WORK_DIR": str(work_dir)}
         for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3_FOR_CLOUDFORMATION"):
             environment.pop(name, None)
-        command = [sys.executable, "-m", "scripts.lifecycle", *(f"--stack={stack}" for stack in group)]
-        if index != len(groups) - 1:  # they need no particular stack: the last group, whose stacks deploy fastest
-            command += ["--no-bad-config", "--no-readme"]
         process = subprocess.Popen(
-            command, cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            group.command(), cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
-        children.append((group[0], work_dir, process))
+        children.append((group.name, work_dir, process))
     echoes = [threading.Thread(target=_echo, args=(name, process), daemon=True) for name, _, process in children]
     for echo in echoes:
         echo.start()
@@ -207,11 +234,11 @@ def write_results(path: Path, outcomes: list[CheckOutcome], figures: dict[str, S
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stack", action="append", dest="stacks", help="construct id (repeatable; default: all)")
-    parser.add_argument("--no-bad-config", action="store_true", help="skip the bad-configuration check")
-    parser.add_argument("--no-readme", action="store_true", help="skip running README's commands")
+    parser.add_argument("--phase", action="append", dest="phases", choices=PHASES, help="default: every phase")
+    parser.add_argument("--tool", action="append", dest="tools", choices=sorted(commands.TOOLS), help="default: both")
     args = parser.parse_args(argv)
     started = time.monotonic()
-    outcomes, figures = run_here(args) if args.stacks else run_groups(GROUPS)
+    outcomes, figures = run_here(args) if args.stacks or args.phases else run_groups(GROUPS)
     write_results(stack_outputs.OUTPUTS_DIR / RESULTS_FILE, outcomes, figures)
     failed = [outcome for outcome in outcomes if not outcome.ok]
     print()

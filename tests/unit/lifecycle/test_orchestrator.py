@@ -162,9 +162,30 @@ def test_a_check_module_selects_the_stacks_named_on_its_command_line_and_every_s
     assert tool.synthesized_times == 1
 
 
-def test_a_group_run_skips_the_checks_that_need_no_particular_stack_when_told(wired: list[str]) -> None:
-    orchestrator.run_checks(None, bad_configuration=False, readme=False)
-    assert wired == ["interrupted", "untracked", "no drift", "dev teardown", "prod"]
+def test_a_group_runs_only_its_phases(wired: list[str]) -> None:
+    orchestrator.run_checks(None, ("dev", "s3-state"))
+    assert wired == ["interrupted", "untracked", "no drift", "dev teardown"]
+    wired.clear()
+    outcomes, _ = orchestrator.run_checks(None, ("prod",))
+    assert wired == ["prod"] and outcomes[-1].check == orchestrator.FINAL_CHECK
+
+
+def test_the_bad_configuration_group_deploys_nothing_and_needs_no_baseline(wired: list[str]) -> None:
+    outcomes, _ = orchestrator.run_checks(None, ("bad-config",))
+    assert wired == ["bad config"]
+    assert [outcome.check for outcome in outcomes] == ["bad config"]
+
+
+def test_every_phase_of_every_stack_is_in_exactly_one_group() -> None:
+    covered = [
+        (phase, stack) for group in orchestrator.GROUPS for phase in group.phases for stack in group.stacks or ("*",)
+    ]
+    assert len(covered) == len(set(covered))
+    stacks = {stack for group in orchestrator.GROUPS for stack in group.stacks}
+    assert stacks == {"streamflix", "pci-platform", "IotPlatform", "HealthcarePipeline", "StreamProcessor"}
+    for stack in stacks:
+        assert {phase for phase, named in covered if named == stack} >= {"dev", "prod"}
+    assert {phase for phase, _ in covered} == set(orchestrator.PHASES)
 
 
 class FakeGroup:
@@ -196,24 +217,29 @@ def test_groups_run_on_their_own_emulators_and_their_results_are_merged(
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:5000")
     FakeGroup.started = []
 
-    outcomes, figures = orchestrator.run_groups([("flix",), ("pci",), ("Iot", "Health")])
+    groups = [
+        orchestrator.Group("flix-dev", ("dev",), ("flix",), ("cdktf",)),
+        orchestrator.Group("pci-prod", ("prod",), ("pci",), ("cdktf",)),
+        orchestrator.Group("cdk", ("dev", "readme"), ("Iot", "Health"), ("cdk",)),
+    ]
+    outcomes, figures = orchestrator.run_groups(groups)
 
     ports = [env["LOCAL_AWS_PORT"] for _, env in FakeGroup.started]
     work_dirs = [env["DEPLOY_WORK_DIR"] for _, env in FakeGroup.started]
     assert len(set(ports)) == 3 and len(set(work_dirs)) == 3
     assert all("AWS_ENDPOINT_URL" not in env for _, env in FakeGroup.started)
-    assert ["--no-bad-config" in command for command, _ in FakeGroup.started] == [True, True, False]
+    assert [command[3:] for command, _ in FakeGroup.started][1] == ["--phase=prod", "--stack=pci", "--tool=cdktf"]
     assert [outcome.stack for outcome in outcomes] == ["flix", "pci", "Iot", "Health"]
     assert sorted(figures) == ["Health", "Iot", "flix", "pci"]
     printed = capsys.readouterr().out
-    assert "[flix] [deploy-checks] flix ..." in printed and "noise" not in printed
+    assert "[flix-dev] [deploy-checks] flix ..." in printed and "noise" not in printed
 
 
 def test_a_group_that_wrote_no_results_is_a_failed_row(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(orchestrator, "ROOT", tmp_path)
     monkeypatch.setattr(orchestrator.subprocess, "Popen", FakeGroup)
 
-    outcomes, _ = orchestrator.run_groups([("broken",)])
+    outcomes, _ = orchestrator.run_groups([orchestrator.Group("broken-dev", ("dev",), ("broken",))])
 
-    assert [(outcome.stack, outcome.ok) for outcome in outcomes] == [("broken", False)]
+    assert [(outcome.stack, outcome.ok) for outcome in outcomes] == [("broken-dev", False)]
     assert "exited 1" in outcomes[0].detail
