@@ -1,9 +1,10 @@
 """Local PostgreSQL and Redis servers from the Debian packages, TLS on, each a child process of the emulator.
 
-Each server listens on a loopback address of its own (127.0.0.2, 127.0.0.3, ...: Linux answers the whole 127/8 on
-``lo``) and on the port the resource declares, so the port a stack or Terraform reads back is the port it set (no
-drift) while two databases on 5432 do not collide; only when no such address is free does a server fall back to
-127.0.0.1 and a free port. PostgreSQL refuses to run as root: under root its commands run as the ``postgres`` user
+Each server listens on a loopback address of its own (Linux answers the whole 127/8 on ``lo``; each emulator takes
+its addresses from a block its port names, :func:`loopback_hosts`, so emulators side by side never meet) and on the
+port the resource declares, so the port a stack or Terraform reads back is the port it set (no drift) while two
+databases on 5432 do not collide; only when no such address is free does a server fall back to 127.0.0.1 and a
+free port. PostgreSQL refuses to run as root: under root its commands run as the ``postgres`` user
 the package creates."""
 
 from __future__ import annotations
@@ -26,8 +27,17 @@ from typing import Any
 from scripts.emulator.runtime import lifecycle, tls
 
 HOST = "127.0.0.1"
-#: The loopback addresses servers take (127.0.0.1 is left to the emulator and to fallbacks).
-LOOPBACK_HOSTS = tuple(f"127.0.0.{last}" for last in range(2, 255))
+
+
+def loopback_hosts() -> tuple[str, ...]:
+    """The loopback addresses this emulator's servers take: ``127.<port>.2`` to ``.254`` for the emulator serving on
+    ``$MOTO_PORT`` (its port as two octets), ``127.0.0.2`` on in a process that serves none; 127.0.0.1 is left to
+    the emulator and to fallbacks."""
+    port = int(os.environ.get("MOTO_PORT") or 0)
+    prefix = f"127.{(port >> 8) & 255}.{port & 255}" if port else "127.0.0"
+    return tuple(f"{prefix}.{last}" for last in range(2, 255))
+
+
 START_TIMEOUT_SECONDS = 30.0
 STOP_TIMEOUT_SECONDS = 10.0
 POSTGRES_USER = "postgres"
@@ -62,8 +72,9 @@ def take_address(port: int) -> tuple[str, int]:
     """A loopback address where ``port`` is free and not promised to another server, with that port."""
     global _next
     with _addresses_lock:
-        for _ in LOOPBACK_HOSTS:
-            address = LOOPBACK_HOSTS[_next % len(LOOPBACK_HOSTS)]
+        hosts = loopback_hosts()
+        for _ in hosts:
+            address = hosts[_next % len(hosts)]
             _next += 1
             if (address, port) not in _taken and _bindable(address, port):
                 _taken.add((address, port))

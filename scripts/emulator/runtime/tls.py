@@ -1,5 +1,6 @@
-"""The certificate the local data stores serve TLS with: one per emulator process, for localhost and every
-127.0.0.x address they listen on, its own CA (clients verifying the server trust :func:`ca_bundle`)."""
+"""The certificate the local data stores serve TLS with: one per emulator process, for localhost, 127.0.0.1 and every
+address its servers may take (:func:`servers.loopback_hosts`), its own CA (clients verifying the server trust
+:func:`ca_bundle`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from scripts.emulator.registry import addition
-from scripts.emulator.runtime import lifecycle
+from scripts.emulator.runtime import lifecycle, servers
 
 #: Where the running server hands out the CA file (what RDS's public CA bundle is on AWS).
 CA_PATH = "/moto-api/runtime/ca.pem"
@@ -42,7 +43,7 @@ def _make(key_path: Path, cert_path: Path) -> None:
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "local-aws data stores")])
     now = datetime.datetime.now(datetime.UTC)
-    addresses = [ipaddress.ip_address(f"127.0.0.{last}") for last in range(1, 255)]
+    addresses = [ipaddress.ip_address(host) for host in ("127.0.0.1", *servers.loopback_hosts())]
     names = [x509.DNSName("localhost"), *(x509.IPAddress(address) for address in addresses)]
     built = (
         x509.CertificateBuilder()

@@ -216,3 +216,17 @@ def test_two_instances_declaring_the_same_port_each_get_an_address_of_their_own(
         session = connect(endpoint["Address"], endpoint["Port"], "records_admin", password, "postgres")
         assert session.run("SELECT inet_server_addr()::text") == [[f"{endpoint['Address']}/32"]]
         session.close()
+
+
+def test_emulators_side_by_side_take_their_servers_addresses_from_blocks_of_their_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MOTO_PORT", "5100")
+    first = servers.loopback_hosts()
+    monkeypatch.setenv("MOTO_PORT", "5101")
+    second = servers.loopback_hosts()
+    monkeypatch.delenv("MOTO_PORT")
+    in_process = servers.loopback_hosts()
+    assert first[0] == "127.19.236.2" and second[0] == "127.19.237.2" and in_process[0] == "127.0.0.2"
+    assert not set(first) & set(second) and not set(first) & set(in_process)
+    assert "127.0.0.1" not in first + second + in_process
