@@ -60,6 +60,8 @@ def wired(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
         return check
 
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):  # the readme phase sets them: restored after each test
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(commands, "TOOLS", {"fake": FakeTool})
     monkeypatch.setattr(orchestrator, "Inventory", FakeInventory)
     monkeypatch.setattr(orchestrator.bad_config, "check_bad_configuration", record("bad config"))
@@ -243,3 +245,15 @@ def test_a_group_that_wrote_no_results_is_a_failed_row(monkeypatch: pytest.Monke
 
     assert [(outcome.stack, outcome.ok) for outcome in outcomes] == [("broken-dev", False)]
     assert "exited 1" in outcomes[0].detail
+
+
+def test_with_readmes_commands_the_stacks_deploy_to_the_region_readmes_shell_names(
+    wired: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    orchestrator.run_checks(None, ("dev",))
+    assert orchestrator.os.environ["AWS_REGION"] == "eu-west-1"
+    orchestrator.run_checks(None, ("dev", "readme"))
+    assert orchestrator.os.environ["AWS_REGION"] == orchestrator.readme_commands.REGION
+    assert orchestrator.os.environ["AWS_DEFAULT_REGION"] == orchestrator.readme_commands.REGION
