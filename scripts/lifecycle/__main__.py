@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from scripts import ROOT
@@ -210,8 +210,15 @@ def run_groups(groups: Sequence[Group]) -> tuple[list[CheckOutcome], dict[str, S
         if not found:
             found = [CheckOutcome("deploy checks", name, False, f"the group exited {process.returncode}, no results")]
         outcomes.extend(found)
-        figures.update(measured)
+        for stack, measured_here in measured.items():
+            figures[stack] = merged(figures[stack], measured_here) if stack in figures else measured_here
     return outcomes, figures
+
+
+def merged(first: StackFigures, second: StackFigures) -> StackFigures:
+    """One stack's figures from two groups (its dev checks in one, its prod data in another): each measured field."""
+    values = {name: getattr(second, name) for name in first.__dataclass_fields__ if getattr(second, name) is not None}
+    return replace(first, **values)
 
 
 def _echo(name: str, process: subprocess.Popen) -> None:

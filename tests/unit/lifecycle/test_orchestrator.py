@@ -257,3 +257,11 @@ def test_with_readmes_commands_the_stacks_deploy_to_the_region_readmes_shell_nam
     orchestrator.run_checks(None, ("dev", "readme"))
     assert orchestrator.os.environ["AWS_REGION"] == orchestrator.readme_commands.REGION
     assert orchestrator.os.environ["AWS_DEFAULT_REGION"] == orchestrator.readme_commands.REGION
+
+
+def test_a_stacks_figures_from_two_groups_are_merged_field_by_field() -> None:
+    dev = StackFigures("flix", "cdktf", redeploy_after_interrupt_seconds=140.0, left_by_dev_destroy=0)
+    prod = StackFigures("flix", "cdktf", deploy_seconds=120.0, kept_by_prod_destroy=9)
+    both = orchestrator.merged(dev, prod)
+    assert (both.deploy_seconds, both.redeploy_after_interrupt_seconds) == (120.0, 140.0)
+    assert (both.kept_by_prod_destroy, both.left_by_dev_destroy) == (9, 0)
