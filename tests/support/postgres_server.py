@@ -9,7 +9,6 @@ The server accepts TLS connections only (``hostssl``; plain ``host`` is rejected
 
 from __future__ import annotations
 
-import glob
 import os
 import pwd
 import secrets
@@ -20,28 +19,11 @@ from pathlib import Path
 
 import pg8000.native
 
+from scripts.emulator.runtime.servers import postgres_binaries
 from tests.support.certificates import free_port, self_signed_certificate
 
 SERVICE_USER = "postgres"
 START_TIMEOUT_SECONDS = 60
-
-
-class PostgresUnavailableError(RuntimeError):
-    """The PostgreSQL server binaries are not installed."""
-
-
-def binary_dir() -> Path:
-    """Directory holding initdb and pg_ctl: Debian's versioned one, else wherever PATH has them."""
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda path: int(path.split("/")[4]))
-    if candidates:
-        return Path(candidates[-1]).parent
-    found = shutil.which("initdb")
-    if found:
-        return Path(found).parent
-    raise PostgresUnavailableError(
-        "PostgreSQL server binaries not found: install the Debian package `postgresql`"
-        " (apt-get install -y postgresql, or scripts/system-packages.sh postgresql)"
-    )
 
 
 class ThrowawayPostgres:
@@ -50,7 +32,7 @@ class ThrowawayPostgres:
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
         self.data = workdir / "data"
-        self.bin = binary_dir()
+        self.bin = postgres_binaries()
         self.port = free_port()
         self.superuser_password = secrets.token_urlsafe(24)
         self.ca_bundle = workdir / "ca.pem"
