@@ -15,6 +15,7 @@ import json
 import os
 import platform
 import sys
+import threading
 from pathlib import Path
 
 from scripts import ROOT
@@ -93,7 +94,11 @@ def write_cli_config(path: Path = CONFIG_PATH, mirror: Path | None = None, searc
     if mirror is None and search:
         mirror = find_mirror()
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_config(mirror))
+    # Written beside and renamed into place: runs side by side (lifecycle groups, the integration run) rewrite the
+    # same file while their terraform reads it, and a half-written config sends terraform to the registry.
+    staged = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+    staged.write_text(render_config(mirror))
+    staged.replace(path)
     return path
 
 
