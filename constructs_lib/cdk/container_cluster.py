@@ -2,22 +2,62 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
+from aws_cdk import IgnoreMode
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from constructs_lib.cdk.compliance import accept
 from constructs_lib.cdk.defaults import merge_with_defaults, warn_overrides
 from constructs_lib.cdk.deployment import deployment_settings
 from constructs_lib.cdk.encryption_key import EncryptionKey
 from constructs_lib.cdk.log_group import EncryptedLogGroup
 from constructs_lib.cdk.managed_policy_role import ManagedPolicyRole
 from constructs_lib.cdk.network import Network
-from constructs_lib.policy import compute, naming, services, storage
+from constructs_lib.policy import accepted_findings, compute, images, naming, services, storage
+
+
+def processing_image(scope: Construct, dockerfile: Path, context: Path) -> ecs.ContainerImage:
+    """The image of a processing service: the prebuilt one the deployment names (context ``processorImage`` or
+    ``$PROCESSOR_IMAGE``), else built at deploy from ``dockerfile`` as an image asset for ARM64 (Graviton).
+
+    The asset holds only what the Dockerfile copies from ``context``, so unrelated changes do not rebuild it.
+    """
+    prebuilt = scope.node.try_get_context(images.CONTEXT_PROCESSOR_IMAGE) or os.environ.get(images.ENV_PROCESSOR_IMAGE)
+    if prebuilt:
+        return _prebuilt_image(scope, images.check_image_reference(str(prebuilt)))
+    kept = ["!" + source for source in images.copied_sources(dockerfile)]
+    return ecs.ContainerImage.from_asset(
+        str(context),
+        file=dockerfile.relative_to(context).as_posix(),
+        exclude=["*", *kept, "**/__pycache__"],
+        ignore_mode=IgnoreMode.DOCKER,
+        platform=getattr(ecr_assets.Platform, f"LINUX_{compute.FARGATE_CPU_ARCHITECTURE}"),
+    )
+
+
+def _prebuilt_image(scope: Construct, reference: str) -> ecs.ContainerImage:
+    """An ECR image through its repository (so the execution role is granted the pull), any other by reference."""
+    registry = images.ecr_registry(reference)
+    if registry is None:
+        return ecs.ContainerImage.from_registry(reference)
+    account, region, repository, tag_or_digest = registry
+    repo = ecr.Repository.from_repository_attributes(
+        scope,
+        "PrebuiltImageRepository",
+        repository_arn=f"arn:aws:ecr:{region}:{account}:repository/{repository}",
+        repository_name=repository,
+    )
+    return ecs.ContainerImage.from_ecr_repository(repo, tag_or_digest)
 
 
 class ContainerCluster(ecs.Cluster):
@@ -30,13 +70,15 @@ class ContainerCluster(ecs.Cluster):
     - With no ``vpc`` the cluster gets a :class:`Network`, and with no ``encryption_key`` an :class:`EncryptionKey`,
       created beside it (``<id>Network``, ``<id>Key``): an ``ecs.Cluster`` needs its VPC before it exists.
 
-    - :meth:`add_processing_task` adds a Fargate task definition with the same hardening (optional).
+    - :meth:`add_processing_task` adds a Fargate task definition with the same hardening, and
+      :meth:`add_processing_service` keeps it running as a service (both optional).
 
     Example::
 
         cluster = ContainerCluster(self, "Cluster", vpc=network, encryption_key=key, name_prefix="iot")
         task = cluster.add_processing_task("Processor", image=image, environment={"STREAM_NAME": stream.stream_name})
         stream.grant_read(task.task_role)
+        cluster.add_processing_service("ProcessorService", task, security_groups=[tasks_group])
 
     Any ``ecs.Cluster`` prop may be passed; overriding a hardened default is reported as a synth warning.
     """
@@ -89,6 +131,7 @@ class ContainerCluster(ecs.Cluster):
         *,
         image: ecs.ContainerImage | None = None,
         environment: Mapping[str, str] | None = None,
+        secrets: Mapping[str, ecs.Secret] | None = None,
         command: Sequence[str] | None = None,
         **overrides: Any,
     ) -> ecs.FargateTaskDefinition:
@@ -98,7 +141,8 @@ class ContainerCluster(ecs.Cluster):
           policy's image) running as a non-root user on a read-only root filesystem.
         - Container output to an encrypted log group (the cluster's key, ``application`` retention), non-blocking.
         - Task and execution roles keep their grants in customer-managed policies (:class:`ManagedPolicyRole`).
-        - Secrets belong in ``secrets`` of a container, never in ``environment`` (plain text in the definition).
+        - Secrets belong in ``secrets`` (injected from Secrets Manager by the execution role, which gets read
+          access to each), never in ``environment`` (plain text in the definition).
 
         ``FargateTaskDefinition`` props may be passed; overriding a hardened default is reported as a synth warning.
         """
@@ -126,6 +170,7 @@ class ContainerCluster(ecs.Cluster):
             "App",
             image=image or ecs.ContainerImage.from_registry(compute.PROCESSING_TASK_IMAGE),
             environment=dict(environment or {}),
+            secrets=dict(secrets or {}),
             command=list(command) if command else None,
             essential=True,
             user=compute.CONTAINER_USER,
@@ -134,5 +179,42 @@ class ContainerCluster(ecs.Cluster):
                 stream_prefix=construct_id, log_group=log_group, mode=ecs.AwsLogDriverMode.NON_BLOCKING
             ),
         )
+        if isinstance(image, ecs.AssetImage | ecs.EcrImage):
+            accept(task.obtain_execution_role(), accepted_findings.IMAGE_PULL_AUTHORIZATION)
         warn_overrides(task, changed)
         return task
+
+    def add_processing_service(
+        self,
+        construct_id: str,
+        task_definition: ecs.FargateTaskDefinition,
+        *,
+        security_groups: Sequence[ec2.ISecurityGroup],
+        **overrides: Any,
+    ) -> ecs.FargateService:
+        """A Fargate service that keeps ``task_definition`` running on this cluster, secure with no other arguments.
+
+        - Tasks from the profile (``processing_tasks``), in the VPC's private subnets with no public IP, in
+          ``security_groups`` (the groups the data stores admit).
+        - Deployments start new tasks before stopping old ones and roll back when the new ones keep failing
+          (circuit breaker); the latest Fargate platform; tags propagate from the service to its tasks.
+
+        ``FargateService`` props may be passed; overriding a hardened default is reported as a synth warning.
+        """
+        profile = deployment_settings(self).profile
+        defaults: dict[str, Any] = {
+            "desired_count": profile.processing_tasks,
+            "assign_public_ip": compute.SERVICE_ASSIGN_PUBLIC_IP,
+            "circuit_breaker": ecs.DeploymentCircuitBreaker(rollback=compute.SERVICE_CIRCUIT_BREAKER_ROLLBACK),
+            "min_healthy_percent": compute.SERVICE_MIN_HEALTHY_PERCENT,
+            "max_healthy_percent": compute.SERVICE_MAX_HEALTHY_PERCENT,
+            "platform_version": ecs.FargatePlatformVersion[compute.FARGATE_PLATFORM_VERSION],
+            "propagate_tags": ecs.PropagatedTagSource.SERVICE,
+        }
+        props, changed = merge_with_defaults(defaults, overrides)
+        service = ecs.FargateService(
+            self, construct_id, cluster=self, task_definition=task_definition, security_groups=list(security_groups),
+            **props,
+        )  # fmt: skip
+        warn_overrides(service, changed)
+        return service

@@ -62,6 +62,11 @@ CONTAINER_ENVIRONMENT = AcceptedFinding(
     "the task environment holds only resource names and endpoints; credentials reach the task through its role "
     "and Secrets Manager, never through environment variables",
 )
+IMAGE_PULL_AUTHORIZATION = AcceptedFinding(
+    ("AwsSolutions-IAM5[Resource::*]",),
+    "ecr:GetAuthorizationToken, which ECS needs to pull a task's image from ECR, supports no resource-level "
+    "permissions; the pull itself (BatchGetImage) is limited to the image's repository",
+)
 CUSTOMER_MANAGED_STREAM_KEY = AcceptedFinding(
     ("AwsSolutions-KDS3",),
     "the policy requires a customer-managed key (rotation, key policy, audit in CloudTrail) instead of aws/kinesis",

@@ -105,6 +105,19 @@ CONTAINER_USER = "1000:1000"
 CONTAINER_READONLY_ROOT_FILESYSTEM = True
 #: Container output serves debugging; ECS Exec sessions (below) are the audit trail.
 CONTAINER_LOG_PURPOSE = "application"
+#: A service deployment whose new tasks keep failing stops and rolls back to the last working task definition.
+SERVICE_CIRCUIT_BREAKER_ROLLBACK = True
+#: New tasks start before old ones stop (100/200): a deploy never leaves the stream or queue without a consumer.
+SERVICE_MIN_HEALTHY_PERCENT = 100
+SERVICE_MAX_HEALTHY_PERCENT = 200
+#: Tasks live in private subnets and reach AWS through NAT or endpoints; a public IP would expose them.
+SERVICE_ASSIGN_PUBLIC_IP = False
+#: The newest Fargate platform carries the current kernel and runtime patches.
+FARGATE_PLATFORM_VERSION = "LATEST"
+#: A queue-fed service adds a task per this many visible messages (step scaling on the queue's depth).
+QUEUE_BACKLOG_PER_TASK = 100
+#: Seconds between scaling actions: long enough for a new task to start taking messages.
+SCALING_COOLDOWN_SECONDS = 60
 #: Only ECS tasks may assume a task or task-execution role.
 ECS_TASKS_PRINCIPAL = "ecs-tasks.amazonaws.com"
 #: ECS Exec sessions are commands typed into running containers: an audit trail, kept for the ``audit`` retention.

@@ -46,6 +46,10 @@ class Profile:
     cache_replicas: int
     #: Days Secrets Manager keeps a deleted secret recoverable (0 = delete now, so a redeploy can reuse the name).
     secret_recovery_days: int
+    #: Tasks of each processing service: dev runs one; prod two, so a task lost with its AZ leaves one consuming.
+    processing_tasks: int
+    #: The most tasks a service scaling on its backlog may run: a cost ceiling for a queue that keeps growing.
+    processing_max_tasks: int
 
 
 PROFILES: dict[str, Profile] = {
@@ -62,6 +66,8 @@ PROFILES: dict[str, Profile] = {
         aurora_readers=0,
         cache_replicas=0,
         secret_recovery_days=0,
+        processing_tasks=1,
+        processing_max_tasks=2,
     ),
     "prod": Profile(
         name="prod",
@@ -76,6 +82,8 @@ PROFILES: dict[str, Profile] = {
         aurora_readers=1,
         cache_replicas=1,
         secret_recovery_days=30,
+        processing_tasks=2,
+        processing_max_tasks=10,
     ),
 }
 

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import functools
+import json
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_kinesis as kinesis
 from aws_cdk.assertions import Annotations, Match, Template
 
-from constructs_lib.cdk.container_cluster import ContainerCluster
+from constructs_lib.cdk.container_cluster import ContainerCluster, processing_image
 from constructs_lib.cdk.encryption_key import EncryptionKey
 from constructs_lib.cdk.network import Network
-from constructs_lib.policy import ConfigurationError, compute, naming, retention, services
+from constructs_lib.policy import ConfigurationError, compute, naming, profiles, retention, services
 
 
 class Built(NamedTuple):
@@ -184,3 +187,93 @@ def test_a_name_prefix_ecs_cannot_use_is_refused() -> None:
     stack = cdk.Stack(cdk.App(context={"profile": "dev"}), "BadName")
     with pytest.raises(ConfigurationError, match="name_prefix"):
         ContainerCluster(stack, "Cluster", name_prefix="Bad Name")
+
+
+# --- processing service and image ------------------------------------------------------------------------------------
+
+STACKS_DIR = Path(__file__).resolve().parents[3] / "stacks"
+WORKER_DOCKERFILE = STACKS_DIR / "streamflix" / "worker" / "Dockerfile"
+
+
+@functools.cache
+def service_stack(profile: str, context: tuple[tuple[str, str], ...] = ()) -> tuple[cdk.Stack, Template]:
+    app = cdk.App(context={"profile": profile, "environmentSuffix": f"t-{profile}", **dict(context)})
+    stack = cdk.Stack(app, "Service")
+    cluster = ContainerCluster(stack, "Processing")
+    tasks = ec2.SecurityGroup(stack, "Tasks", vpc=cluster.vpc)
+    task = cluster.add_processing_task("Worker", image=processing_image(stack, WORKER_DOCKERFILE, STACKS_DIR))
+    cluster.add_processing_service("WorkerService", task, security_groups=[tasks])
+    overridden = cluster.add_processing_task("Other")
+    cluster.add_processing_service("OtherService", overridden, security_groups=[tasks], desired_count=0)
+    return stack, Template.from_stack(stack)
+
+
+def service(template: Template, task_id: str) -> dict[str, Any]:
+    found = template.find_resources(
+        "AWS::ECS::Service", {"Properties": {"TaskDefinition": {"Ref": Match.string_like_regexp(task_id)}}}
+    )
+    (props,) = (resource["Properties"] for resource in found.values())
+    return props
+
+
+@pytest.mark.parametrize("profile", ["dev", "prod"])
+def test_service_runs_the_profiles_task_count(profile: str) -> None:
+    expected = profiles.profile_named(profile).processing_tasks
+    assert service(service_stack(profile)[1], "ProcessingWorker")["DesiredCount"] == expected
+
+
+def test_service_tasks_get_no_public_ip_and_run_in_the_given_groups() -> None:
+    network = service(service_stack("dev")[1], "ProcessingWorker")["NetworkConfiguration"]["AwsvpcConfiguration"]
+    assert network["AssignPublicIp"] == "DISABLED"
+    (group,) = network["SecurityGroups"]
+    assert group["Fn::GetAtt"][0].startswith("Tasks")
+
+
+def test_service_deployments_keep_consuming_and_roll_back_failing_tasks() -> None:
+    deployment = service(service_stack("dev")[1], "ProcessingWorker")["DeploymentConfiguration"]
+    assert deployment["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}
+    assert (deployment["MinimumHealthyPercent"], deployment["MaximumPercent"]) == (
+        compute.SERVICE_MIN_HEALTHY_PERCENT,
+        compute.SERVICE_MAX_HEALTHY_PERCENT,
+    )
+
+
+def test_service_runs_the_latest_fargate_platform_and_propagates_its_tags() -> None:
+    props = service(service_stack("dev")[1], "ProcessingWorker")
+    assert (props["PlatformVersion"], props["PropagateTags"]) == ("LATEST", "SERVICE")
+
+
+def test_overriding_the_task_count_is_applied_and_reported() -> None:
+    stack, template = service_stack("dev")
+    assert service(template, "ProcessingOther")["DesiredCount"] == 0
+    warnings = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("desired_count"))
+    assert any("overrides the hardened default 1 with 0" in str(warning.entry.data) for warning in warnings)
+
+
+def test_processing_image_is_an_arm64_asset_holding_only_what_its_dockerfile_copies() -> None:
+    stack, _ = service_stack("dev")
+    assembly = stack.node.root.synth()
+    manifest = json.loads(Path(assembly.directory, "Service.assets.json").read_text())
+    (image,) = manifest["dockerImages"].values()
+    assert image["source"]["dockerFile"] == "streamflix/worker/Dockerfile"
+    assert image["source"]["platform"] == "linux/arm64"
+    staged = Path(assembly.directory, image["source"]["directory"])
+    top = {path.relative_to(staged).parts[0] for path in staged.rglob("*")}
+    assert top == {"__init__.py", "processing", "streamflix"}
+    assert not (staged / "streamflix" / "stack.py").exists()
+    assert not list(staged.rglob("__pycache__"))
+
+
+def test_a_prebuilt_ecr_image_is_pulled_from_its_repository_with_a_scoped_grant() -> None:
+    reference = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/worker:1.4.2"
+    _, template = service_stack("dev", (("processorImage", reference),))
+    definitions = template.find_resources("AWS::ECS::TaskDefinition")
+    images = {json.dumps(d["Properties"]["ContainerDefinitions"][0]["Image"]) for d in definitions.values()}
+    assert any("team/worker:1.4.2" in image for image in images)
+    policies = json.dumps(template.find_resources("AWS::IAM::ManagedPolicy"))
+    assert "arn:aws:ecr:eu-west-1:123456789012:repository/team/worker" in policies
+
+
+def test_a_prebuilt_image_without_a_tag_is_refused_naming_the_setting() -> None:
+    with pytest.raises(ConfigurationError, match="processorImage='team/worker' is not allowed"):
+        service_stack("dev", (("processorImage", "team/worker"),))

@@ -487,3 +487,22 @@ def test_stream_processor_outputs(dev_app) -> None:
         "DatabaseSecurityGroupId",
         "AlarmTopicArn",
     } <= outputs
+
+
+def test_iot_processor_runs_as_a_service_on_the_cluster_in_the_processor_group(dev_app) -> None:
+    template = dev_app.template("IotPlatform")
+    props = only(template, "AWS::ECS::Service")["Properties"]
+    assert props["DesiredCount"] == 1
+    (group,) = props["NetworkConfiguration"]["AwsvpcConfiguration"]["SecurityGroups"]
+    assert group["Fn::GetAtt"][0].startswith("ProcessorTasks")
+
+
+def test_iot_processor_reads_its_endpoints_from_the_environment_and_credentials_from_secrets(dev_app) -> None:
+    (container,) = only(dev_app.template("IotPlatform"), "AWS::ECS::TaskDefinition")["Properties"][
+        "ContainerDefinitions"
+    ]
+    environment = {variable["Name"] for variable in container["Environment"]}
+    assert environment == {"STREAM_NAME", "DB_HOST", "DB_PORT", "DB_NAME", "REDIS_HOST", "REDIS_PORT"}
+    secrets = {secret["Name"]: secret["ValueFrom"] for secret in container["Secrets"]}
+    assert secrets["DB_CREDENTIALS"]["Fn::GetAtt"][1] == "MasterUserSecret.SecretArn"
+    assert secrets["REDIS_AUTH_TOKEN"]["Ref"].startswith("CacheAuthToken")
