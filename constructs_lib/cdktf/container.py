@@ -1,16 +1,23 @@
-"""FargateCluster and FargateTask: ECS on Fargate with Container Insights, encrypted logs and split roles."""
+"""ECS on Fargate: FargateCluster (Container Insights, audited exec), FargateTask (split roles, encrypted logs),
+processing services that scale on their queue's backlog, and ImageRepository (the ECR repository of their image)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
+from cdktf_cdktf_provider_aws import appautoscaling_policy as scaling
+from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget
+from cdktf_cdktf_provider_aws.ecr_lifecycle_policy import EcrLifecyclePolicy
+from cdktf_cdktf_provider_aws.ecr_repository import EcrRepository, EcrRepositoryEncryptionConfiguration
 from cdktf_cdktf_provider_aws.ecs_cluster import EcsCluster, EcsClusterSetting
 from cdktf_cdktf_provider_aws.ecs_cluster_capacity_providers import (
     EcsClusterCapacityProviders,
     EcsClusterCapacityProvidersDefaultCapacityProviderStrategy,
 )
+from cdktf_cdktf_provider_aws.ecs_service import EcsService
 from cdktf_cdktf_provider_aws.ecs_task_definition import (
     EcsTaskDefinition,
     EcsTaskDefinitionRuntimePlatform,
@@ -19,11 +26,11 @@ from cdktf_cdktf_provider_aws.ecs_task_definition import (
 from constructs import Construct
 
 from constructs_lib.cdktf.defaults import merge_with_defaults, warn_overrides
-from constructs_lib.cdktf.deployment import account_context, deployment_settings
+from constructs_lib.cdktf.deployment import account_context, deployment_settings, force_destroy
 from constructs_lib.cdktf.encryption_key import EncryptionKey
 from constructs_lib.cdktf.iam import ServiceRole, secret_read_statements
 from constructs_lib.cdktf.log_group import EncryptedLogGroup
-from constructs_lib.policy import compute, naming, services, storage
+from constructs_lib.policy import compute, images, naming, services, storage
 
 #: Scratch space for a container whose root filesystem is read-only.
 SCRATCH_VOLUME = "scratch"
@@ -92,6 +99,54 @@ class FargateCluster(Construct):
     def arn(self) -> str:
         return self.cluster.arn
 
+    def add_processing_service(
+        self,
+        construct_id: str,
+        task: FargateTask,
+        *,
+        security_group_ids: Sequence[str],
+        subnet_ids: Sequence[str],
+        name_prefix: str | None = None,
+        **overrides: Any,
+    ) -> EcsService:
+        """A Fargate service that keeps ``task`` running on this cluster (twin of the CDK cluster's method).
+
+        Tasks from the profile (``processing_tasks``) in ``subnet_ids`` with no public IP, in ``security_group_ids``;
+        deployments start new tasks before stopping old ones and roll back when the new ones keep failing; the
+        latest Fargate platform; tags propagate to the tasks. ``EcsService`` arguments may be passed; overriding a
+        hardened default is reported as a synth warning.
+        """
+        settings = deployment_settings(self)
+        prefix = naming.check_suffix(name_prefix or storage.base_name_for(construct_id), field="name_prefix")
+        defaults: dict[str, Any] = {
+            "desired_count": settings.profile.processing_tasks,
+            "launch_type": "FARGATE",
+            "platform_version": compute.FARGATE_PLATFORM_VERSION,
+            "propagate_tags": "SERVICE",
+            "deployment_minimum_healthy_percent": compute.SERVICE_MIN_HEALTHY_PERCENT,
+            "deployment_maximum_percent": compute.SERVICE_MAX_HEALTHY_PERCENT,
+            "deployment_circuit_breaker": {
+                "enable": True,
+                "rollback": compute.SERVICE_CIRCUIT_BREAKER_ROLLBACK,
+            },
+            "network_configuration": {
+                "subnets": list(subnet_ids),
+                "security_groups": list(security_group_ids),
+                "assign_public_ip": compute.SERVICE_ASSIGN_PUBLIC_IP,
+            },
+        }
+        props, changed = merge_with_defaults(defaults, overrides)
+        service = EcsService(
+            self,
+            construct_id,
+            name=naming.resource_name("ecs_service", prefix, settings.environment_suffix),
+            cluster=self.cluster.arn,
+            task_definition=task.arn,
+            **props,
+        )
+        warn_overrides(service, changed)
+        return service
+
 
 class FargateTask(Construct):
     """Fargate task definition with least-privilege roles, secure with no arguments.
@@ -103,6 +158,7 @@ class FargateTask(Construct):
       scratch volume at /tmp, never privileged; logs to a KMS-encrypted log group (``log_group`` or its own); CPU and
       memory from the policy; ARM64 (Graviton).
     - Secrets belong in ``secrets`` (injected from Secrets Manager), never in ``environment`` (plain text).
+    - ``image_repository_arn``: the ECR repository ``image`` comes from; the execution role may pull from it only.
 
     Example::
 
@@ -124,6 +180,7 @@ class FargateTask(Construct):
         task_statements: Sequence[dict[str, Any]] = (),
         command: Sequence[str] | None = None,
         log_group: EncryptedLogGroup | None = None,
+        image_repository_arn: str | None = None,
         **overrides: Any,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -147,6 +204,13 @@ class FargateTask(Construct):
         if secrets:
             key_arn = (secrets_key or encryption_key).arn
             execution_statements += secret_read_statements(sorted(set(secrets.values())), key_arn, account)
+        if image_repository_arn is not None:
+            execution_statements += [
+                {"Sid": "PullImage", "Effect": "Allow", "Action": list(compute.IMAGE_PULL_ACTIONS),
+                 "Resource": image_repository_arn},
+                {"Sid": "RegistryLogin", "Effect": "Allow", "Action": compute.IMAGE_REGISTRY_LOGIN_ACTION,
+                 "Resource": "*"},
+            ]  # fmt: skip
         self.execution_role = ServiceRole(
             self,
             "execution-role",
@@ -209,3 +273,143 @@ class FargateTask(Construct):
     @property
     def arn(self) -> str:
         return self.task_definition.arn
+
+
+_CUSTOMIZED = "AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationMetrics"
+MetricQuery = getattr(scaling, _CUSTOMIZED)
+Stat = getattr(scaling, f"{_CUSTOMIZED}MetricStat")
+Metric = getattr(scaling, f"{_CUSTOMIZED}MetricStatMetric")
+Dimension = getattr(scaling, f"{_CUSTOMIZED}MetricStatMetricDimensions")
+
+
+class QueueDepthScaling(Construct):
+    """Scales an ECS service on its queue's backlog: ``compute.QUEUE_BACKLOG_PER_TASK`` visible messages per task.
+
+    Between the profile's ``processing_tasks`` and ``processing_max_tasks`` (a cost ceiling), by target tracking on
+    the jobs queue's visible messages divided by the service's running tasks.
+
+    Example::
+
+        QueueDepthScaling(self, "worker-scaling", cluster=cluster, service=service, queue_name=jobs.name)
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        cluster: FargateCluster,
+        service: EcsService,
+        queue_name: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        profile = deployment_settings(self).profile
+        self.target = AppautoscalingTarget(
+            self,
+            "target",
+            service_namespace="ecs",
+            scalable_dimension="ecs:service:DesiredCount",
+            resource_id=f"service/{cluster.name}/{service.name}",
+            min_capacity=profile.processing_tasks,
+            max_capacity=profile.processing_max_tasks,
+        )
+        backlog = Metric(namespace="AWS/SQS", metric_name="ApproximateNumberOfMessagesVisible",
+                         dimensions=[Dimension(name="QueueName", value=queue_name)])  # fmt: skip
+        tasks = Metric(namespace="ECS/ContainerInsights", metric_name="RunningTaskCount",
+                       dimensions=[Dimension(name="ClusterName", value=cluster.name),
+                                   Dimension(name="ServiceName", value=service.name)])  # fmt: skip
+        self.policy = scaling.AppautoscalingPolicy(
+            self,
+            "backlog-per-task",
+            name=f"{queue_name}-backlog-per-task",
+            policy_type="TargetTrackingScaling",
+            service_namespace=self.target.service_namespace,
+            scalable_dimension=self.target.scalable_dimension,
+            resource_id=self.target.resource_id,
+            target_tracking_scaling_policy_configuration={
+                "target_value": compute.QUEUE_BACKLOG_PER_TASK,
+                "scale_in_cooldown": compute.SCALING_COOLDOWN_SECONDS,
+                "scale_out_cooldown": compute.SCALING_COOLDOWN_SECONDS,
+                "customized_metric_specification": {
+                    "metrics": [
+                        MetricQuery(id="backlog", metric_stat=Stat(metric=backlog, stat="Sum"), return_data=False),
+                        MetricQuery(id="tasks", metric_stat=Stat(metric=tasks, stat="Average"), return_data=False),
+                        MetricQuery(id="per_task", expression="backlog / MAX([tasks, 1])", return_data=True),
+                    ]
+                },
+            },
+        )
+
+
+class ImageRepository(Construct):
+    """The ECR repository a stack's processing image is pushed to, secure with no arguments.
+
+    - Encrypted with the customer-managed key; tags immutable (a tag names one build); every push scanned.
+    - Keeps the last ``compute.IMAGES_KEPT`` tagged images, expires untagged ones; dev deletes it with its
+      images, prod keeps it (``TERRAFORM_PROD_RETAINED_TYPES``).
+    - :meth:`image_uri` gives the reference of the image built from a Dockerfile (tagged with a digest of what it
+      copies, ``policy.images.content_tag``), which a :class:`FargateTask` runs and README's build-and-push command
+      pushes.
+
+    Example::
+
+        repository = ImageRepository(self, "worker-images", name_prefix="streamflix-worker", encryption_key=key)
+        task = FargateTask(self, "worker", image=repository.image_uri(dockerfile, context),
+                           image_repository_arn=repository.arn)
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        name_prefix: str | None = None,
+        encryption_key: EncryptionKey | None = None,
+        **overrides: Any,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        settings = deployment_settings(self)
+        prefix = naming.check_suffix(name_prefix or storage.base_name_for(construct_id), field="name_prefix")
+        if encryption_key is None:
+            encryption_key = EncryptionKey(self, "key", description=f"images {self.node.path}")
+        defaults: dict[str, Any] = {
+            "image_tag_mutability": compute.IMAGE_TAG_MUTABILITY,
+            "image_scanning_configuration": {"scan_on_push": compute.IMAGE_SCAN_ON_PUSH},
+            "encryption_configuration": [
+                EcrRepositoryEncryptionConfiguration(encryption_type="KMS", kms_key=encryption_key.arn)
+            ],
+            "force_delete": force_destroy(settings.profile),
+        }
+        props, changed = merge_with_defaults(defaults, overrides)
+        self.repository = EcrRepository(
+            self, "repository", name=naming.resource_name("ecr_repository", prefix, settings.environment_suffix),
+            **props,
+        )  # fmt: skip
+        EcrLifecyclePolicy(self, "lifecycle", repository=self.repository.name, policy=json.dumps(_lifecycle_rules()))
+        warn_overrides(self, changed)
+
+    @property
+    def arn(self) -> str:
+        return self.repository.arn
+
+    @property
+    def url(self) -> str:
+        return self.repository.repository_url
+
+    def image_uri(self, dockerfile: Path, context: Path) -> str:
+        """``<repository url>:<tag>`` of the image ``dockerfile`` builds from ``context``."""
+        return f"{self.url}:{images.content_tag(context, dockerfile)}"
+
+
+def _lifecycle_rules() -> dict[str, Any]:
+    untagged = {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days",
+                "countNumber": compute.UNTAGGED_IMAGE_EXPIRY_DAYS}  # fmt: skip
+    tagged = {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": compute.IMAGES_KEPT}
+    return {
+        "rules": [
+            {"rulePriority": 1, "description": "expire untagged images", "selection": untagged,
+             "action": {"type": "expire"}},
+            {"rulePriority": 2, "description": f"keep the last {compute.IMAGES_KEPT} images", "selection": tagged,
+             "action": {"type": "expire"}},
+        ]
+    }  # fmt: skip

@@ -118,6 +118,21 @@ FARGATE_PLATFORM_VERSION = "LATEST"
 QUEUE_BACKLOG_PER_TASK = 100
 #: Seconds between scaling actions: long enough for a new task to start taking messages.
 SCALING_COOLDOWN_SECONDS = 60
+#: Image tags never move: a tag names one build, so a running service cannot change under a re-push.
+IMAGE_TAG_MUTABILITY = "IMMUTABLE"
+#: Every pushed image is scanned for known vulnerabilities.
+IMAGE_SCAN_ON_PUSH = True
+#: A repository keeps this many tagged images (rollbacks go this far back); untagged layers expire after a day.
+IMAGES_KEPT = 20
+UNTAGGED_IMAGE_EXPIRY_DAYS = 1
+#: What an execution role needs to pull a task's image from its ECR repository, and no more.
+IMAGE_PULL_ACTIONS: tuple[str, ...] = (
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:GetDownloadUrlForLayer",
+)
+#: Registry login; ECR offers no resource-level permission for it.
+IMAGE_REGISTRY_LOGIN_ACTION = "ecr:GetAuthorizationToken"
 #: Only ECS tasks may assume a task or task-execution role.
 ECS_TASKS_PRINCIPAL = "ecs-tasks.amazonaws.com"
 #: ECS Exec sessions are commands typed into running containers: an audit trail, kept for the ``audit`` retention.

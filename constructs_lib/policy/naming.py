@@ -30,6 +30,8 @@ NAME_LIMITS: dict[str, int] = {
     "sqs_queue": 80,
     "sns_topic": 256,
     "ecs_cluster": 255,
+    "ecs_service": 255,
+    "ecr_repository": 256,
     "log_group": 512,
     "kms_alias": 256,
     "secret": 512,

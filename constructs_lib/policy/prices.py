@@ -397,6 +397,11 @@ NO_CHARGE_TYPES: frozenset[str] = frozenset(
         "aws_networkfirewall_rule_group",
         "aws_config_configuration_recorder_status",
         "aws_config_delivery_channel",
+        "aws_ecr_lifecycle_policy",
+        "aws_appautoscaling_target",
+        "aws_appautoscaling_policy",
+        "AWS::ApplicationAutoScaling::ScalableTarget",
+        "AWS::ApplicationAutoScaling::ScalingPolicy",
     }
 )
 
@@ -424,6 +429,8 @@ USAGE_ONLY_TYPES: dict[str, str] = {
     "aws_config_config_rule": "rule evaluations",
     "AWS::NetworkFirewall::LoggingConfiguration": "GB of logs delivered",
     "aws_networkfirewall_logging_configuration": "GB of logs delivered",
+    "AWS::ECR::Repository": "GB of images stored",
+    "aws_ecr_repository": "GB of images stored",
     "AWS::DynamoDB::Table": "requests and GB stored (on-demand capacity)",
     "aws_dynamodb_table": "requests and GB stored (on-demand capacity)",
 }

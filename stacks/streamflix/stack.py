@@ -7,7 +7,9 @@ output.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from cdktf import TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
@@ -16,7 +18,7 @@ from constructs import Construct
 
 from constructs_lib.cdktf.alarms import AlarmTopic
 from constructs_lib.cdktf.aurora import AuroraServerlessCluster
-from constructs_lib.cdktf.container import FargateCluster, FargateTask
+from constructs_lib.cdktf.container import FargateCluster, FargateTask, ImageRepository, QueueDepthScaling
 from constructs_lib.cdktf.deployment import deployment_settings
 from constructs_lib.cdktf.encryption_key import EncryptionKey
 from constructs_lib.cdktf.function import HTTPS_PORT
@@ -25,7 +27,7 @@ from constructs_lib.cdktf.network import ANYWHERE, Network
 from constructs_lib.cdktf.provider import aws_provider, configure_backend, resolve_region
 from constructs_lib.cdktf.queue import SecureQueue
 from constructs_lib.cdktf.stream import KinesisStream
-from constructs_lib.policy import compute, engines, naming, services
+from constructs_lib.policy import engines, images, naming, services
 from constructs_lib.policy.cdktf_backend import check_region
 from constructs_lib.policy.tags import standard_tags
 
@@ -33,23 +35,28 @@ SYSTEM = "streamflix"
 DEFAULT_REGION = "us-east-1"
 #: Processing logs are kept a week (seed 003): video-job debugging needs days, not weeks, and volume is high.
 PROCESSING_LOG_RETENTION_DAYS = 7
+#: The job worker's image is built from this Dockerfile with ``stacks/`` as the context.
+STACKS_DIR = Path(__file__).resolve().parent.parent
+WORKER_DOCKERFILE = STACKS_DIR / "streamflix" / "worker" / "Dockerfile"
 
 
 @dataclass(frozen=True)
 class StreamFlixProps:
     """What a deployment may choose; everything else is policy.
 
-    ``region``: None reads context ``region`` / ``AWS_REGION`` / us-east-1. ``processing_image``: the video
-    processing container (multi-arch or ARM64).
+    ``region``: None reads context ``region`` / ``AWS_REGION`` / us-east-1. ``processing_image``: a prebuilt job
+    worker image (ARM64 or multi-arch); None reads context ``processorImage`` / ``$PROCESSOR_IMAGE``, else the image
+    built from ``stacks/streamflix/worker`` and pushed to the stack's own repository (README: build and push).
     """
 
     region: str | None = None
-    processing_image: str = compute.PROCESSING_TASK_IMAGE
+    processing_image: str | None = None
 
 
 class StreamFlixStack(TerraformStack):
-    """The StreamFlix pipeline: producers write to Kinesis, Fargate tasks process videos and record metadata in
-    Aurora, failed jobs land in a dead-letter queue, alarms watch throttling and dead letters.
+    """The StreamFlix pipeline: producers write ingest events to Kinesis and video jobs to the jobs queue; the job
+    worker (a Fargate service, ``worker/``, scaling on the queue's backlog) records both in Aurora; jobs that keep
+    failing land in the dead-letter queue; alarms watch throttling and dead letters.
 
     Example::
 
@@ -118,11 +125,14 @@ class StreamFlixStack(TerraformStack):
             encryption_key=key,
             retention_in_days=PROCESSING_LOG_RETENTION_DAYS,
         )
+        repository = ImageRepository(self, "worker-images", name_prefix=f"{SYSTEM}-worker", encryption_key=key)
+        image, pull_from = self._worker_image(props, repository)
         task = FargateTask(
             self,
             "processor",
             name_prefix=f"{SYSTEM}-processor",
-            image=props.processing_image,
+            image=image,
+            image_repository_arn=pull_from,
             encryption_key=key,
             log_group=processing_logs,
             environment={
@@ -166,6 +176,15 @@ class StreamFlixStack(TerraformStack):
             ],
         )
 
+        service = cluster.add_processing_service(
+            "worker",
+            task,
+            name_prefix=f"{SYSTEM}-worker",
+            security_group_ids=[tasks_security_group.id],
+            subnet_ids=network.private_subnet_ids,
+        )
+        QueueDepthScaling(self, "worker-scaling", cluster=cluster, service=service, queue_name=jobs.name)
+
         outputs = {
             "kms_key_arn": key.arn,
             "vpc_id": network.vpc.id,
@@ -188,9 +207,25 @@ class StreamFlixStack(TerraformStack):
             "db_name": services.DATABASE_NAME,
             "ecs_cluster_name": cluster.name,
             "ecs_task_definition_arn": task.arn,
+            "ecs_service_name": service.name,
+            "worker_image_uri": image,
+            "worker_image_dockerfile": WORKER_DOCKERFILE.relative_to(STACKS_DIR.parent).as_posix(),
             "ecs_tasks_security_group_id": tasks_security_group.id,
             "processing_log_group_name": processing_logs.name,
             "region": region,
         }
         for output_name, value in outputs.items():
             TerraformOutput(self, output_name, value=value)
+
+    def _worker_image(self, props: StreamFlixProps, repository: ImageRepository) -> tuple[str, str | None]:
+        """The worker's image and the ECR repository it is pulled from (None outside ECR): the prebuilt one the
+        props, context or environment name, else the one built from the repository into ``repository``."""
+        prebuilt = props.processing_image or self.node.try_get_context(images.CONTEXT_PROCESSOR_IMAGE)
+        prebuilt = prebuilt or os.environ.get(images.ENV_PROCESSOR_IMAGE)
+        if not prebuilt:
+            return repository.image_uri(WORKER_DOCKERFILE, STACKS_DIR), repository.arn
+        registry = images.ecr_registry(images.check_image_reference(str(prebuilt)))
+        if registry is None:
+            return str(prebuilt), None
+        account, region, name, _ = registry
+        return str(prebuilt), f"arn:aws:ecr:{region}:{account}:repository/{name}"

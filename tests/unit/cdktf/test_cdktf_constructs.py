@@ -404,3 +404,26 @@ def test_queue_and_cluster_expose_their_names(tf_app, tmp_path_factory):
     assert synthesized["output"]["cluster"]["value"] == ref(synthesized, "aws_ecs_cluster", "bare/ecs/cluster", "arn")
     assert by_path(synthesized, "aws_sqs_queue", "bare/jobs/queue")["name"] == "jobs-t1"
     assert by_path(synthesized, "aws_sqs_queue", "bare/jobs/dlq/queue")["name"] == "jobs-dlq-t1"
+
+
+def test_a_prebuilt_worker_image_is_used_and_pulled_from_its_own_repository() -> None:
+    from cdktf import App, Testing
+
+    from stacks.streamflix.stack import StreamFlixProps, StreamFlixStack
+
+    reference = "123456789012.dkr.ecr.us-east-1.amazonaws.com/video/worker:2.0.1"
+    app = App(context={"profile": "dev", "environmentSuffix": "img"})
+    stack = StreamFlixStack(app, "streamflix", StreamFlixProps(processing_image=reference))
+    synthesized = json.loads(Testing.synth(stack))
+    (task,) = synthesized["resource"]["aws_ecs_task_definition"].values()
+    assert json.loads(task["container_definitions"])[0]["image"] == reference
+    assert "arn:aws:ecr:us-east-1:123456789012:repository/video/worker" in json.dumps(synthesized["resource"])
+
+
+def test_a_prebuilt_worker_image_without_a_tag_is_refused_naming_the_setting() -> None:
+    from cdktf import App
+
+    from stacks.streamflix.stack import StreamFlixProps, StreamFlixStack
+
+    with pytest.raises(ConfigurationError, match="processorImage='video/worker' is not allowed"):
+        StreamFlixStack(App(context={"profile": "dev"}), "streamflix", StreamFlixProps(processing_image="video/worker"))

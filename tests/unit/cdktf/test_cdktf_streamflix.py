@@ -197,3 +197,72 @@ def test_outputs_name_every_identifier_an_integration_test_needs(dev):
     assert expected <= set(outputs)
     assert outputs["db_secret_arn"]["value"].endswith(".master_user_secret[0].secret_arn}")
     assert outputs["region"]["value"] == "us-east-1"
+
+
+# --- the job worker service ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("profile", "tasks", "ceiling"), [("dev", 1, 2), ("prod", 2, 10)])
+def test_worker_service_runs_the_profiles_tasks_and_scales_on_the_backlog_up_to_its_ceiling(
+    synthesized, profile, tasks, ceiling
+):
+    stack = synthesized[profile][STACK]
+    service = by_path(stack, "aws_ecs_service", "processing/worker")
+    assert service["desired_count"] == tasks
+    target = by_path(stack, "aws_appautoscaling_target", "worker-scaling/target")
+    assert (target["min_capacity"], target["max_capacity"]) == (tasks, ceiling)
+    assert target["resource_id"].endswith(f"/{ref(stack, 'aws_ecs_service', 'processing/worker', 'name')}")
+
+
+def test_worker_service_runs_the_task_privately_and_rolls_back_failed_deployments(dev):
+    stack = dev[STACK]
+    service = by_path(stack, "aws_ecs_service", "processing/worker")
+    assert service["task_definition"] == ref(stack, "aws_ecs_task_definition", "processor/definition", "arn")
+    network = service["network_configuration"]
+    assert network["assign_public_ip"] is False
+    assert network["security_groups"] == [ref(stack, "aws_security_group", "tasks-security-group", "id")]
+    assert service["deployment_circuit_breaker"] == {"enable": True, "rollback": True}
+    assert (service["deployment_minimum_healthy_percent"], service["deployment_maximum_percent"]) == (100, 200)
+
+
+def test_scaling_tracks_visible_jobs_per_running_task(dev):
+    stack = dev[STACK]
+    config = by_path(stack, "aws_appautoscaling_policy", "worker-scaling/backlog-per-task")[
+        "target_tracking_scaling_policy_configuration"
+    ]
+    metrics = {query["id"]: query for query in config["customized_metric_specification"]["metrics"]}
+    backlog = metrics["backlog"]["metric_stat"]["metric"]
+    assert backlog["metric_name"] == "ApproximateNumberOfMessagesVisible"
+    assert backlog["dimensions"] == [{"name": "QueueName", "value": ref(stack, "aws_sqs_queue", "jobs/queue", "name")}]
+    assert metrics["per_task"]["return_data"] is True and config["target_value"] == 100
+
+
+def test_worker_image_is_built_from_the_repository_into_the_stacks_encrypted_immutable_repository(dev):
+    stack = dev[STACK]
+    repository = by_path(stack, "aws_ecr_repository", "worker-images/repository")
+    assert repository["image_tag_mutability"] == "IMMUTABLE"
+    assert repository["image_scanning_configuration"] == {"scan_on_push": True}
+    assert repository["encryption_configuration"] == [
+        {"encryption_type": "KMS", "kms_key": ref(stack, "aws_kms_key", "key/key", "arn")}
+    ]
+    (container,) = json.loads(by_path(stack, "aws_ecs_task_definition", "processor/definition")["container_definitions"])
+    url = ref(stack, "aws_ecr_repository", "worker-images/repository", "repository_url")
+    assert container["image"].startswith(url[:-1]) and len(container["image"].rsplit(":", 1)[1]) == 16
+    assert dev[STACK]["output"]["worker_image_uri"]["value"] == container["image"]
+    assert dev[STACK]["output"]["worker_image_dockerfile"]["value"] == "stacks/streamflix/worker/Dockerfile"
+
+
+@pytest.mark.parametrize(("profile", "force_delete"), [("dev", True), ("prod", False)])
+def test_dev_deletes_the_image_repository_with_its_images_and_prod_keeps_it(synthesized, profile, force_delete):
+    assert by_path(synthesized[profile][STACK], "aws_ecr_repository", "worker-images/repository")["force_delete"] is (
+        force_delete
+    )
+
+
+def test_execution_role_pulls_only_from_the_worker_repository(dev):
+    stack = dev[STACK]
+    document = by_path(stack, "aws_iam_policy", "processor/execution-role/policy-permissions")["policy"]
+    pull = statement(document, "PullImage")
+    assert pull["Resource"] == ref(stack, "aws_ecr_repository", "worker-images/repository", "arn")
+    assert set(pull["Action"]) == {"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"}
+    assert statement(document, "RegistryLogin")["Action"] == "ecr:GetAuthorizationToken"
