@@ -245,7 +245,8 @@ def test_worker_image_is_built_from_the_repository_into_the_stacks_encrypted_imm
     assert repository["encryption_configuration"] == [
         {"encryption_type": "KMS", "kms_key": ref(stack, "aws_kms_key", "key/key", "arn")}
     ]
-    (container,) = json.loads(by_path(stack, "aws_ecs_task_definition", "processor/definition")["container_definitions"])
+    task = by_path(stack, "aws_ecs_task_definition", "processor/definition")
+    (container,) = json.loads(task["container_definitions"])
     url = ref(stack, "aws_ecr_repository", "worker-images/repository", "repository_url")
     assert container["image"].startswith(url[:-1]) and len(container["image"].rsplit(":", 1)[1]) == 16
     assert dev[STACK]["output"]["worker_image_uri"]["value"] == container["image"]
