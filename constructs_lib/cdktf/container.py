@@ -26,7 +26,7 @@ from cdktf_cdktf_provider_aws.ecs_task_definition import (
 from constructs import Construct
 
 from constructs_lib.cdktf.defaults import merge_with_defaults, warn_overrides
-from constructs_lib.cdktf.deployment import account_context, deployment_settings, force_destroy
+from constructs_lib.cdktf.deployment import account_context, deployment_settings
 from constructs_lib.cdktf.encryption_key import EncryptionKey
 from constructs_lib.cdktf.iam import ServiceRole, secret_read_statements
 from constructs_lib.cdktf.log_group import EncryptedLogGroup
@@ -345,8 +345,8 @@ class ImageRepository(Construct):
     """The ECR repository a stack's processing image is pushed to, secure with no arguments.
 
     - Encrypted with the customer-managed key; tags immutable (a tag names one build); every push scanned.
-    - Keeps the last ``compute.IMAGES_KEPT`` tagged images, expires untagged ones; dev deletes it with its
-      images, prod keeps it (``TERRAFORM_PROD_RETAINED_TYPES``).
+    - Keeps the last ``compute.IMAGES_KEPT`` tagged images, expires untagged ones; a destroy deletes it with its
+      images in every profile (they are rebuilt from the repository at the same tag).
     - :meth:`image_uri` gives the reference of the image built from a Dockerfile (tagged with a digest of what it
       copies, ``policy.images.content_tag``), which a :class:`FargateTask` runs and README's build-and-push command
       pushes.
@@ -378,7 +378,7 @@ class ImageRepository(Construct):
             "encryption_configuration": [
                 EcrRepositoryEncryptionConfiguration(encryption_type="KMS", kms_key=encryption_key.arn)
             ],
-            "force_delete": force_destroy(settings.profile),
+            "force_delete": compute.IMAGE_REPOSITORY_FORCE_DELETE,
         }
         props, changed = merge_with_defaults(defaults, overrides)
         self.repository = EcrRepository(

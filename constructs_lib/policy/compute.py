@@ -120,6 +120,9 @@ QUEUE_BACKLOG_PER_TASK = 100
 SCALING_COOLDOWN_SECONDS = 60
 #: Image tags never move: a tag names one build, so a running service cannot change under a re-push.
 IMAGE_TAG_MUTABILITY = "IMMUTABLE"
+#: A stack's image repository goes with the stack, images included, in every profile: images are build outputs,
+#: rebuilt from the repository at the same content tag, and a repository left behind would block the next create.
+IMAGE_REPOSITORY_FORCE_DELETE = True
 #: Every pushed image is scanned for known vulnerabilities.
 IMAGE_SCAN_ON_PUSH = True
 #: A repository keeps this many tagged images (rollbacks go this far back); untagged layers expire after a day.

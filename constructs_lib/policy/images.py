@@ -14,6 +14,8 @@ from pathlib import Path
 
 from constructs_lib.policy.errors import ConfigurationError
 
+#: The build context of every processing image, from the repository root: Dockerfiles copy paths below it.
+BUILD_CONTEXT = "stacks"
 #: Context key (``-c processorImage=...``) and environment variable naming a prebuilt image for a stack's
 #: processing service, used instead of building one from the repository.
 CONTEXT_PROCESSOR_IMAGE = "processorImage"

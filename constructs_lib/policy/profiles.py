@@ -121,9 +121,6 @@ TERRAFORM_PROD_RETAINED_TYPES: tuple[str, ...] = (
     "aws_secretsmanager_secret",
     "aws_secretsmanager_secret_version",
     "aws_secretsmanager_secret_policy",
-    # A repository holding images refuses deletion without force_delete, which prod does not set.
-    "aws_ecr_repository",
-    "aws_ecr_lifecycle_policy",
 )
 #: Every ``aws_s3_bucket_*`` type configures a bucket (policy, encryption, versioning, logging...): all stay with it.
 TERRAFORM_PROD_RETAINED_PREFIXES: tuple[str, ...] = ("aws_s3_bucket_",)

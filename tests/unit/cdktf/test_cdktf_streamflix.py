@@ -253,11 +253,10 @@ def test_worker_image_is_built_from_the_repository_into_the_stacks_encrypted_imm
     assert dev[STACK]["output"]["worker_image_dockerfile"]["value"] == "stacks/streamflix/worker/Dockerfile"
 
 
-@pytest.mark.parametrize(("profile", "force_delete"), [("dev", True), ("prod", False)])
-def test_dev_deletes_the_image_repository_with_its_images_and_prod_keeps_it(synthesized, profile, force_delete):
-    assert by_path(synthesized[profile][STACK], "aws_ecr_repository", "worker-images/repository")["force_delete"] is (
-        force_delete
-    )
+@pytest.mark.parametrize("profile", ["dev", "prod"])
+def test_a_destroy_deletes_the_image_repository_with_its_rebuildable_images(synthesized, profile):
+    repository = by_path(synthesized[profile][STACK], "aws_ecr_repository", "worker-images/repository")
+    assert repository["force_delete"] is True
 
 
 def test_execution_role_pulls_only_from_the_worker_repository(dev):
