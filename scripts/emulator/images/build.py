@@ -212,6 +212,7 @@ def build(context: Path, dockerfile: Path, build_args: dict[str, str], target: s
         rootfs.mkdir()
         for sources, destination in stage.copies:
             copy_into(rootfs, context, sources, destination)
+        (rootfs / stage.workdir.lstrip("/")).mkdir(parents=True, exist_ok=True)  # WORKDIR makes its folder
         config = stage.config()
         config["content"] = content_digest(rootfs)
         text = json.dumps(config, indent=2, sort_keys=True)
