@@ -126,7 +126,8 @@ def environment(
 ) -> dict[str, str]:
     account_id, region = task_definition.arn.split(":")[4], task_definition.arn.split(":")[3]
     path = f"{Path(sys.executable).parent}:{functions.BASE_ENVIRONMENT['PATH']}"
-    variables = {**functions.BASE_ENVIRONMENT, "PATH": path, "HOME": str(rootfs)}
+    home = lifecycle.work_dir("containers", "home")  # not the image (its files stay as built), not the user's
+    variables = {**functions.BASE_ENVIRONMENT, "PATH": path, "HOME": str(home)}
     variables.update({key: in_rootfs(str(value), rootfs) for key, value in (config.get("env") or {}).items()})
     variables.update({item["name"]: str(item.get("value", "")) for item in container.get("environment") or []})
     for item in container.get("secrets") or []:

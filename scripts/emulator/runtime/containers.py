@@ -251,8 +251,9 @@ def _run_containers() -> None:
     from moto.ecr.models import ECRBackend
     from moto.ecs.models import EC2ContainerServiceBackend as Backend
 
-    for name in ("create_service", "update_service", "delete_service"):
+    for name in ("create_service", "delete_service"):
         setattr(Backend, name, _reconciling(getattr(Backend, name)))
+    Backend.update_service = _redeploying(Backend.update_service)
     Backend.run_task = _running(Backend.run_task)
     Backend.stop_task = _stopping_task(Backend.stop_task)
     ECRBackend.put_image = _after_push(ECRBackend.put_image)
@@ -266,6 +267,27 @@ def _reconciling(original: Any) -> Any:
         return service
 
     return call
+
+
+def _redeploying(original: Any) -> Any:
+    """UpdateService reconciles; with ``forceNewDeployment`` the service's tasks are replaced (a new image)."""
+
+    @functools.wraps(original)
+    def update_service(self: Any, service_properties: dict[str, Any]) -> Any:
+        force = bool(service_properties.get("force_new_deployment"))
+        service = original(self, service_properties)
+        state = _services.get(service_key(self, service.cluster_name, service.name))
+        if force and state is not None:
+            with _lock:
+                tasks = self.tasks.get(service.cluster_name, {})
+                for arn in list(state.tasks):
+                    if arn in tasks:
+                        stop_task(tasks[arn], "Deployment replaced this task (force new deployment)")
+                    state.tasks.pop(arn, None)
+        watch(self, service)
+        return service
+
+    return update_service
 
 
 def _running(original: Any) -> Any:

@@ -258,3 +258,18 @@ def test_a_reset_stops_every_task(cluster: Cluster) -> None:
     assert not alive(record["pid"])
     assert "ecs-reconciler" not in lifecycle.running()
     assert os.environ["EMULATOR_ONLY"]
+
+
+def test_a_forced_new_deployment_replaces_the_tasks_with_the_image_pushed_since(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    cluster.push()
+    cluster.service(cluster.task_definition())
+    [first] = wait_for(cluster.started)
+    (tmp_path / "context" / "Dockerfile").write_text(DOCKERFILE.replace("MODE=serve", "MODE=serve2"))
+    assert cli.main(["build", "-t", "worker:latest", str(tmp_path / "context")]) == 0
+    cluster.push()
+    cluster.ecs.update_service(cluster="apps", service="worker", forceNewDeployment=True)
+    [second] = wait_for(lambda: [record for record in cluster.started() if record["pid"] != first["pid"]])
+    assert second["env"]["MODE"] == "serve2"
+    wait_for(lambda: not alive(first["pid"]))

@@ -281,6 +281,7 @@ ADDITION_TESTS: dict[str, list[str]] = {
         "test_containers::test_an_image_outside_the_emulators_ecr_is_reported_once_and_never_started",
         "test_containers::test_a_cloudformation_service_runs_and_stops_with_its_stack",
         "test_containers::test_a_reset_stops_every_task",
+        "test_containers::test_a_forced_new_deployment_replaces_the_tasks_with_the_image_pushed_since",
     ],
     "awsvpc ECS tasks in a VPC without DNS hostnames": [
         "test_containers::test_run_task_starts_one_process_and_stop_task_stops_it",
