@@ -1,8 +1,9 @@
 """EC2: the default security group, security group rules, route table associations, and the network deletes
-AWS refuses while something depends on them."""
+AWS refuses while something depends on them; and what moto's ECS lacks for Fargate tasks and stack deletes."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from moto.cloudformation import parsing
@@ -253,20 +254,61 @@ def _patch_network_deletes() -> None:
 
 
 @addition(
+    "awsvpc ECS tasks in a VPC without DNS hostnames",
+    "fix",
+    "moto names a network interface's private DNS name only when its VPC has DNS hostnames on, and its ECS task reads "
+    "the name for every awsvpc task: RunTask (and every Fargate task) in any other VPC failed with an internal error",
+)
+def _patch_interface_dns_name() -> None:
+    from moto.ec2.models.elastic_network_interfaces import NetworkInterface
+
+    NetworkInterface.private_dns_name = None  # what an interface without one answers; __init__ sets it otherwise
+
+
+@addition(
+    "RunTask of a Fargate task definition",
+    "fix",
+    "moto adds up each container's memory to place a task and fails with an internal error when a container sets "
+    "none, which a Fargate task definition (memory at task level) need not",
+)
+def _patch_task_requirements() -> None:
+    from moto.ecs.models import EC2ContainerServiceBackend
+
+    original = EC2ContainerServiceBackend._calculate_task_resource_requirements
+
+    def requirements(task_definition: Any) -> dict[str, Any]:
+        containers = task_definition.container_definitions
+        if all(item.get("memory") or item.get("memoryReservation") or item.get("Memory") for item in containers):
+            return original(task_definition)
+        counted = copy.copy(task_definition)
+        counted.container_definitions = [{**item, "memory": item.get("memory") or 0} for item in containers]
+        return original(counted)
+
+    EC2ContainerServiceBackend._calculate_task_resource_requirements = staticmethod(requirements)
+
+
+@addition(
     "deletes for ECS resources",
     "fix",
-    "moto's CloudFormation has no delete for ECS clusters and task definitions: a destroyed stack left both ACTIVE",
+    "moto's CloudFormation has no delete for ECS clusters, services and task definitions: a destroyed stack left "
+    "them ACTIVE (and a service's tasks running)",
 )
 def _patch_ecs_deletes() -> None:
-    from moto.ecs.models import Cluster, TaskDefinition, ecs_backends
+    from moto.ecs.models import Cluster, Service, TaskDefinition, ecs_backends
 
     def delete_cluster(self: Any, account_id: str, region_name: str) -> None:
         ecs_backends[account_id][region_name].delete_cluster(self.arn)
+
+    def delete_service(self: Any, account_id: str, region_name: str) -> None:
+        backend = ecs_backends[account_id][region_name]
+        if self.cluster_name in backend.clusters and f"{self.cluster_name}:{self.name}" in backend.services:
+            backend.delete_service(self.cluster_name, self.name, force=True)
 
     def deregister(self: Any, account_id: str, region_name: str) -> None:
         ecs_backends[account_id][region_name].deregister_task_definition(self.arn)
 
     Cluster.delete = delete_cluster
+    Service.delete = delete_service
     TaskDefinition.delete = deregister
 
 

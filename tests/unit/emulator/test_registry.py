@@ -75,7 +75,8 @@ ADDITION_TESTS: dict[str, list[str]] = {
         "test_network_and_iam::test_an_interface_endpoint_is_deleted_with_its_stack",
     ],
     "deletes for ECS resources": [
-        "test_services::test_ecs_stack_delete_deactivates_the_cluster_and_deregisters_the_task"
+        "test_services::test_ecs_stack_delete_deactivates_the_cluster_and_deregisters_the_task",
+        "test_containers::test_a_cloudformation_service_runs_and_stops_with_its_stack",
     ],
     "no silent leak on delete": [
         "test_cloudformation_engine::test_a_resource_type_the_emulator_cannot_delete_fails_the_delete"
@@ -267,6 +268,26 @@ ADDITION_TESTS: dict[str, list[str]] = {
     ],
     "the data stores' CA certificate is served": [
         "test_runtime_server::test_the_stream_processor_stores_kinesis_records_in_rds_and_sends_the_poison_one_away",
+    ],
+    "ECS services and tasks run their image as a local process": [
+        "test_containers::test_a_service_runs_its_images_entrypoint_with_the_tasks_environment_and_secret",
+        "test_containers::test_the_python_of_the_entrypoint_is_the_emulators_interpreter",
+        "test_containers::test_a_tasks_output_reaches_its_awslogs_group",
+        "test_containers::test_scaling_to_zero_and_deleting_stop_the_processes",
+        "test_containers::test_an_image_pushed_after_the_service_was_created_starts_it",
+        "test_containers::test_a_task_that_exits_is_stopped_with_its_exit_code_and_replaced",
+        "test_containers::test_a_secret_that_cannot_be_resolved_stops_the_task_without_a_process",
+        "test_containers::test_run_task_starts_one_process_and_stop_task_stops_it",
+        "test_containers::test_an_image_outside_the_emulators_ecr_is_reported_once_and_never_started",
+        "test_containers::test_a_cloudformation_service_runs_and_stops_with_its_stack",
+        "test_containers::test_a_reset_stops_every_task",
+        "test_containers::test_a_forced_new_deployment_replaces_the_tasks_with_the_image_pushed_since",
+    ],
+    "awsvpc ECS tasks in a VPC without DNS hostnames": [
+        "test_containers::test_run_task_starts_one_process_and_stop_task_stops_it",
+    ],
+    "RunTask of a Fargate task definition": [
+        "test_containers::test_run_task_starts_one_process_and_stop_task_stops_it",
     ],
     "ElastiCache Redis is served by a local redis-server": [
         "test_runtime_data_stores::test_a_redis_group_accepts_tls_with_its_auth_token_and_refuses_without",
