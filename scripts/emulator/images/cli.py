@@ -94,7 +94,9 @@ def build(arguments: list[str]) -> int:
     options = parser.parse_args(arguments)
     context = Path(options.context).resolve()
     dockerfile = Path(options.file) if options.file else Path("Dockerfile")
-    dockerfile = dockerfile if dockerfile.is_absolute() else context / dockerfile
+    if not options.file:
+        dockerfile = context / dockerfile
+    dockerfile = dockerfile.resolve()  # as docker reads --file: relative to the working directory
     build_args = dict(
         item.split("=", 1) if "=" in item else (item, os.environ.get(item, "")) for item in options.build_arg
     )
@@ -158,17 +160,29 @@ def push(arguments: list[str]) -> int:
     return 0
 
 
+def emulator_endpoint() -> str | None:
+    """The emulator (``$AWS_ENDPOINT_URL``): its images hold no layers, so they are never pushed to AWS."""
+    endpoint = os.environ.get("AWS_ENDPOINT_URL")
+    if not endpoint:
+        raise store.ImageError(
+            "AWS_ENDPOINT_URL is not set: local-docker pushes only to the local emulator's ECR; "
+            "build and push with docker to publish to AWS"
+        )
+    return endpoint
+
+
 def put_image(account: str, region: str, repository: str, image_tag: str, body: str) -> tuple[str, int]:
     """ECR PutImage at the emulator; pushing the same image under the same tag again succeeds, as docker's does."""
     import boto3
 
+    endpoint = emulator_endpoint()
     session = boto3.Session(region_name=region)
     credentials = {}
     if session.get_credentials() is None:
         from scripts.emulator.server import DUMMY_ACCESS_KEY, DUMMY_SECRET_KEY
 
         credentials = {"aws_access_key_id": DUMMY_ACCESS_KEY, "aws_secret_access_key": DUMMY_SECRET_KEY}
-    ecr = session.client("ecr", endpoint_url=os.environ.get("AWS_ENDPOINT_URL") or None, **credentials)
+    ecr = session.client("ecr", endpoint_url=endpoint, **credentials)
     try:
         answer = ecr.put_image(registryId=account, repositoryName=repository, imageTag=image_tag, imageManifest=body)
         digest = answer["image"]["imageId"]["imageDigest"]

@@ -84,7 +84,10 @@ def test_the_image_id_follows_the_config_and_the_content(image_store: Path, cont
     assert store.tags()["again:1"] == first
 
 
-def test_a_build_takes_build_args_a_target_stage_and_a_dockerfile_elsewhere(image_store: Path, context: Path) -> None:
+def test_a_build_takes_build_args_a_target_stage_and_a_dockerfile_elsewhere(
+    image_store: Path, context: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(context)  # as the CDK asset publisher runs it: in the context, --file relative to it
     (context / "docker").mkdir()
     (context / "docker" / "Other").write_text(
         'FROM base AS first\nCMD ["one"]\nFROM base AS second\nARG NAME\nENV NAME=${NAME}\nCMD ["two"]\n'
@@ -143,8 +146,13 @@ def test_login_reads_the_password_from_stdin(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_a_push_puts_the_image_in_ecr_with_its_local_folder_annotated(
-    aws: Account, image_store: Path, context: Path, capsys: pytest.CaptureFixture[str]
+    aws: Account,
+    image_store: Path,
+    context: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(cli, "emulator_endpoint", lambda: None)  # the in-process emulator answers without one
     ecr = aws.client("ecr")
     ecr.create_repository(repositoryName="worker")
     remote = f"{aws.account_id}.dkr.ecr.{aws.region}.amazonaws.com/worker:v1"
@@ -157,6 +165,23 @@ def test_a_push_puts_the_image_in_ecr_with_its_local_folder_annotated(
     assert manifest["mediaType"] == cli.MANIFEST_MEDIA_TYPE
     assert manifest["annotations"][store.ANNOTATION] == str(store.find(image_id).folder)  # type: ignore[union-attr]
     assert f"v1: digest: {image['imageId']['imageDigest']} size: " in capsys.readouterr().out
+
+
+def test_a_push_without_the_emulators_endpoint_is_refused(
+    image_store: Path, context: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    build(context, tag="123456789012.dkr.ecr.eu-west-1.amazonaws.com/worker:v1")
+    assert docker("push", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/worker:v1") == 1
+    assert "pushes only to the local emulator's ECR" in capsys.readouterr().err
+
+
+def test_a_relative_dockerfile_is_read_from_the_working_directory_as_docker_does(
+    image_store: Path, context: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(context.parent)
+    assert docker("build", "-f", "context/Dockerfile", "-t", "relative:1", "context") == 0
+    assert store.find("relative:1") is not None
 
 
 def test_a_push_of_an_unknown_tag_fails(image_store: Path, capsys: pytest.CaptureFixture[str]) -> None:
