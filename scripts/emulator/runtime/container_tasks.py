@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from scripts.emulator.images.store import ANNOTATION
-from scripts.emulator.runtime import functions, lifecycle
+from scripts.emulator.runtime import functions, lifecycle, tls
 from scripts.emulator.server import DUMMY_ACCESS_KEY, DUMMY_SECRET_KEY
 
 #: The task role's ARN, for code that wants it (the emulator does not enforce IAM).
@@ -145,6 +145,7 @@ def environment(
         AWS_REGION=region,
         AWS_DEFAULT_REGION=region,
         AWS_EC2_METADATA_DISABLED="true",
+        SSL_CERT_FILE=str(tls.trust_store()),
     )
     if getattr(task_definition, "task_role_arn", None):
         variables[TASK_ROLE_VARIABLE] = task_definition.task_role_arn

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import ssl
 import threading
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,20 @@ def certificate() -> tuple[Path, Path]:
 def ca_bundle() -> Path:
     """What a client passes as its CA file to verify the local servers (the certificate is self-signed)."""
     return certificate()[1]
+
+
+def trust_store() -> Path:
+    """The machine's CA certificates plus the local servers' certificate, in one PEM file: what a process run here
+    trusts (``SSL_CERT_FILE``), as a task on AWS trusts the Amazon CAs its data stores' certificates chain to."""
+    local = ca_bundle().read_text()
+    bundle = lifecycle.work_dir("tls") / "trust-store.pem"
+    with _lock:
+        if not bundle.exists():
+            system = Path(ssl.get_default_verify_paths().openssl_cafile or "")
+            staging = bundle.with_suffix(".tmp")
+            staging.write_text((system.read_text() if system.is_file() else "") + local)
+            staging.replace(bundle)
+    return bundle
 
 
 def _make(key_path: Path, cert_path: Path) -> None:

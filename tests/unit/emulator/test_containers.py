@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from scripts.emulator.images import cli, store
-from scripts.emulator.runtime import container_tasks, containers, lifecycle
+from scripts.emulator.runtime import container_tasks, containers, lifecycle, tls
 from tests.unit.local_aws import Account
 
 WORKER = """\
@@ -129,6 +129,7 @@ class Cluster:
 def cluster(aws: Account, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cluster:
     monkeypatch.setenv("LOCAL_IMAGES_DIR", str(tmp_path / "images"))
     monkeypatch.setenv("EMULATOR_ONLY", "not for tasks")
+    monkeypatch.setattr(cli, "emulator_endpoint", lambda: None)  # the in-process emulator answers without one
     return Cluster(aws, tmp_path)
 
 
@@ -147,6 +148,17 @@ def test_a_service_runs_its_images_entrypoint_with_the_tasks_environment_and_sec
     assert "EMULATOR_ONLY" not in env
     [task] = cluster.tasks()
     assert (task["lastStatus"], task["group"]) == ("RUNNING", "service:worker")
+
+
+def test_a_task_trusts_the_local_data_stores_certificate_as_a_task_on_aws_trusts_amazons_cas(
+    cluster: Cluster,
+) -> None:
+    cluster.push()
+    cluster.service(cluster.task_definition())
+    [record] = wait_for(cluster.started)
+    trusted = Path(record["env"]["SSL_CERT_FILE"]).read_text()
+    assert tls.ca_bundle().read_text() in trusted
+    assert trusted.count("BEGIN CERTIFICATE") > 1  # the machine's CAs too
     assert cluster.ecs.describe_services(cluster="apps", services=["worker"])["services"][0]["runningCount"] == 1
 
 
