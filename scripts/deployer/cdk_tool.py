@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from scripts import ROOT, WORK_DIR
-from scripts.deployer import protocol, stack_outputs
+from scripts.deployer import images, protocol, stack_outputs
 
 ASSEMBLY_DIR = WORK_DIR / "cdk.out.local"
 
@@ -63,6 +63,8 @@ class CdkTool:
         env.update(
             AWS_REGION=region,
             AWS_DEFAULT_REGION=region,
+            # Image assets are built and pushed by the local container client (no Docker daemon here).
+            CDK_DOCKER=str(images.LOCAL_DOCKER),
         )
         return env
 

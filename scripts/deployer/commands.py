@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from scripts.deployer import cdk_tool, protocol, stack_outputs, terraform_tool
+from scripts.deployer import cdk_tool, images, protocol, stack_outputs, terraform_tool
 
 #: Profile and suffix of a local deployment unless the caller says otherwise.
 DEFAULT_PROFILE = "dev"
@@ -69,6 +69,9 @@ def _deploy_stack(tool: protocol.Tool, stack: protocol.Stack, report: stack_outp
         raise protocol.DeployError(f"{stack.construct_id}: status {state.status} after deploy {state.reason}".rstrip())
     outputs = tool.outputs(stack)
     stack_outputs.write_stack_outputs(stack.construct_id, outputs)
+    if images.built_images(outputs):
+        for uri in report.timed(f"images {stack.construct_id}", lambda: images.publish(stack, outputs)):
+            protocol.log(f"{stack.construct_id}: built and pushed {uri}")
     result.outputs = len(outputs)
     result.resources = tool.resource_count(stack)
     protocol.log(

@@ -246,6 +246,7 @@ def test_cdk_commands_are_the_real_cli_with_direct_deploys(monkeypatch: pytest.M
     assert synth[1]["CDK_OUTDIR"] == str(tmp_path) and "CDK_DEFAULT_ACCOUNT" not in synth[1]
     assert deploy[0][1:4] == ["deploy", "Alpha", "--app"] and "--method=direct" in deploy[0]
     assert deploy[1]["AWS_REGION"] == "sa-east-1" and "CDK_DEFAULT_ACCOUNT" not in deploy[1]
+    assert deploy[1]["CDK_DOCKER"] == str(ROOT / "scripts" / "local-docker")  # image assets without a daemon
     assert diff[0][1:5] == ["diff", "Alpha", "--app", str(tmp_path)] and "--fail" in diff[0]
     assert diff[1]["AWS_REGION"] == "sa-east-1"
     assert destroy[0][1:3] == ["destroy", "Alpha"] and "--force" in destroy[0]
