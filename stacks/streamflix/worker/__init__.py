@@ -4,8 +4,9 @@ stream, recorded in the Aurora PostgreSQL metadata cluster. Runs as an ECS Farga
 
 Jobs (``jobs``): long-polled in batches of up to 10; each job's video metadata is stored idempotently on ``job_id``
 and its message deleted only after the commit. A job that cannot be stored is logged with its reason and left on the
-queue: its visibility timeout expires, and after maxReceiveCount receives the queue's redrive policy moves it to the
-dead-letter queue. The other jobs of its batch are stored and deleted.
+queue: its visibility timeout expires (at once for a malformed job, which can never succeed), and after
+maxReceiveCount receives the queue's redrive policy moves it to the dead-letter queue. The other jobs of its batch
+are stored and deleted.
 Ingest events (``ingest``): as the IoT processor reads telemetry (``stacks.processing.shards``), each page in one
 transaction with its shard checkpoint and its rejects in ``kinesis_dead_letters``.
 

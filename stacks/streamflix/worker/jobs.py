@@ -115,8 +115,16 @@ class JobWorker:
                 jobs.append(decode(message))
             except InvalidFieldError as error:
                 _left_on_queue(message, str(error))
+                self._retry_now(message)
         self.record(jobs)
         return len(messages)
+
+    def _retry_now(self, message: dict[str, Any]) -> None:
+        """A malformed job fails the same way every time: visible again at once, it reaches the dead-letter queue
+        after maxReceiveCount receives instead of after as many visibility timeouts."""
+        self.sqs.change_message_visibility(
+            QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+        )
 
     def record(self, jobs: Sequence[Job]) -> list[Job]:
         """Store the jobs in one transaction, then delete the messages of those stored; returns them."""

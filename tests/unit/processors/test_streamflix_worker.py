@@ -213,3 +213,15 @@ def test_main_runs_both_loops_until_stopped(
     assert sorted(ran) == ["ingest_poll", "job_receive"]
     assert job_ids(db) == ["job-1"]
     assert db.run("SELECT count(*) FROM ingest_events")[0][0] == 1
+
+
+def test_a_malformed_job_is_made_visible_again_at_once_so_it_reaches_the_dlq_without_waiting(
+    job_worker: jobs.JobWorker, queues: dict[str, str], db: pg8000.native.Connection
+) -> None:
+    sqs = boto3.client("sqs")
+    sqs.set_queue_attributes(QueueUrl=queues["jobs"], Attributes={"VisibilityTimeout": "300"})
+    send(queues["jobs"], ["{not json"])
+    for _ in range(MAX_RECEIVES + 1):
+        job_worker()
+    assert queue_depth(queues["jobs"]) == 0
+    assert queue_depth(queues["dlq"]) == 1
