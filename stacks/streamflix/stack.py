@@ -205,6 +205,7 @@ class StreamFlixStack(TerraformStack):
             "db_secret_arn": database.secret_arn,
             "db_security_group_id": database.security_group.id,
             "db_name": services.DATABASE_NAME,
+            "db_port": str(services.DATABASE_PORT),
             "ecs_cluster_name": cluster.name,
             "ecs_task_definition_arn": task.arn,
             "ecs_service_name": service.name,

@@ -24,12 +24,38 @@ T = TypeVar("T")
 WAIT_SECONDS = 120.0
 
 
+def emulator_ca() -> str | None:
+    """The certificate the emulator's data stores present (PEM), None against AWS."""
+    if not on_emulator():
+        return None
+    with urllib.request.urlopen(os.environ["AWS_ENDPOINT_URL"] + "/moto-api/runtime/ca.pem", timeout=10) as answer:
+        return answer.read().decode()
+
+
 def tls_context() -> ssl.SSLContext:
     """TLS that verifies the database: the emulator's CA there, the RDS bundle (``RDS_CA_BUNDLE``) on AWS."""
-    if on_emulator():
-        with urllib.request.urlopen(os.environ["AWS_ENDPOINT_URL"] + "/moto-api/runtime/ca.pem", timeout=10) as answer:
-            return ssl.create_default_context(cadata=answer.read().decode())
+    local = emulator_ca()
+    if local is not None:
+        return ssl.create_default_context(cadata=local)
     return ssl.create_default_context(cafile=os.environ.get("RDS_CA_BUNDLE"))
+
+
+def redis_client(stack: DeployedStack, *, host: str, port: str, token_secret: str) -> Any:
+    """A TLS session on the stack's Redis with the AUTH token from its secret (output names given); the server's
+    certificate and host name are verified (the emulator's CA there, the system's CAs on AWS)."""
+    import redis
+
+    token = stack.client("secretsmanager").get_secret_value(SecretId=stack.output(token_secret))["SecretString"]
+    return redis.Redis(
+        host=stack.output(host),
+        port=int(stack.output(port)),
+        password=token,
+        ssl=True,
+        ssl_cert_reqs="required",
+        ssl_ca_data=emulator_ca(),
+        decode_responses=True,
+        socket_timeout=10,
+    )
 
 
 def connect(stack: DeployedStack, *, host: str, port: str, secret: str, database: str) -> pg8000.native.Connection:

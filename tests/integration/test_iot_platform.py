@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import time
+import uuid
 from typing import Any
 
 import pytest
+from data_flow import connect, eventually, redis_client
 from deployed_stacks import DeployedStack
 
 from constructs_lib.policy import compute, engines, retention, services
@@ -263,8 +266,16 @@ def test_container_is_told_where_the_stream_database_and_cache_are(
     environment = {item["name"]: item["value"] for item in task_definition["containerDefinitions"][0]["environment"]}
     assert environment == {
         "STREAM_NAME": stack.output("TelemetryStreamName"),
-        "DB_ENDPOINT": stack.output("AuroraClusterEndpoint"),
-        "CACHE_ENDPOINT": stack.output("RedisPrimaryEndpoint"),
+        "DB_HOST": stack.output("AuroraClusterEndpoint"),
+        "DB_PORT": stack.output("AuroraPort"),
+        "DB_NAME": stack.output("AuroraDatabaseName"),
+        "REDIS_HOST": stack.output("RedisPrimaryEndpoint"),
+        "REDIS_PORT": stack.output("RedisPort"),
+    }
+    secrets = {item["name"]: item["valueFrom"] for item in task_definition["containerDefinitions"][0]["secrets"]}
+    assert secrets == {
+        "DB_CREDENTIALS": stack.output("AuroraSecretArn"),
+        "REDIS_AUTH_TOKEN": stack.output("RedisAuthSecretArn"),
     }
 
 
@@ -274,3 +285,80 @@ def test_task_roles_are_assumable_by_ecs_tasks_only(stack: DeployedStack, task_d
         role = iam.get_role(RoleName=arn.rsplit("/", 1)[-1])["Role"]
         principals = [s["Principal"] for s in role["AssumeRolePolicyDocument"]["Statement"]]
         assert principals == [{"Service": compute.ECS_TASKS_PRINCIPAL}]
+
+
+# --- the telemetry processor, end to end ----------------------------------------------------------------------------
+
+
+def test_processor_runs_as_a_service_with_the_profiles_task_count(stack: DeployedStack) -> None:
+    ecs = stack.client("ecs")
+    (service,) = ecs.describe_services(
+        cluster=stack.output("EcsClusterName"), services=[stack.output("ProcessorServiceName")]
+    )["services"]
+    assert service["taskDefinition"] == stack.output("TaskDefinitionArn")
+    assert service["desiredCount"] >= 1 and service["status"] == "ACTIVE"
+
+
+def _database(stack: DeployedStack) -> Any:
+    return connect(
+        stack, host="AuroraClusterEndpoint", port="AuroraPort", secret="AuroraSecretArn", database="AuroraDatabaseName"
+    )
+
+
+def _count(stack: DeployedStack, sql: str, **parameters: Any) -> int:
+    session = _database(stack)
+    try:
+        return int(session.run(sql, **parameters)[0][0])
+    finally:
+        session.close()
+
+
+@pytest.mark.end_to_end
+def test_readings_on_the_stream_become_rows_in_aurora_and_each_devices_latest_state_in_redis(
+    stack: DeployedStack,
+) -> None:
+    marker, now = uuid.uuid4().hex, time.time()
+    readings = [
+        {"reading_id": f"{marker}-{device}-{index}", "device_id": f"{marker}-{device}", "timestamp": now + index,
+         "temperature": 20 + index}
+        for device in ("a", "b")
+        for index in range(3)
+    ]  # fmt: skip
+    stack.client("kinesis").put_records(
+        StreamName=stack.output("TelemetryStreamName"),
+        Records=[{"Data": json.dumps(r).encode(), "PartitionKey": r["device_id"]} for r in reversed(readings)],
+    )
+    count_sql = "SELECT count(*) FROM telemetry_readings WHERE reading_id LIKE :prefix"
+    stored = eventually(
+        lambda: _count(stack, count_sql, prefix=f"{marker}-%") == len(readings) and len(readings),
+        f"{len(readings)} readings marked {marker} in Aurora",
+    )
+    assert stored == len(readings)
+    cache = redis_client(stack, host="RedisPrimaryEndpoint", port="RedisPort", token_secret="RedisAuthSecretArn")
+    for device in ("a", "b"):
+        latest = cache.hgetall(f"device:{marker}-{device}:latest")
+        assert latest["reading_id"] == f"{marker}-{device}-2", "the newest reading wins, whatever the arrival order"
+
+
+@pytest.mark.end_to_end
+def test_a_malformed_reading_is_dead_lettered_with_its_reason_and_the_readings_behind_it_are_stored(
+    stack: DeployedStack,
+) -> None:
+    kinesis, marker = stack.client("kinesis"), uuid.uuid4().hex
+    name = stack.output("TelemetryStreamName")
+    bad = kinesis.put_record(StreamName=name, Data=json.dumps({"device_id": marker}).encode(), PartitionKey=marker)
+    good = {"reading_id": f"{marker}-ok", "device_id": marker, "timestamp": time.time()}
+    kinesis.put_record(StreamName=name, Data=json.dumps(good).encode(), PartitionKey=marker)
+    reason_sql = "SELECT reason FROM kinesis_dead_letters WHERE sequence_number = CAST(:sequence AS NUMERIC)"
+
+    def reason() -> str | None:
+        session = _database(stack)
+        try:
+            rows = session.run(reason_sql, sequence=bad["SequenceNumber"])
+        finally:
+            session.close()
+        return rows[0][0] if rows else None
+
+    assert "reading_id" in eventually(reason, "the malformed reading in kinesis_dead_letters")
+    count_sql = "SELECT count(*) FROM telemetry_readings WHERE reading_id = :id"
+    assert eventually(lambda: _count(stack, count_sql, id=good["reading_id"]), "the reading behind it") == 1
