@@ -76,6 +76,8 @@ class Network(Construct):
         props, changed = merge_with_defaults(defaults, overrides)
         warn_overrides(self, changed)
         self.cidr_block: str = props["cidr_block"]
+        #: False when the public subnets' internet route is left to an inspection layer (``NetworkFirewall``).
+        self.public_default_route = public_default_route
         self.az_count: int = props["az_count"]
         self._subnet_cidrs = list(ipaddress.ip_network(self.cidr_block).subnets(new_prefix=services.SUBNET_CIDR_MASK))
 

@@ -93,3 +93,14 @@ DEV_NO_DELETION_PROTECTION = AcceptedFinding(
     ("AwsSolutions-RDS10", "HIPAA.Security-RDSInstanceDeletionProtectionEnabled"),
     "dev profile only: the environment must tear down by automation; prod has deletion protection and final snapshots",
 )
+CONFIG_RECORDER_MANAGED_POLICY = AcceptedFinding(
+    ("AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWS_ConfigRole]",),
+    "AWS Config needs read access to every resource type it records; AWS keeps AWS_ConfigRole current as types are "
+    "added, which a customer-managed copy would not",
+)
+#: Its rule names the bucket's logical id and the prefix: the construct fills in ``{bucket}`` and ``{prefix}``.
+CONFIG_DELIVERY_PREFIX = AcceptedFinding(
+    ("AwsSolutions-IAM5[Resource::<{bucket}.Arn>/{prefix}/AWSLogs/<AWS::AccountId>/*]",),
+    "AWS Config writes objects it names itself under <prefix>/AWSLogs/<account>/ of one bucket; the role may write "
+    "there and nowhere else, and no object name is known in advance",
+)

@@ -140,3 +140,26 @@ IMAGE_REGISTRY_LOGIN_ACTION = "ecr:GetAuthorizationToken"
 ECS_TASKS_PRINCIPAL = "ecs-tasks.amazonaws.com"
 #: ECS Exec sessions are commands typed into running containers: an audit trail, kept for the ``audit`` retention.
 EXEC_LOG_PURPOSE = "audit"
+
+# --- Grants ----------------------------------------------------------------------------------------------------
+#: What reading a Kinesis stream takes (a consumer discovers shards, then reads them), and no write.
+STREAM_READ_ACTIONS: tuple[str, ...] = (
+    "kinesis:DescribeStream",
+    "kinesis:DescribeStreamSummary",
+    "kinesis:GetRecords",
+    "kinesis:GetShardIterator",
+    "kinesis:ListShards",
+)
+#: What consuming a queue takes: receive, delete when done, extend while working; never purge or send.
+QUEUE_CONSUME_ACTIONS: tuple[str, ...] = (
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:ChangeMessageVisibility",
+    "sqs:GetQueueAttributes",
+)
+#: Reading and writing objects of a bucket: objects only, never its policy, ACL or configuration.
+BUCKET_READ_ACTIONS: tuple[str, ...] = ("s3:GetObject",)
+BUCKET_WRITE_ACTIONS: tuple[str, ...] = ("s3:PutObject",)
+#: What a reader needs on the key of an SSE-KMS store, and what a writer needs besides.
+KMS_READ_ACTIONS: tuple[str, ...] = ("kms:Decrypt",)
+KMS_WRITE_ACTIONS: tuple[str, ...] = ("kms:GenerateDataKey",)

@@ -11,6 +11,7 @@ from constructs import Construct
 from constructs_lib.cdktf.bucket import SecureBucket
 from constructs_lib.cdktf.deployment import account_context
 from constructs_lib.cdktf.function import SecureFunction
+from constructs_lib.cdktf.grants import bucket_read_statements, bucket_write_statements
 from constructs_lib.cdktf.network import Network
 from stacks.pci_platform.security import PciSecurity
 
@@ -47,21 +48,12 @@ class PciDataProcessing(Construct):
             access_log_bucket=security.access_logs,
         )
         role = security.processing_role
+        # The function's own grants already cover the platform key, which encrypts this bucket.
         role.add_statements(
             "data-bucket",
             [
-                {
-                    "Sid": "ReadIncoming",
-                    "Effect": "Allow",
-                    "Action": "s3:GetObject",
-                    "Resource": f"{self.bucket.arn}/{INCOMING_PREFIX}*",
-                },
-                {
-                    "Sid": "WriteProcessed",
-                    "Effect": "Allow",
-                    "Action": "s3:PutObject",
-                    "Resource": f"{self.bucket.arn}/{PROCESSED_PREFIX}*",
-                },
+                *bucket_read_statements(self.bucket, INCOMING_PREFIX, sid="ReadIncoming", with_key=False),
+                *bucket_write_statements(self.bucket, PROCESSED_PREFIX, sid="WriteProcessed", with_key=False),
             ],
         )
         self.function = SecureFunction(

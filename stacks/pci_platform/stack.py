@@ -11,20 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdktf import TerraformOutput, TerraformStack
 from constructs import Construct
 
-from constructs_lib.cdktf.deployment import deployment_settings
-from constructs_lib.cdktf.provider import aws_provider, configure_backend, resolve_region
-from constructs_lib.policy.cdktf_backend import check_region
-from constructs_lib.policy.tags import standard_tags
+from constructs_lib.cdktf.hardened_stack import HardenedStack
+from constructs_lib.policy import network_firewall
 from stacks.pci_platform.data_processing import PciDataProcessing
 from stacks.pci_platform.monitoring import PciMonitoring
 from stacks.pci_platform.networking import PciNetworking
 from stacks.pci_platform.security import PciSecurity
 
 SYSTEM = "pci-platform"
-DEFAULT_REGION = "us-east-1"
 
 
 @dataclass(frozen=True)
@@ -37,11 +33,11 @@ class PciPlatformProps:
     """
 
     region: str | None = None
-    allowed_egress_domains: tuple[str, ...] = (".amazonaws.com",)
+    allowed_egress_domains: tuple[str, ...] = network_firewall.DEFAULT_ALLOWED_DOMAINS
     enable_config: bool = True
 
 
-class PciPlatformStack(TerraformStack):
+class PciPlatformStack(HardenedStack):
     """Cardholder-data platform: encrypted, access-logged buckets; a masking function in private subnets; all
     egress through Network Firewall; VPC flow logs; AWS Config with PCI rules.
 
@@ -53,14 +49,10 @@ class PciPlatformStack(TerraformStack):
     """
 
     def __init__(self, scope: Construct, construct_id: str, props: PciPlatformProps | None = None) -> None:
-        super().__init__(scope, construct_id)
         props = props or PciPlatformProps()
-        settings = deployment_settings(self)
-        suffix = settings.environment_suffix
-        region = check_region(props.region) if props.region else resolve_region(self, DEFAULT_REGION)
-        aws_provider(self, region, standard_tags(SYSTEM, suffix, settings.profile.name, "pci-cardholder-data"))
-        configure_backend(self, construct_id, suffix, region)
-
+        super().__init__(
+            scope, construct_id, system=SYSTEM, data_classification="pci-cardholder-data", region=props.region
+        )
         security = PciSecurity(self, "security", system=SYSTEM)
         networking = PciNetworking(
             self, "networking", system=SYSTEM, security=security, allowed_domains=props.allowed_egress_domains
@@ -74,36 +66,32 @@ class PciPlatformStack(TerraformStack):
             function=data.function,
             enable_config=props.enable_config,
         )
+        network, firewall = networking.network, networking.firewall
 
-        network = networking.network
-        outputs: dict[str, object] = {
-            "kms_key_arn": security.key.arn,
-            "alarm_topic_arn": security.alarm_topic.arn,
-            "access_log_bucket_name": security.access_logs.bucket_name,
-            "vpc_id": network.vpc.id,
-            "private_subnet_ids": network.private_subnet_ids,
-            "public_subnet_ids": network.public_subnet_ids,
-            "firewall_subnet_ids": [subnet.id for subnet in networking.firewall_subnets],
-            "flow_log_group_name": network.flow_log_group.name,
-            "flow_log_bucket_name": networking.flow_log_bucket.bucket_name,
-            "firewall_arn": networking.firewall.arn,
-            "firewall_name": networking.firewall.name,
-            "firewall_policy_arn": networking.firewall_policy.arn,
-            "firewall_rule_group_arns": [networking.suricata_rules.arn, networking.domain_allow_list.arn],
-            "firewall_endpoint_ids": networking.endpoint_ids,
-            "firewall_alert_log_group_name": networking.alert_logs.name,
-            "firewall_flow_log_group_name": networking.flow_logs.name,
-            "data_bucket_name": data.bucket.bucket_name,
-            "processor_function_name": data.function.name,
-            "processor_role_arn": security.processing_role.arn,
-            "processor_log_group_name": data.function.log_group.name,
-            "processor_dlq_url": data.function.dead_letter.url,
-            "processor_errors_alarm_name": monitoring.function_errors_alarm.alarm_name,
-            "region": region,
-        }
-        if monitoring.recorder is not None and monitoring.bucket is not None:
-            outputs["config_bucket_name"] = monitoring.bucket.bucket_name
-            outputs["config_recorder_name"] = monitoring.recorder.name
-            outputs["config_rule_names"] = [rule.name for rule in monitoring.rules]
-        for output_name, value in outputs.items():
-            TerraformOutput(self, output_name, value=value)
+        self.output("kms_key_arn", security.key.arn, "The platform's customer-managed key")
+        self.output("alarm_topic_arn", security.alarm_topic.arn, "Topic every alarm notifies")
+        self.output("access_log_bucket_name", security.access_logs.bucket_name, "Bucket receiving S3 access logs")
+        self.output("vpc_id", network.vpc.id, "The cardholder-data environment's VPC")
+        self.output("private_subnet_ids", network.private_subnet_ids, "Subnets of the function")
+        self.output("public_subnet_ids", network.public_subnet_ids, "Subnets of the NAT gateways")
+        self.output("firewall_subnet_ids", firewall.subnet_ids, "Subnets of the firewall endpoints")
+        self.output("flow_log_group_name", network.flow_log_group.name, "VPC flow logs in CloudWatch")
+        self.output("flow_log_bucket_name", networking.flow_log_bucket.bucket_name, "VPC flow logs in S3 (parquet)")
+        self.output("firewall_arn", firewall.arn, "Network Firewall on all egress")
+        self.output("firewall_name", firewall.name, "Network Firewall on all egress")
+        self.output("firewall_policy_arn", firewall.policy.arn, "The firewall's strict-order policy")
+        self.output("firewall_rule_group_arns", firewall.rule_group_arns, "Protocol rules, then the allow-list")
+        self.output("firewall_endpoint_ids", firewall.endpoint_ids, "Firewall endpoint per public subnet")
+        self.output("firewall_alert_log_group_name", firewall.log_groups["ALERT"].name, "Firewall alerts")
+        self.output("firewall_flow_log_group_name", firewall.log_groups["FLOW"].name, "Firewall flow records")
+        self.output("data_bucket_name", data.bucket.bucket_name, "Incoming and masked objects")
+        self.output("processor_function_name", data.function.name, "The masking function")
+        self.output("processor_role_arn", security.processing_role.arn, "The masking function's role")
+        self.output("processor_log_group_name", data.function.log_group.name, "The masking function's logs")
+        self.output("processor_dlq_url", data.function.dead_letter.url, "Failed asynchronous invocations")
+        self.output("processor_errors_alarm_name", monitoring.function_errors_alarm.alarm_name, "Masking errors")
+        self.output("region", self.region, "Where the stack is deployed")
+        if monitoring.config is not None:
+            self.output("config_bucket_name", monitoring.config.bucket.bucket_name, "AWS Config history")
+            self.output("config_recorder_name", monitoring.config.name, "The AWS Config recorder")
+            self.output("config_rule_names", monitoring.config.rule_names, "PCI DSS managed rules")

@@ -17,9 +17,9 @@ from deployed_stacks import DeployedStack
 
 from constructs_lib.policy import compute, encryption, retention, services, storage
 from constructs_lib.policy.cdktf_backend import provider_lambda_runtime
+from constructs_lib.policy.config_recording import CONFIG_KEY_PREFIX, PCI_MANAGED_RULES
+from constructs_lib.policy.network_firewall import EGRESS_SURICATA_RULES, RULE_GROUP_CAPACITY
 from stacks.pci_platform.data_processing import INCOMING_PREFIX, PROCESSED_PREFIX
-from stacks.pci_platform.monitoring import CONFIG_KEY_PREFIX, PCI_MANAGED_RULES
-from stacks.pci_platform.networking import EGRESS_SURICATA_RULES, RULE_GROUP_CAPACITY
 from stacks.pci_platform.stack import PciPlatformProps
 
 STACK = "pci-platform"

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from tfjson import by_path, data_sources, ref, resources, statement
+from tfjson import by_path, data_sources, policy, ref, resources, statement
 
 STACK = "pci-platform"
 BUCKETS = {
     "data-processing/data-bucket": "pci-platform-data",
     "security/access-logs": "pci-platform-access-logs",
     "networking/flow-log-bucket": "pci-platform-flow-logs",
-    "monitoring/config-bucket": "pci-platform-config",
+    "monitoring/config/bucket": "pci-platform-config",
 }
 
 
@@ -123,13 +123,13 @@ def test_key_deletion_window_follows_the_profile(synthesized, profile, window):
 
 def test_config_records_everything_into_the_encrypted_config_bucket(dev):
     stack = dev[STACK]
-    recorder = by_path(stack, "aws_config_configuration_recorder", "monitoring/recorder")
+    recorder = by_path(stack, "aws_config_configuration_recorder", "monitoring/config/recorder")
     assert recorder["recording_group"] == {"all_supported": True, "include_global_resource_types": True}
-    assert recorder["role_arn"] == ref(stack, "aws_iam_role", "monitoring/config-role/role", "arn")
-    channel = by_path(stack, "aws_config_delivery_channel", "monitoring/delivery-channel")
-    assert channel["s3_bucket_name"] == ref(stack, "aws_s3_bucket", "monitoring/config-bucket/bucket", "bucket")
+    assert recorder["role_arn"] == ref(stack, "aws_iam_role", "monitoring/config/role/role", "arn")
+    channel = by_path(stack, "aws_config_delivery_channel", "monitoring/config/delivery-channel")
+    assert channel["s3_bucket_name"] == ref(stack, "aws_s3_bucket", "monitoring/config/bucket/bucket", "bucket")
     assert channel["s3_kms_key_arn"] == ref(stack, "aws_kms_key", "security/key/key", "arn")
-    status = by_path(stack, "aws_config_configuration_recorder_status", "monitoring/recorder-status")
+    status = by_path(stack, "aws_config_configuration_recorder_status", "monitoring/config/recorder-status")
     assert status["is_enabled"] is True
     assert status["depends_on"] == [
         "aws_config_delivery_channel." + next(iter(resources(stack, "aws_config_delivery_channel")))
@@ -138,8 +138,8 @@ def test_config_records_everything_into_the_encrypted_config_bucket(dev):
 
 def test_config_role_gets_the_managed_policy_through_a_separate_attachment(dev):
     stack = dev[STACK]
-    role_name = ref(stack, "aws_iam_role", "monitoring/config-role/role", "name")
-    attachment = by_path(stack, "aws_iam_role_policy_attachment", "monitoring/config-role/managed-AWS_ConfigRole")
+    role_name = ref(stack, "aws_iam_role", "monitoring/config/role/role", "name")
+    attachment = by_path(stack, "aws_iam_role_policy_attachment", "monitoring/config/role/managed-AWS_ConfigRole")
     assert attachment["role"] == role_name
     assert attachment["policy_arn"].endswith(":iam::aws:policy/service-role/AWS_ConfigRole")
     assert attachment["policy_arn"].startswith("arn:${data.aws_partition.")
@@ -190,10 +190,16 @@ def test_processing_role_reads_incoming_and_writes_processed_only(dev):
     assert statement(document, "ReadIncoming") == {
         "Sid": "ReadIncoming",
         "Effect": "Allow",
-        "Action": "s3:GetObject",
+        "Action": ["s3:GetObject"],
         "Resource": f"{bucket}/incoming/*",
     }
-    assert statement(document, "WriteProcessed")["Resource"] == f"{bucket}/processed/*"
+    assert statement(document, "WriteProcessed") == {
+        "Sid": "WriteProcessed",
+        "Effect": "Allow",
+        "Action": ["s3:PutObject"],
+        "Resource": f"{bucket}/processed/*",
+    }
+    assert len(policy(document)["Statement"]) == 2
 
 
 def test_bucket_notifies_the_function_for_incoming_objects_only(dev):
@@ -211,7 +217,7 @@ def test_bucket_notifies_the_function_for_incoming_objects_only(dev):
 
 def test_firewall_policy_references_both_stateful_rule_groups_in_strict_order(dev):
     stack = dev[STACK]
-    domains = by_path(stack, "aws_networkfirewall_rule_group", "networking/domain-allow-list")
+    domains = by_path(stack, "aws_networkfirewall_rule_group", "networking/firewall/domain-allow-list")
     assert domains["type"] == "STATEFUL"
     source_list = domains["rule_group"]["rules_source"]["rules_source_list"]
     assert source_list == {
@@ -219,16 +225,16 @@ def test_firewall_policy_references_both_stateful_rule_groups_in_strict_order(de
         "target_types": ["TLS_SNI"],
         "targets": [".amazonaws.com"],
     }
-    suricata = by_path(stack, "aws_networkfirewall_rule_group", "networking/suricata-rules")
+    suricata = by_path(stack, "aws_networkfirewall_rule_group", "networking/firewall/protocol-rules")
     assert "drop http" in suricata["rule_group"]["rules_source"]["rules_string"]
-    firewall_policy = by_path(stack, "aws_networkfirewall_firewall_policy", "networking/firewall-policy")[
+    firewall_policy = by_path(stack, "aws_networkfirewall_firewall_policy", "networking/firewall/policy")[
         "firewall_policy"
     ]
     assert firewall_policy["stateful_engine_options"]["rule_order"] == "STRICT_ORDER"
     assert firewall_policy["stateful_default_actions"] == ["aws:drop_established", "aws:alert_established"]
     assert [r["resource_arn"] for r in firewall_policy["stateful_rule_group_reference"]] == [
-        ref(stack, "aws_networkfirewall_rule_group", "networking/suricata-rules", "arn"),
-        ref(stack, "aws_networkfirewall_rule_group", "networking/domain-allow-list", "arn"),
+        ref(stack, "aws_networkfirewall_rule_group", "networking/firewall/protocol-rules", "arn"),
+        ref(stack, "aws_networkfirewall_rule_group", "networking/firewall/domain-allow-list", "arn"),
     ]
     for group in (domains, suricata):
         assert group["rule_group"]["stateful_rule_options"] == {"rule_order": "STRICT_ORDER"}
@@ -237,14 +243,14 @@ def test_firewall_policy_references_both_stateful_rule_groups_in_strict_order(de
 
 def test_firewall_sits_in_its_own_subnet_per_az_and_logs_alerts_and_flows(dev):
     stack = dev[STACK]
-    firewall = by_path(stack, "aws_networkfirewall_firewall", "networking/firewall")
+    firewall = by_path(stack, "aws_networkfirewall_firewall", "networking/firewall/firewall")
     assert firewall["subnet_mapping"] == [
-        {"subnet_id": ref(stack, "aws_subnet", f"networking/firewall-subnet-{i}", "id")} for i in range(2)
+        {"subnet_id": ref(stack, "aws_subnet", f"networking/firewall/subnet-{i}", "id")} for i in range(2)
     ]
     assert firewall["firewall_policy_arn"] == ref(
-        stack, "aws_networkfirewall_firewall_policy", "networking/firewall-policy", "arn"
+        stack, "aws_networkfirewall_firewall_policy", "networking/firewall/policy", "arn"
     )
-    logging = by_path(stack, "aws_networkfirewall_logging_configuration", "networking/firewall-logging")
+    logging = by_path(stack, "aws_networkfirewall_logging_configuration", "networking/firewall/logging")
     destinations = logging["logging_configuration"]["log_destination_config"]
     assert {d["log_type"] for d in destinations} == {"ALERT", "FLOW"}
     assert {d["log_destination_type"] for d in destinations} == {"CloudWatchLogs"}
@@ -252,7 +258,7 @@ def test_firewall_sits_in_its_own_subnet_per_az_and_logs_alerts_and_flows(dev):
 
 @pytest.mark.parametrize(("profile", "protected"), [("dev", False), ("prod", True)])
 def test_firewall_deletion_protection_follows_the_profile(synthesized, profile, protected):
-    firewall = by_path(synthesized[profile][STACK], "aws_networkfirewall_firewall", "networking/firewall")
+    firewall = by_path(synthesized[profile][STACK], "aws_networkfirewall_firewall", "networking/firewall/firewall")
     assert firewall["delete_protection"] is protected
     assert firewall["subnet_change_protection"] is True
 
@@ -265,14 +271,14 @@ def test_egress_leaves_through_the_firewall_endpoint_of_the_same_az(dev):
     for index in range(2):
         zone = ref(stack, "aws_subnet", f"networking/network/public-{index}", "availability_zone")[2:-1]
         endpoint = f"${{local.{local_name}[{zone}]}}"
-        egress = by_path(stack, "aws_route", f"networking/public-{index}-egress-via-firewall")
+        egress = by_path(stack, "aws_route", f"networking/firewall/public-{index}-egress")
         assert egress["vpc_endpoint_id"] == endpoint and egress["destination_cidr_block"] == "0.0.0.0/0"
-        back = by_path(stack, "aws_route", f"networking/public-{index}-return-via-firewall")
+        back = by_path(stack, "aws_route", f"networking/firewall/public-{index}-return")
         assert back["vpc_endpoint_id"] == endpoint
         assert back["destination_cidr_block"] == ref(
             stack, "aws_subnet", f"networking/network/public-{index}", "cidr_block"
         )
-        to_internet = by_path(stack, "aws_route", f"networking/firewall-{index}-internet")
+        to_internet = by_path(stack, "aws_route", f"networking/firewall/{index}-internet")
         assert to_internet["gateway_id"] == ref(stack, "aws_internet_gateway", "networking/network/igw", "id")
 
 
@@ -283,7 +289,7 @@ def test_public_subnets_have_no_direct_route_to_the_internet_gateway(dev):
     for route in resources(stack, "aws_route").values():
         if route["route_table_id"] in public_tables:
             assert route.get("gateway_id") != igw
-    edge = by_path(stack, "aws_route_table_association", "networking/internet-gateway-edge-association")
+    edge = by_path(stack, "aws_route_table_association", "networking/firewall/internet-gateway-edge-association")
     assert edge["gateway_id"] == igw
 
 

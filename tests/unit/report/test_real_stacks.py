@@ -51,8 +51,8 @@ EXPECTED_EDGES: dict[str, list[tuple[str, str, str]]] = {
     ],
     "pci-platform": [
         ("data-processing/data-bucket/bucket", "data-processing/processor/function", "invokes"),
-        ("networking/firewall", "networking/firewall-alerts/group", "logs"),
-        ("monitoring/recorder", "monitoring/config-bucket/bucket", "delivers"),
+        ("networking/firewall/firewall", "networking/firewall/alert-logs/group", "logs"),
+        ("monitoring/config/recorder", "monitoring/config/bucket/bucket", "delivers"),
     ],
 }
 #: What the price table cannot price in a dev stack, and why that is acceptable until it can.
