@@ -1,5 +1,5 @@
 """API calls the Terraform provider makes that moto answers wrongly: SQS and SNS attributes, S3 access logging,
-VPC flow logs, Kinesis tags, rule descriptions and IAM policy conditions."""
+VPC flow logs, Kinesis and Application Auto Scaling tags, rule descriptions and IAM policy conditions."""
 
 from __future__ import annotations
 
@@ -234,3 +234,54 @@ def _patch_policy_conditions() -> None:
 
     IAMPolicyStatement._check_conditions = _check_conditions
     IAMPolicyStatement.is_action_permitted = is_action_permitted
+
+
+@addition(
+    "Application Auto Scaling tags",
+    "fix",
+    "moto has no TagResource, UntagResource or ListTagsForResource for scalable targets and drops RegisterScalable"
+    "Target's Tags: Terraform reads a target's tags after creating it and failed on the 500 (no service could scale "
+    "on its queue)",
+)
+def _patch_scaling_target_tags() -> None:
+    from moto.applicationautoscaling.models import FakeScalableTarget
+    from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
+
+    FakeScalableTarget.tags = {}  # type: ignore[attr-defined]
+    original_register = ApplicationAutoScalingResponse.register_scalable_target
+
+    def target_by_arn(response: Any, arn: str) -> Any:
+        for by_resource in response.applicationautoscaling_backend.targets.values():
+            for target in by_resource.values():
+                if target.arn == arn:
+                    return target
+        from moto.applicationautoscaling.exceptions import AWSValidationException
+
+        raise AWSValidationException(f"No scalable target found for ARN {arn}")
+
+    def register_scalable_target(self: Any) -> str:
+        answer = original_register(self)
+        tags = self._get_param("Tags")
+        if tags:
+            target = target_by_arn(self, json.loads(answer)["ScalableTargetARN"])
+            target.tags = {**target.tags, **tags}
+        return answer
+
+    def tag_resource(self: Any) -> str:
+        target = target_by_arn(self, self._get_param("ResourceARN"))
+        target.tags = {**target.tags, **(self._get_param("Tags") or {})}
+        return "{}"
+
+    def untag_resource(self: Any) -> str:
+        target = target_by_arn(self, self._get_param("ResourceARN"))
+        dropped = set(self._get_param("TagKeys") or [])
+        target.tags = {key: value for key, value in target.tags.items() if key not in dropped}
+        return "{}"
+
+    def list_tags_for_resource(self: Any) -> str:
+        return json.dumps({"Tags": target_by_arn(self, self._get_param("ResourceARN")).tags})
+
+    ApplicationAutoScalingResponse.register_scalable_target = register_scalable_target
+    ApplicationAutoScalingResponse.tag_resource = tag_resource
+    ApplicationAutoScalingResponse.untag_resource = untag_resource
+    ApplicationAutoScalingResponse.list_tags_for_resource = list_tags_for_resource

@@ -457,3 +457,23 @@ def test_a_rule_that_references_a_group_keeps_its_description(aws: Account) -> N
     )["SecurityGroupRules"][0]["SecurityGroupRuleId"]
     rule = ec2.describe_security_group_rules(SecurityGroupRuleIds=[rule_id])["SecurityGroupRules"][0]
     assert (rule["Description"], rule["ReferencedGroupInfo"]["GroupId"]) == ("PostgreSQL from the tasks", tasks)
+
+
+def test_a_scalable_targets_tags_are_set_listed_and_removed(aws: Account) -> None:
+    ecs = aws.client("ecs")
+    ecs.create_cluster(clusterName="apps")
+    ecs.register_task_definition(family="worker", containerDefinitions=[{"name": "app", "image": "x", "memory": 64}])
+    ecs.create_service(cluster="apps", serviceName="worker", taskDefinition="worker", desiredCount=0)
+    scaling = aws.client("application-autoscaling")
+    arn = scaling.register_scalable_target(
+        ServiceNamespace="ecs",
+        ResourceId="service/apps/worker",
+        ScalableDimension="ecs:service:DesiredCount",
+        MinCapacity=1,
+        MaxCapacity=2,
+        Tags={"System": "streamflix"},
+    )["ScalableTargetARN"]
+    assert scaling.list_tags_for_resource(ResourceARN=arn)["Tags"] == {"System": "streamflix"}
+    scaling.tag_resource(ResourceARN=arn, Tags={"Profile": "dev"})
+    scaling.untag_resource(ResourceARN=arn, TagKeys=["System"])
+    assert scaling.list_tags_for_resource(ResourceARN=arn)["Tags"] == {"Profile": "dev"}
