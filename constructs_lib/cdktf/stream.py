@@ -54,7 +54,7 @@ class KinesisStream(Construct):
         self.alarm_topic = alarm_topic
         defaults: dict[str, Any] = {
             "name": naming.resource_name("kinesis_stream", base, settings.environment_suffix),
-            "encryption_type": "KMS",
+            "encryption_type": storage.STREAM_ENCRYPTION,
             "kms_key_id": encryption_key.arn,
             "stream_mode_details": {"stream_mode": storage.STREAM_MODE},
             "shard_count": services.STREAM_SHARDS,

@@ -53,6 +53,9 @@ ALARM_TOPIC_BASE_SUFFIX = "alarms"
 # --- Kinesis ---------------------------------------------------------------------------------------------------
 #: Provisioned shards sized by ``services.STREAM_SHARDS``: a fixed, predictable bill; on-demand suits unknown load.
 STREAM_MODE = "PROVISIONED"
+#: Server-side encryption with a KMS key, always the construct's customer-managed one (never ``aws/kinesis``): key
+#: use is logged and can be revoked per stream.
+STREAM_ENCRYPTION = "KMS"
 
 # --- Alarm topics (the alarms themselves are ``alarms``) --------------------------------------------------------
 #: SNS signs HTTP(S)/email-json deliveries with SHA256 (version 2) instead of SHA1 (PCI DSS 4.2.1 strong crypto).
