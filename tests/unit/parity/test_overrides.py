@@ -335,3 +335,13 @@ def test_cdktf_override_is_applied_and_warned(case: Case) -> None:
     assert case.read(configuration) == case.expected
     (warning,) = [w for w in _warnings(built, "@cdktf/warn") if f"'{case.prop}'" in w]
     assert _expected_warning(case) in warning
+
+
+def test_cdktf_key_policy_is_not_an_override_and_says_how_to_add_to_it() -> None:
+    from constructs_lib.cdktf.encryption_key import EncryptionKey
+    from constructs_lib.policy import ConfigurationError
+
+    stack = cdktf.TerraformStack(cdktf.Testing.app(context=CONTEXT), "overrides")
+    with pytest.raises(ConfigurationError) as error:
+        EncryptionKey(stack, "key", policy="{}")
+    assert error.value.field == "policy" and "add_statement" in error.value.allowed
