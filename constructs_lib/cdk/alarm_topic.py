@@ -61,12 +61,19 @@ class AlarmTopic(sns.Topic):
             "signature_version": storage.TOPIC_SIGNATURE_VERSION,
         }
         props, changed = merge_with_defaults(defaults, overrides)
+        enforce_tls = props.pop("enforce_ssl")
         key = encryption_key or EncryptionKey(scope, f"{construct_id}Key", description=f"alarm topic {construct_id}")
         super().__init__(scope, construct_id, master_key=key, **props)
         warn_overrides(self, changed)
         self.encryption_key = key
 
         stack = Stack.of(self)
+        if enforce_tls:
+            self.add_to_resource_policy(
+                iam.PolicyStatement.from_json(
+                    storage.deny_without_tls("sns:Publish", self.topic_arn, "DenyPublishWithoutTls")
+                )
+            )
         self.add_to_resource_policy(
             iam.PolicyStatement.from_json(
                 storage.cloudwatch_alarms_topic_statement(self.topic_arn, stack.partition, stack.region, stack.account)

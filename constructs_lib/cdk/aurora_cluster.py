@@ -98,26 +98,26 @@ class AuroraServerlessCluster(IsolatedDataStore):
             "min_capacity": profile.aurora_min_capacity,
             "max_capacity": profile.aurora_max_capacity,
             "seconds_until_auto_pause": profile.aurora_auto_pause_seconds if scales_to_zero else None,
-            "storage_encrypted": True,
+            "storage_encrypted": compute.DATABASE_STORAGE_ENCRYPTED,
             "kms_key_id": self.encryption_key.key_arn,
-            "manage_master_user_password": True,
+            "manage_master_user_password": compute.DATABASE_MANAGED_MASTER_PASSWORD,
             "master_username": services.DATABASE_MASTER_USERNAME,
             "master_user_secret": rds.CfnDBCluster.MasterUserSecretProperty(kms_key_id=self.encryption_key.key_arn),
             "db_subnet_group_name": subnet_group.ref,
             "vpc_security_group_ids": [self.security_group.security_group_id],
             "db_cluster_parameter_group_name": parameter_group.ref,
             "backup_retention_period": retention.DATABASE_BACKUP_RETENTION_DAYS,
-            "copy_tags_to_snapshot": True,
+            "copy_tags_to_snapshot": compute.DATABASE_COPY_TAGS_TO_SNAPSHOT,
             "enable_cloudwatch_logs_exports": list(services.POSTGRES_EXPORTED_LOGS),
-            "enable_iam_database_authentication": True,
-            "auto_minor_version_upgrade": True,
+            "enable_iam_database_authentication": compute.DATABASE_IAM_AUTHENTICATION,
+            "auto_minor_version_upgrade": compute.DATABASE_AUTO_MINOR_VERSION_UPGRADE,
             "deletion_protection": profile.deletion_protection,
             "removal_policy": removal_policy(profile.database_removal),
         }
         props, changed = merge_with_defaults(defaults, overrides)
         removal = props.pop("removal_policy")
         min_capacity, max_capacity, auto_pause = (props.pop(name) for name in _SCALING_PROPS)
-        _check_scaling(min_capacity, max_capacity, auto_pause)
+        compute.check_aurora_scaling(min_capacity, max_capacity, auto_pause)
 
         self.log_groups = [
             EncryptedLogGroup(
@@ -196,9 +196,9 @@ class AuroraServerlessCluster(IsolatedDataStore):
             engine=self.cluster.engine,
             promotion_tier=tier,
             ca_certificate_identifier=compute.DATABASE_CA_CERTIFICATE,
-            publicly_accessible=False,
-            auto_minor_version_upgrade=True,
-            enable_performance_insights=True,
+            publicly_accessible=compute.DATABASE_PUBLICLY_ACCESSIBLE,
+            auto_minor_version_upgrade=compute.DATABASE_AUTO_MINOR_VERSION_UPGRADE,
+            enable_performance_insights=compute.DATABASE_PERFORMANCE_INSIGHTS,
             performance_insights_kms_key_id=self.encryption_key.key_arn,
             performance_insights_retention_period=services.PERFORMANCE_INSIGHTS_RETENTION_DAYS,
             monitoring_interval=services.DATABASE_MONITORING_INTERVAL_SECONDS,
@@ -209,12 +209,3 @@ class AuroraServerlessCluster(IsolatedDataStore):
     def grant_connect_secret(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` read the master secret, and decrypt it with the CMK only through Secrets Manager."""
         return grant_secret_read(self, grantee, self.secret_arn, self.encryption_key)
-
-
-def _check_scaling(min_capacity: float, max_capacity: float, auto_pause: int | None) -> None:
-    """Reject ACU settings Aurora refuses on deploy: an inverted range, or a 0 floor without a valid pause delay."""
-    if max_capacity < min_capacity:
-        raise ConfigurationError("max_capacity", max_capacity, f"at least min_capacity ({min_capacity})")
-    low, high = compute.AURORA_AUTO_PAUSE_RANGE_SECONDS
-    if min_capacity == 0 and not (auto_pause is not None and low <= auto_pause <= high):
-        raise ConfigurationError("seconds_until_auto_pause", auto_pause, f"{low}-{high} seconds when min_capacity is 0")

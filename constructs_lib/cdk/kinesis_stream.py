@@ -56,7 +56,7 @@ class KinesisDataStream(kinesis.Stream):
         base = naming.check_suffix(name_prefix or storage.base_name_for(construct_id), field="name_prefix")
         defaults: dict[str, Any] = {
             "stream_name": naming.resource_name("kinesis_stream", base, settings.environment_suffix),
-            "encryption": kinesis.StreamEncryption.KMS,
+            "encryption": kinesis.StreamEncryption[storage.STREAM_ENCRYPTION],
             "stream_mode": kinesis.StreamMode[storage.STREAM_MODE],
             "retention_period": Duration.hours(retention.STREAM_RETENTION_HOURS),
             "removal_policy": storage_removal_policy(scope),

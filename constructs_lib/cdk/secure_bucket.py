@@ -24,7 +24,6 @@ _OBJECT_OWNERSHIP: dict[str, s3.ObjectOwnership] = {
 }
 _ENCRYPTION: dict[str, s3.BucketEncryption] = {"SSE-S3": s3.BucketEncryption.S3_MANAGED}
 _KMS_ENCRYPTIONS = (s3.BucketEncryption.KMS, s3.BucketEncryption.DSSE)
-_LIFECYCLE_RULE_ID = "hardened-retention"
 
 
 def _base_name(name_prefix: str | None, construct_id: str) -> str:
@@ -42,7 +41,26 @@ def _reject_forbidden(overrides: dict[str, Any], logging_reason: str) -> None:
             raise ConfigurationError(prop, overrides[prop], logging_reason)
 
 
-def _hardened_defaults(scope: Construct, base: str, overrides: dict[str, Any]) -> dict[str, Any]:
+def _lifecycle_rule(expiration_days: int | None) -> s3.LifecycleRule:
+    """The policy's lifecycle rule (``storage.bucket_lifecycle``) as a CDK rule."""
+    lifecycle = storage.bucket_lifecycle(expiration_days)
+    return s3.LifecycleRule(
+        id=lifecycle.rule_id,
+        transitions=[
+            s3.Transition(
+                storage_class=s3.StorageClass(lifecycle.transition_storage_class),
+                transition_after=Duration.days(lifecycle.transition_days),
+            )
+        ],
+        noncurrent_version_expiration=Duration.days(lifecycle.noncurrent_version_expiration_days),
+        abort_incomplete_multipart_upload_after=Duration.days(lifecycle.abort_incomplete_upload_days),
+        expiration=Duration.days(lifecycle.expiration_days) if lifecycle.expiration_days is not None else None,
+    )
+
+
+def _hardened_defaults(
+    scope: Construct, base: str, overrides: dict[str, Any], expiration_days: int | None
+) -> dict[str, Any]:
     """What every bucket gets: a globally unique name, versioning, no public access, TLS 1.2+, no ACLs, lifecycle,
     and the profile's removal (dev empties and deletes the bucket, prod keeps it)."""
     settings = deployment_settings(scope)
@@ -51,27 +69,28 @@ def _hardened_defaults(scope: Construct, base: str, overrides: dict[str, Any]) -
     return {
         "bucket_name": naming.unique_bucket_name(base, settings.environment_suffix, stack.account, stack.region),
         "versioned": storage.BUCKET_VERSIONING,
-        "block_public_access": s3.BlockPublicAccess.BLOCK_ALL,
+        "block_public_access": s3.BlockPublicAccess(**storage.BUCKET_PUBLIC_ACCESS_BLOCK),
         "enforce_ssl": storage.ENFORCE_TLS,
         "minimum_tls_version": storage.MINIMUM_TLS_VERSION,
         "object_ownership": _OBJECT_OWNERSHIP[storage.OBJECT_OWNERSHIP],
-        "lifecycle_rules": [
-            s3.LifecycleRule(
-                id=_LIFECYCLE_RULE_ID,
-                transitions=[
-                    s3.Transition(
-                        storage_class=s3.StorageClass.INFREQUENT_ACCESS,
-                        transition_after=Duration.days(retention.TRANSITION_TO_IA_DAYS),
-                    )
-                ],
-                noncurrent_version_expiration=Duration.days(retention.NONCURRENT_VERSION_EXPIRATION_DAYS),
-                abort_incomplete_multipart_upload_after=Duration.days(retention.ABORT_INCOMPLETE_UPLOAD_DAYS),
-            )
-        ],
+        "lifecycle_rules": [_lifecycle_rule(expiration_days)],
         "removal_policy": removal,
         # A bucket CloudFormation deletes must be emptied first, or the delete fails and dev teardown stops.
         "auto_delete_objects": overrides.get("removal_policy", removal) == RemovalPolicy.DESTROY,
     }
+
+
+def _deny_insecure_transport(bucket: s3.Bucket, props: dict[str, Any]) -> None:
+    """The policy's TLS statements (``storage.bucket_tls_statements``) on ``bucket``, unless ``enforce_ssl`` was
+    overridden to False (reported); ``minimum_tls_version`` sets the oldest TLS version accepted."""
+    if props["enforce_ssl"]:
+        for statement in storage.bucket_tls_statements(bucket.bucket_arn, props["minimum_tls_version"]):
+            bucket.add_to_resource_policy(iam.PolicyStatement.from_json(statement))
+
+
+def _without_transport(props: dict[str, Any]) -> dict[str, Any]:
+    """``props`` without the TLS settings, which :func:`_deny_insecure_transport` writes from policy data."""
+    return {k: v for k, v in props.items() if k not in ("enforce_ssl", "minimum_tls_version")}
 
 
 def _without_equal_public_access(overrides: dict[str, Any], default: s3.BlockPublicAccess) -> dict[str, Any]:
@@ -91,7 +110,9 @@ class AccessLogBucket(s3.Bucket):
     for another encryption fails at synth. Otherwise hardened like :class:`SecureBucket` (unique name, versioning,
     no public access, TLS 1.2+, ACLs disabled, lifecycle, profile removal). It has no access logging of its own: a
     log bucket logging into itself would write a log for every log it receives. Each :class:`SecureBucket` that
-    logs here adds the bucket-policy statement that lets S3 deliver its logs, under its own prefix.
+    logs here adds the bucket-policy statement that lets S3 deliver its logs, under its own prefix. Logs are audit
+    evidence: they expire after ``retention.ACCESS_LOG_EXPIRATION_DAYS`` (the audit retention) unless
+    ``expiration_days`` says otherwise (``None``: never).
 
     Example::
 
@@ -101,7 +122,13 @@ class AccessLogBucket(s3.Bucket):
     """
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, name_prefix: str | None = None, **overrides: Any
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        name_prefix: str | None = None,
+        expiration_days: int | None = retention.ACCESS_LOG_EXPIRATION_DAYS,
+        **overrides: Any,
     ) -> None:
         _reject_forbidden(overrides, "a log bucket does not log itself: every delivered log would produce another")
         required = _ENCRYPTION[encryption.ACCESS_LOG_BUCKET_ENCRYPTION]
@@ -112,11 +139,12 @@ class AccessLogBucket(s3.Bucket):
                 f"{encryption.ACCESS_LOG_BUCKET_ENCRYPTION} only: S3 drops server access logs sent to SSE-KMS buckets",
             )
         base = _base_name(name_prefix, construct_id)
-        defaults = {**_hardened_defaults(scope, base, overrides), "encryption": required}
+        defaults = {**_hardened_defaults(scope, base, overrides, expiration_days), "encryption": required}
         props, changed = merge_with_defaults(
             defaults, _without_equal_public_access(overrides, defaults["block_public_access"])
         )
-        super().__init__(scope, construct_id, **props)
+        super().__init__(scope, construct_id, **_without_transport(props))
+        _deny_insecure_transport(self, props)
         warn_overrides(self, changed)
         accept(self, accepted_findings.ACCESS_LOG_BUCKET_SSE_S3)
         accept(self, accepted_findings.BUCKET_REPLICATION)
@@ -131,7 +159,8 @@ class SecureBucket(s3.Bucket):
     - Bucket policy denies non-TLS requests and TLS older than 1.2.
     - Server access logs to ``access_log_bucket`` (else its own :class:`AccessLogBucket`) under ``<name_prefix>/``,
       allowed by a bucket-policy statement scoped to this bucket and account (works with ACLs disabled).
-    - Lifecycle: Infrequent Access after 30 days, non-current versions expire after 90, stalled uploads abort after 7.
+    - Lifecycle: Infrequent Access after 30 days, non-current versions expire after 90, stalled uploads abort after 7;
+      ``expiration_days`` also expires current objects (more than 30, checked at synth).
     - Removal from the profile: dev deletes the bucket and empties it first (teardown works with objects in it);
       prod retains it. Never MFA delete and never object lock: both make automated teardown impossible (seed 004).
 
@@ -151,6 +180,7 @@ class SecureBucket(s3.Bucket):
         name_prefix: str | None = None,
         encryption_key: kms.IKey | None = None,
         access_log_bucket: s3.IBucket | None = None,
+        expiration_days: int | None = None,
         **overrides: Any,
     ) -> None:
         _reject_forbidden(overrides, "pass access_log_bucket: logs are delivered through a bucket policy, not ACLs")
@@ -162,7 +192,7 @@ class SecureBucket(s3.Bucket):
             )
         base = _base_name(name_prefix, construct_id)
         defaults = {
-            **_hardened_defaults(scope, base, overrides),
+            **_hardened_defaults(scope, base, overrides, expiration_days),
             "encryption": s3.BucketEncryption.KMS,
             "bucket_key_enabled": storage.BUCKET_KEY_ENABLED,
         }
@@ -177,7 +207,8 @@ class SecureBucket(s3.Bucket):
             access_log_bucket = AccessLogBucket(
                 scope, f"{construct_id}AccessLogs", name_prefix=f"{base}-{storage.ACCESS_LOG_BUCKET_BASE_SUFFIX}"
             )
-        super().__init__(scope, construct_id, **props)
+        super().__init__(scope, construct_id, **_without_transport(props))
+        _deny_insecure_transport(self, props)
         warn_overrides(self, changed)
         accept(self, accepted_findings.BUCKET_REPLICATION)
         self.access_log_bucket = access_log_bucket

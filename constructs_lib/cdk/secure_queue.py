@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import Duration
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
@@ -55,12 +56,19 @@ class SecureQueue(sqs.Queue):
             "queue_name": name,
             "encryption": sqs.QueueEncryption.KMS,
             "encryption_master_key": encryption_key,
-            "enforce_ssl": True,
+            "enforce_ssl": storage.ENFORCE_TLS,
             "retention_period": Duration.seconds(retention.DEAD_LETTER_RETENTION_SECONDS),
             "removal_policy": storage_removal_policy(scope),
         }
         props, changed = merge_with_defaults(defaults, overrides)
+        enforce_tls = props.pop("enforce_ssl")
         super().__init__(scope, construct_id, **props)
+        if enforce_tls:
+            self.add_to_resource_policy(
+                iam.PolicyStatement.from_json(
+                    storage.deny_without_tls("sqs:*", self.queue_arn, "DenyRequestsWithoutTls")
+                )
+            )
         warn_overrides(self, changed)
 
         if alarm_topic is None:

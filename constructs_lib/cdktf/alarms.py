@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
 from constructs import Construct
 
+from constructs_lib.cdktf.defaults import merge_with_defaults, warn_overrides
 from constructs_lib.cdktf.deployment import account_context, deployment_settings
 from constructs_lib.cdktf.encryption_key import EncryptionKey
 from constructs_lib.cdktf.iam import policy_document
@@ -27,6 +30,8 @@ class AlarmTopic(Construct):
 
         topic = AlarmTopic(self, "alarms", name_prefix="streamflix-alarms", encryption_key=key)
         KinesisStream(self, "ingest", alarm_topic=topic)
+
+    Any ``SnsTopic`` argument may be passed; replacing a hardened value is reported as a synth warning.
     """
 
     def __init__(
@@ -36,6 +41,7 @@ class AlarmTopic(Construct):
         *,
         name_prefix: str | None = None,
         encryption_key: EncryptionKey | None = None,
+        **overrides: Any,
     ) -> None:
         super().__init__(scope, construct_id)
         settings = deployment_settings(self)
@@ -44,27 +50,21 @@ class AlarmTopic(Construct):
         if encryption_key is None:
             encryption_key = EncryptionKey(self, "key", description=f"alarm topic {self.node.path}")
         self.encryption_key = encryption_key
-        self.topic = SnsTopic(
-            self,
-            "topic",
-            name=naming.resource_name("sns_topic", base, settings.environment_suffix),
-            kms_master_key_id=encryption_key.arn,
-            signature_version=int(storage.TOPIC_SIGNATURE_VERSION),
-        )
+        defaults: dict[str, Any] = {
+            "name": naming.resource_name("sns_topic", base, settings.environment_suffix),
+            "kms_master_key_id": encryption_key.arn,
+            "signature_version": int(storage.TOPIC_SIGNATURE_VERSION),
+        }
+        props, changed = merge_with_defaults(defaults, overrides)
+        self.topic = SnsTopic(self, "topic", **props)
+        warn_overrides(self, changed)
         self.policy = SnsTopicPolicy(
             self,
             "policy",
             arn=self.topic.arn,
             policy=policy_document(
                 [
-                    {
-                        "Sid": "DenyPublishWithoutTls",
-                        "Effect": "Deny",
-                        "Principal": "*",
-                        "Action": "sns:Publish",
-                        "Resource": self.topic.arn,
-                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                    },
+                    storage.deny_without_tls("sns:Publish", self.topic.arn, "DenyPublishWithoutTls"),
                     storage.cloudwatch_alarms_topic_statement(
                         self.topic.arn, account.partition, account.region, account.account_id
                     ),

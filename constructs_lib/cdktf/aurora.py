@@ -113,6 +113,22 @@ class AuroraServerlessCluster(Construct):
         skip_snapshot = skip_final_snapshot(profile)
         scales_to_zero = profile.aurora_min_capacity == 0
         defaults: dict[str, Any] = {
+            "cluster_identifier": identifier,
+            "engine": engine.engine,
+            "engine_version": engine.version,
+            "engine_mode": compute.AURORA_ENGINE_MODE,
+            "database_name": services.DATABASE_NAME,
+            "master_username": services.DATABASE_MASTER_USERNAME,
+            "manage_master_user_password": compute.DATABASE_MANAGED_MASTER_PASSWORD,
+            "master_user_secret_kms_key_id": encryption_key.arn,
+            "storage_encrypted": compute.DATABASE_STORAGE_ENCRYPTED,
+            "kms_key_id": encryption_key.arn,
+            "port": services.DATABASE_PORT,
+            "db_subnet_group_name": self.subnet_group.name,
+            "vpc_security_group_ids": [self.security_group.id],
+            "db_cluster_parameter_group_name": self.parameter_group.name,
+            "iam_database_authentication_enabled": compute.DATABASE_IAM_AUTHENTICATION,
+            "copy_tags_to_snapshot": compute.DATABASE_COPY_TAGS_TO_SNAPSHOT,
             "min_capacity": profile.aurora_min_capacity,
             "max_capacity": profile.aurora_max_capacity,
             "seconds_until_auto_pause": profile.aurora_auto_pause_seconds if scales_to_zero else None,
@@ -126,12 +142,12 @@ class AuroraServerlessCluster(Construct):
         min_capacity, max_capacity, auto_pause = (
             props.pop(name) for name in ("min_capacity", "max_capacity", "seconds_until_auto_pause")
         )
-        _check_scaling(min_capacity, max_capacity, auto_pause)
+        compute.check_aurora_scaling(min_capacity, max_capacity, auto_pause)
         self.log_groups = [
             EncryptedLogGroup(
                 self,
                 f"{log}-logs",
-                log_group_name=compute.RDS_CLUSTER_LOG_GROUP.format(identifier=identifier, log=log),
+                log_group_name=compute.RDS_CLUSTER_LOG_GROUP.format(identifier=props["cluster_identifier"], log=log),
                 purpose=compute.DATABASE_LOG_PURPOSE,
                 encryption_key=encryption_key,
             )
@@ -140,22 +156,6 @@ class AuroraServerlessCluster(Construct):
         self.cluster = RdsCluster(
             self,
             "cluster",
-            cluster_identifier=identifier,
-            engine=engine.engine,
-            engine_version=engine.version,
-            engine_mode="provisioned",
-            database_name=services.DATABASE_NAME,
-            master_username=services.DATABASE_MASTER_USERNAME,
-            manage_master_user_password=True,
-            master_user_secret_kms_key_id=encryption_key.arn,
-            storage_encrypted=True,
-            kms_key_id=encryption_key.arn,
-            port=services.DATABASE_PORT,
-            db_subnet_group_name=self.subnet_group.name,
-            vpc_security_group_ids=[self.security_group.id],
-            db_cluster_parameter_group_name=self.parameter_group.name,
-            iam_database_authentication_enabled=True,
-            copy_tags_to_snapshot=True,
             serverlessv2_scaling_configuration=RdsClusterServerlessv2ScalingConfiguration(
                 min_capacity=min_capacity,
                 max_capacity=max_capacity,
@@ -185,7 +185,7 @@ class AuroraServerlessCluster(Construct):
             self._instance(f"reader{n}", f"{prefix}-reader{n}", compute.AURORA_READER_PROMOTION_TIER, [self.writer])
             for n in range(1, reader_count + 1)
         ]
-        self.identifier = identifier
+        self.identifier = props["cluster_identifier"]
 
     def _instance(self, construct_id: str, base: str, tier: int, after: list[RdsClusterInstance]) -> RdsClusterInstance:
         """A ``db.serverless`` member of the cluster with Performance Insights (CMK) and enhanced monitoring."""
@@ -200,14 +200,14 @@ class AuroraServerlessCluster(Construct):
             db_subnet_group_name=self.subnet_group.name,
             promotion_tier=tier,
             ca_cert_identifier=compute.DATABASE_CA_CERTIFICATE,
-            publicly_accessible=False,
-            auto_minor_version_upgrade=True,
-            performance_insights_enabled=True,
+            publicly_accessible=compute.DATABASE_PUBLICLY_ACCESSIBLE,
+            auto_minor_version_upgrade=compute.DATABASE_AUTO_MINOR_VERSION_UPGRADE,
+            performance_insights_enabled=compute.DATABASE_PERFORMANCE_INSIGHTS,
             performance_insights_kms_key_id=self.encryption_key.arn,
             performance_insights_retention_period=services.PERFORMANCE_INSIGHTS_RETENTION_DAYS,
             monitoring_interval=services.DATABASE_MONITORING_INTERVAL_SECONDS,
             monitoring_role_arn=self.monitoring_role.arn,
-            copy_tags_to_snapshot=True,
+            copy_tags_to_snapshot=compute.DATABASE_COPY_TAGS_TO_SNAPSHOT,
             depends_on=[*self.monitoring_role.attachments, *after],
         )
 
@@ -241,12 +241,3 @@ class AuroraServerlessCluster(Construct):
             to_port=services.DATABASE_PORT,
             description=f"PostgreSQL from {description}",
         )
-
-
-def _check_scaling(min_capacity: float, max_capacity: float, auto_pause: int | None) -> None:
-    """Reject ACU settings Aurora refuses on apply: an inverted range, or a 0 floor without a valid pause delay."""
-    if max_capacity < min_capacity:
-        raise ConfigurationError("max_capacity", max_capacity, f"at least min_capacity ({min_capacity})")
-    low, high = compute.AURORA_AUTO_PAUSE_RANGE_SECONDS
-    if min_capacity == 0 and not (auto_pause is not None and low <= auto_pause <= high):
-        raise ConfigurationError("seconds_until_auto_pause", auto_pause, f"{low}-{high} seconds when min_capacity is 0")

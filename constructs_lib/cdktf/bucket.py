@@ -38,12 +38,14 @@ from constructs_lib.policy.errors import ConfigurationError
 
 #: The provider's ``sse_algorithm`` for each policy encryption kind.
 SSE_ALGORITHMS: dict[str, str] = {"SSE-S3": "AES256", "SSE-KMS": "aws:kms"}
-LIFECYCLE_RULE_ID = "hardened-retention"
 
 
 class _HardenedBucket(Construct):
     """What every bucket gets: unique name, versioning (never MFA delete, never object lock), ACLs disabled, public
-    access blocked, TLS 1.2+ only, lifecycle, and ``force_destroy`` from the profile."""
+    access blocked, TLS 1.2+ only, lifecycle, and ``force_destroy`` from the profile.
+
+    ``overrides`` are ``S3Bucket`` arguments (``bucket``, ``force_destroy``, ``tags``...); replacing a hardened one is
+    reported as a synth warning."""
 
     def __init__(
         self,
@@ -58,25 +60,18 @@ class _HardenedBucket(Construct):
         for prop, reason in storage.FORBIDDEN_BUCKET_PROPS.items():
             if overrides.get(prop):
                 raise ConfigurationError(prop, overrides[prop], reason)
-        if expiration_days is not None and expiration_days <= retention.TRANSITION_TO_IA_DAYS:
-            raise ConfigurationError(
-                "expiration_days",
-                expiration_days,
-                f"more than {retention.TRANSITION_TO_IA_DAYS} days (objects move to Infrequent Access first)",
-            )
+        lifecycle = storage.bucket_lifecycle(expiration_days)
         settings = deployment_settings(self)
         self.account = account_context(self)
         self.base = naming.check_suffix(name_prefix or storage.base_name_for(construct_id), field="name_prefix")
-        defaults: dict[str, Any] = {"force_destroy": force_destroy(settings.profile)}
-        props, changed = merge_with_defaults(defaults, overrides)
-        self.bucket = S3Bucket(
-            self,
-            "bucket",
-            bucket=naming.unique_bucket_name(
+        defaults: dict[str, Any] = {
+            "bucket": naming.unique_bucket_name(
                 self.base, settings.environment_suffix, self.account.account_id, self.account.region
             ),
-            **props,
-        )
+            "force_destroy": force_destroy(settings.profile),
+        }
+        props, changed = merge_with_defaults(defaults, overrides)
+        self.bucket = S3Bucket(self, "bucket", **props)
         warn_overrides(self, changed)
         self.versioning = S3BucketVersioningA(
             self,
@@ -94,56 +89,35 @@ class _HardenedBucket(Construct):
             self,
             "public-access-block",
             bucket=self.bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
+            **storage.BUCKET_PUBLIC_ACCESS_BLOCK,
         )
-        resources = [self.arn, f"{self.arn}/*"]
-        self._statements: list[dict[str, Any]] = [
-            {
-                "Sid": "DenyRequestsWithoutTls",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "s3:*",
-                "Resource": resources,
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            },
-            {
-                "Sid": "DenyOutdatedTls",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "s3:*",
-                "Resource": resources,
-                "Condition": {"NumericLessThan": {"s3:TlsVersion": storage.MINIMUM_TLS_VERSION}},
-            },
-        ]
+        self._statements: list[dict[str, Any]] = storage.bucket_tls_statements(self.arn)
         self.policy = S3BucketPolicy(
             self, "policy", bucket=self.bucket.id, policy=self._policy_document(), depends_on=[self.public_access_block]
         )
         # In provider 5.x every nested block of this resource is a list of one (seed 004 passed a bare dict).
         rule = S3BucketLifecycleConfigurationRule(
-            id=LIFECYCLE_RULE_ID,
+            id=lifecycle.rule_id,
             status="Enabled",
             filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
             abort_incomplete_multipart_upload=[
                 S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(
-                    days_after_initiation=retention.ABORT_INCOMPLETE_UPLOAD_DAYS
+                    days_after_initiation=lifecycle.abort_incomplete_upload_days
                 )
             ],
             noncurrent_version_expiration=[
                 S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
-                    noncurrent_days=retention.NONCURRENT_VERSION_EXPIRATION_DAYS
+                    noncurrent_days=lifecycle.noncurrent_version_expiration_days
                 )
             ],
             transition=[
                 S3BucketLifecycleConfigurationRuleTransition(
-                    days=retention.TRANSITION_TO_IA_DAYS, storage_class="STANDARD_IA"
+                    days=lifecycle.transition_days, storage_class=lifecycle.transition_storage_class
                 )
             ],
             expiration=(
-                [S3BucketLifecycleConfigurationRuleExpiration(days=expiration_days)]
-                if expiration_days is not None
+                [S3BucketLifecycleConfigurationRuleExpiration(days=lifecycle.expiration_days)]
+                if lifecycle.expiration_days is not None
                 else None
             ),
         )
@@ -195,8 +169,9 @@ class AccessLogBucket(_HardenedBucket):
     Encrypted with SSE-S3: S3 delivers server access logs only to SSE-S3 buckets and drops them for SSE-KMS
     (``encryption.ACCESS_LOG_BUCKET_ENCRYPTION``). Otherwise hardened like :class:`SecureBucket`. Its own access is
     not logged (a log bucket logging into itself would log every log). Each :class:`SecureBucket` that logs here adds
-    the bucket-policy statement letting S3 deliver its logs, under its own prefix. Logs expire after the audit
-    retention (365 days, PCI DSS 10.5.1) unless ``expiration_days`` says otherwise.
+    the bucket-policy statement letting S3 deliver its logs, under its own prefix. Logs are audit evidence: they
+    expire after ``retention.ACCESS_LOG_EXPIRATION_DAYS`` (the audit retention) unless ``expiration_days`` says
+    otherwise.
 
     Example::
 
@@ -210,7 +185,7 @@ class AccessLogBucket(_HardenedBucket):
         construct_id: str,
         *,
         name_prefix: str | None = None,
-        expiration_days: int | None = retention.LOG_RETENTION_DAYS["audit"],
+        expiration_days: int | None = retention.ACCESS_LOG_EXPIRATION_DAYS,
         **overrides: Any,
     ) -> None:
         super().__init__(

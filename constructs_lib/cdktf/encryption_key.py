@@ -12,6 +12,7 @@ from constructs import Construct
 from constructs_lib.cdktf.defaults import merge_with_defaults, warn_overrides
 from constructs_lib.cdktf.deployment import account_context, deployment_settings
 from constructs_lib.policy import encryption, naming
+from constructs_lib.policy.errors import ConfigurationError
 
 
 class EncryptionKey(Construct):
@@ -28,8 +29,9 @@ class EncryptionKey(Construct):
         key = EncryptionKey(self, "key", alias="streamflix")
         KinesisStream(self, "ingest", name_prefix="video-ingest", encryption_key=key)
 
-    Any ``KmsKey`` argument may be passed; overriding a hardened default (rotation, deletion window) is reported as
-    a synth warning. :meth:`add_statement` adds a service's statement (e.g. log delivery to an encrypted bucket).
+    Any ``KmsKey`` argument but ``policy`` may be passed; overriding a hardened default (rotation, deletion window) is
+    reported as a synth warning. :meth:`add_statement` adds a service's statement (e.g. log delivery to an encrypted
+    bucket).
     """
 
     def __init__(
@@ -42,6 +44,10 @@ class EncryptionKey(Construct):
         **overrides: Any,
     ) -> None:
         super().__init__(scope, construct_id)
+        if "policy" in overrides:
+            raise ConfigurationError(
+                "policy", "<key policy>", "add_statement(...): the key policy is built from statements it must keep"
+            )
         settings = deployment_settings(self)
         self._account = account_context(self)
         defaults: dict[str, Any] = {

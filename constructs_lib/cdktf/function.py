@@ -52,6 +52,8 @@ class SecureFunction(Construct):
 
         fn = SecureFunction(self, "processor", code_path="handler", handler="app.handler", network=network,
                             encryption_key=key, role=security.processing_role)
+
+    Any ``LambdaFunction`` argument may be passed; replacing a hardened value is reported as a synth warning.
     """
 
     def __init__(
@@ -151,30 +153,30 @@ class SecureFunction(Construct):
                 f"is not accepted by the pinned AWS provider; using {runtime}"
             )
         defaults: dict[str, Any] = {
+            "function_name": function_name,
+            "role": role.arn,
             "runtime": runtime,
             "memory_size": services.LAMBDA_MEMORY_MB,
             "timeout": services.LAMBDA_TIMEOUT_SECONDS,
             "reserved_concurrent_executions": services.LAMBDA_RESERVED_CONCURRENCY,
+            "kms_key_arn": encryption_key.arn,
+            "tracing_config": LambdaFunctionTracingConfig(mode=TRACING_MODES[compute.LAMBDA_TRACING]),
+            "dead_letter_config": LambdaFunctionDeadLetterConfig(target_arn=self.dead_letter.arn),
+            "logging_config": LambdaFunctionLoggingConfig(
+                log_format=compute.LAMBDA_LOG_FORMAT, log_group=self.log_group.name
+            ),
+            "vpc_config": LambdaFunctionVpcConfig(
+                subnet_ids=network.private_subnet_ids, security_group_ids=[self.security_group.id]
+            ),
         }
         props, changed = merge_with_defaults(defaults, overrides)
         self.function = LambdaFunction(
             self,
             "function",
-            function_name=function_name,
-            role=role.arn,
             handler=handler,
             filename=self.asset.path,
             source_code_hash=Fn.filebase64sha256(self.asset.path),
-            kms_key_arn=encryption_key.arn,
             environment=LambdaFunctionEnvironment(variables=dict(environment)) if environment else None,
-            tracing_config=LambdaFunctionTracingConfig(mode=TRACING_MODES[compute.LAMBDA_TRACING]),
-            dead_letter_config=LambdaFunctionDeadLetterConfig(target_arn=self.dead_letter.arn),
-            logging_config=LambdaFunctionLoggingConfig(
-                log_format=compute.LAMBDA_LOG_FORMAT, log_group=self.log_group.name
-            ),
-            vpc_config=LambdaFunctionVpcConfig(
-                subnet_ids=network.private_subnet_ids, security_group_ids=[self.security_group.id]
-            ),
             depends_on=[self.log_group.log_group, runtime_grant],
             **props,
         )

@@ -27,7 +27,7 @@ class EncryptedLogGroup(Construct):
     it. ``log_group_name`` is used as given (services such as RDS and Lambda expect exact names); with none the group
     is named after its construct path and the environment suffix. In prod the group survives ``destroy``
     (``skip_destroy``): the evidence outlives the stack. ``retention_in_days`` overrides the policy (reported at
-    synth); a value CloudWatch rejects fails at synth.
+    synth); a value CloudWatch rejects fails at synth. Any ``CloudwatchLogGroup`` argument may be passed the same way.
 
     Example::
 
@@ -49,15 +49,17 @@ class EncryptedLogGroup(Construct):
         if encryption_key is None:
             encryption_key = EncryptionKey(self, "key", description=f"log group {self.node.path}")
         self.encryption_key = encryption_key
+        if log_group_name is None:
+            log_group_name = default_log_group_name(self.node.path, settings.environment_suffix)
         defaults: dict[str, Any] = {
+            "name": log_group_name,
+            "kms_key_id": encryption_key.arn,
             "retention_in_days": retention.log_retention_days(purpose),
             "skip_destroy": skip_destroy(settings.profile),
         }
         props, changed = merge_with_defaults(defaults, overrides)
         retention.check_log_retention(props["retention_in_days"], "retention_in_days")
-        if log_group_name is None:
-            log_group_name = default_log_group_name(self.node.path, settings.environment_suffix)
-        self.log_group = CloudwatchLogGroup(self, "group", name=log_group_name, kms_key_id=encryption_key.arn, **props)
+        self.log_group = CloudwatchLogGroup(self, "group", **props)
         warn_overrides(self, changed)
 
     @property

@@ -48,7 +48,9 @@ class Network(Construct):
       log group and nothing else.
 
     ``public_default_route=False`` leaves the public subnets without a route to the internet gateway, for a caller
-    that sends egress through an inspection layer first (see the PCI platform's Network Firewall).
+    that sends egress through an inspection layer first (see the PCI platform's Network Firewall). ``az_count``,
+    ``nat_gateways`` and any ``Vpc`` argument (``cidr_block``...) may be passed; replacing a hardened value is
+    reported as a synth warning.
 
     Example::
 
@@ -72,13 +74,17 @@ class Network(Construct):
             "cidr_block": services.NETWORK_CIDR,
             "az_count": services.NETWORK_AZ_COUNT,
             "nat_gateways": services.NETWORK_AZ_COUNT if profile.nat_gateways_per_az else 1,
+            "enable_dns_hostnames": True,
+            "enable_dns_support": True,
+            "tags": {"Name": f"{self.node.path}-{settings.environment_suffix}"},
         }
         props, changed = merge_with_defaults(defaults, overrides)
         warn_overrides(self, changed)
         self.cidr_block: str = props["cidr_block"]
         #: False when the public subnets' internet route is left to an inspection layer (``NetworkFirewall``).
         self.public_default_route = public_default_route
-        self.az_count: int = props["az_count"]
+        self.az_count: int = props.pop("az_count")
+        nat_gateways = int(props.pop("nat_gateways"))
         self._subnet_cidrs = list(ipaddress.ip_network(self.cidr_block).subnets(new_prefix=services.SUBNET_CIDR_MASK))
 
         self.availability_zones = DataAwsAvailabilityZones(
@@ -87,14 +93,7 @@ class Network(Construct):
             state="available",
             filter=[DataAwsAvailabilityZonesFilter(name="opt-in-status", values=["opt-in-not-required"])],
         )
-        self.vpc = Vpc(
-            self,
-            "vpc",
-            cidr_block=self.cidr_block,
-            enable_dns_hostnames=True,
-            enable_dns_support=True,
-            tags={"Name": f"{self.node.path}-{settings.environment_suffix}"},
-        )
+        self.vpc = Vpc(self, "vpc", **props)
         self.default_security_group = DefaultSecurityGroup(self, "default-sg", vpc_id=self.vpc.id)
         self.internet_gateway = InternetGateway(self, "igw", vpc_id=self.vpc.id)
 
@@ -134,7 +133,7 @@ class Network(Construct):
                     gateway_id=self.internet_gateway.id,
                 )
 
-        nat_count = min(int(props["nat_gateways"]), self.az_count)
+        nat_count = min(nat_gateways, self.az_count)
         self.nat_gateways: list[NatGateway] = []
         for index in range(nat_count):
             address = Eip(self, f"nat-{index}-ip", domain="vpc", depends_on=[self.internet_gateway])

@@ -19,22 +19,12 @@ from constructs_lib.policy import alarms, naming, retention, services, storage
 
 
 def _tls_only(scope: Construct, queue: SqsQueue) -> SqsQueuePolicy:
+    """The queue policy denying every request not made over TLS (``storage.deny_without_tls``)."""
     return SqsQueuePolicy(
         scope,
         "tls-only",
         queue_url=queue.url,
-        policy=policy_document(
-            [
-                {
-                    "Sid": "DenyRequestsWithoutTls",
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "sqs:*",
-                    "Resource": queue.arn,
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                }
-            ]
-        ),
+        policy=policy_document([storage.deny_without_tls("sqs:*", queue.arn, "DenyRequestsWithoutTls")]),
     )
 
 
@@ -48,6 +38,8 @@ class DeadLetterQueue(Construct):
     Example::
 
         dlq = DeadLetterQueue(self, "function-dlq", name_prefix="processor-dlq", encryption_key=key, alarm_topic=topic)
+
+    Any ``SqsQueue`` argument may be passed; replacing a hardened value is reported as a synth warning.
     """
 
     def __init__(
@@ -66,15 +58,13 @@ class DeadLetterQueue(Construct):
         if encryption_key is None:
             encryption_key = EncryptionKey(self, "key", description=f"queue {self.node.path}")
         self.encryption_key = encryption_key
-        defaults: dict[str, Any] = {"message_retention_seconds": retention.DEAD_LETTER_RETENTION_SECONDS}
+        defaults: dict[str, Any] = {
+            "name": naming.resource_name("sqs_queue", base, settings.environment_suffix),
+            "kms_master_key_id": encryption_key.arn,
+            "message_retention_seconds": retention.DEAD_LETTER_RETENTION_SECONDS,
+        }
         props, changed = merge_with_defaults(defaults, overrides)
-        self.queue = SqsQueue(
-            self,
-            "queue",
-            name=naming.resource_name("sqs_queue", base, settings.environment_suffix),
-            kms_master_key_id=encryption_key.arn,
-            **props,
-        )
+        self.queue = SqsQueue(self, "queue", **props)
         warn_overrides(self, changed)
         self.policy = _tls_only(self, self.queue)
         self.depth_alarm = metric_alarm(
@@ -110,6 +100,8 @@ class SecureQueue(Construct):
 
         jobs = SecureQueue(self, "jobs", name_prefix="video-jobs", encryption_key=key, alarm_topic=topic)
         jobs.dead_letter.url  # for a test that checks failures land there
+
+    Any ``SqsQueue`` argument of the work queue may be passed; replacing a hardened value is reported at synth.
     """
 
     def __init__(
@@ -132,18 +124,14 @@ class SecureQueue(Construct):
             self, "dlq", name_prefix=f"{base}-dlq", encryption_key=encryption_key, alarm_topic=alarm_topic
         )
         defaults: dict[str, Any] = {
+            "name": naming.resource_name("sqs_queue", base, settings.environment_suffix),
+            "kms_master_key_id": encryption_key.arn,
             "redrive_policy": json.dumps(
                 {"deadLetterTargetArn": self.dead_letter.arn, "maxReceiveCount": services.STREAM_MAX_RETRY_ATTEMPTS}
-            )
+            ),
         }
         props, changed = merge_with_defaults(defaults, overrides)
-        self.queue = SqsQueue(
-            self,
-            "queue",
-            name=naming.resource_name("sqs_queue", base, settings.environment_suffix),
-            kms_master_key_id=encryption_key.arn,
-            **props,
-        )
+        self.queue = SqsQueue(self, "queue", **props)
         warn_overrides(self, changed)
         self.policy = _tls_only(self, self.queue)
         SqsQueueRedriveAllowPolicy(

@@ -27,6 +27,8 @@ class KinesisStream(Construct):
     Example::
 
         stream = KinesisStream(self, "ingest", name_prefix="video-ingest", encryption_key=key, alarm_topic=topic)
+
+    Any ``KinesisStream`` (provider) argument may be passed; replacing a hardened value is reported at synth.
     """
 
     def __init__(
@@ -51,20 +53,16 @@ class KinesisStream(Construct):
             )
         self.alarm_topic = alarm_topic
         defaults: dict[str, Any] = {
+            "name": naming.resource_name("kinesis_stream", base, settings.environment_suffix),
+            "encryption_type": storage.STREAM_ENCRYPTION,
+            "kms_key_id": encryption_key.arn,
+            "stream_mode_details": {"stream_mode": storage.STREAM_MODE},
             "shard_count": services.STREAM_SHARDS,
             "retention_period": retention.STREAM_RETENTION_HOURS,
             "enforce_consumer_deletion": force_destroy(settings.profile),
         }
         props, changed = merge_with_defaults(defaults, overrides)
-        self.stream = TfKinesisStream(
-            self,
-            "stream",
-            name=naming.resource_name("kinesis_stream", base, settings.environment_suffix),
-            encryption_type="KMS",
-            kms_key_id=encryption_key.arn,
-            stream_mode_details={"stream_mode": storage.STREAM_MODE},
-            **props,
-        )
+        self.stream = TfKinesisStream(self, "stream", **props)
         warn_overrides(self, changed)
         self.throttle_alarm = metric_alarm(
             self,

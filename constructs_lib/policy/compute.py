@@ -7,6 +7,7 @@ ContainerCluster, StreamConsumerFunction, SecureQueue) and their cdktf twins rea
 from __future__ import annotations
 
 from constructs_lib.policy import services
+from constructs_lib.policy.errors import ConfigurationError
 
 # --- RDS and Aurora PostgreSQL ---------------------------------------------------------------------------------
 #: gp3 gives 3,000 IOPS and 125 MB/s whatever the size, and costs ~20% less per GB than gp2.
@@ -40,6 +41,24 @@ DATABASE_MONITORING_PRINCIPAL = "monitoring.rds.amazonaws.com"
 DATABASE_MONITORING_MANAGED_POLICY = "service-role/AmazonRDSEnhancedMonitoringRole"
 #: What reading the RDS-managed master secret takes: the value, and the metadata clients check before reading it.
 DATABASE_SECRET_READ_ACTIONS: tuple[str, ...] = ("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret")
+
+#: Storage, its automated backups and its snapshots are encrypted with the cluster's key (HIPAA 164.312(a)(2)(iv),
+#: PCI DSS 3.5.1); RDS cannot encrypt a cluster after it is created.
+DATABASE_STORAGE_ENCRYPTED = True
+#: RDS generates the master password and keeps it in Secrets Manager under the key: no password in code or state.
+DATABASE_MANAGED_MASTER_PASSWORD = True
+#: Clients may sign in with short-lived IAM tokens instead of a stored password (PCI DSS 8.3, no shared secrets).
+DATABASE_IAM_AUTHENTICATION = True
+#: Snapshots carry the cluster's tags (Profile, System, cost allocation): evidence of what a snapshot holds.
+DATABASE_COPY_TAGS_TO_SNAPSHOT = True
+#: No public endpoint: instances are reachable only from inside the VPC (PCI DSS 1.4.1).
+DATABASE_PUBLICLY_ACCESSIBLE = False
+#: Minor versions carry security fixes; RDS applies them in the maintenance window (PCI DSS 6.3.3).
+DATABASE_AUTO_MINOR_VERSION_UPGRADE = True
+#: Performance Insights on, encrypted with the key: query load is visible without logging statement values.
+DATABASE_PERFORMANCE_INSIGHTS = True
+#: Aurora Serverless v2 is a provisioned cluster whose instances are ``db.serverless``.
+AURORA_ENGINE_MODE = "provisioned"
 
 #: Aurora Serverless v2 instances scale with the cluster's ACU range; no instance size to choose or resize.
 AURORA_INSTANCE_CLASS = "db.serverless"
@@ -163,3 +182,16 @@ BUCKET_WRITE_ACTIONS: tuple[str, ...] = ("s3:PutObject",)
 #: What a reader needs on the key of an SSE-KMS store, and what a writer needs besides.
 KMS_READ_ACTIONS: tuple[str, ...] = ("kms:Decrypt",)
 KMS_WRITE_ACTIONS: tuple[str, ...] = ("kms:GenerateDataKey",)
+
+def check_aurora_scaling(min_capacity: float, max_capacity: float, seconds_until_auto_pause: int | None) -> None:
+    """Reject ACU settings Aurora refuses on deploy: an inverted range, or a 0 floor without a valid pause delay.
+
+    Raises a ConfigurationError naming ``max_capacity`` or ``seconds_until_auto_pause``.
+    """
+    if max_capacity < min_capacity:
+        raise ConfigurationError("max_capacity", max_capacity, f"at least min_capacity ({min_capacity})")
+    low, high = AURORA_AUTO_PAUSE_RANGE_SECONDS
+    if min_capacity == 0 and not (seconds_until_auto_pause is not None and low <= seconds_until_auto_pause <= high):
+        raise ConfigurationError(
+            "seconds_until_auto_pause", seconds_until_auto_pause, f"{low}-{high} seconds when min_capacity is 0"
+        )

@@ -32,8 +32,22 @@ TRANSITION_TO_IA_DAYS = 30
 #: S3 lifecycle (days): incomplete multipart uploads are aborted after this long.
 ABORT_INCOMPLETE_UPLOAD_DAYS = 7
 
+#: S3 server access logs are audit evidence (who read or changed regulated data): kept for the ``audit`` retention,
+#: PCI DSS 10.5.1's 12 months, then expired, so both renderings keep exactly the same evidence for the same time.
+ACCESS_LOG_EXPIRATION_DAYS = LOG_RETENTION_DAYS["audit"]
+
 #: SQS dead-letter queue retention (seconds): the maximum, 14 days, so failures can be inspected.
 DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600
+
+
+def check_expiration_days(days: int | None, field: str = "expiration_days") -> int | None:
+    """Return ``days`` (or ``None``: objects never expire) if current objects can expire then, else fail at synth:
+    expiring before the Infrequent Access transition would pay the transition for nothing (S3 refuses it too)."""
+    if days is not None and days <= TRANSITION_TO_IA_DAYS:
+        raise ConfigurationError(
+            field, days, f"more than {TRANSITION_TO_IA_DAYS} days (objects move to Infrequent Access first)"
+        )
+    return days
 
 
 def log_retention_days(purpose: str) -> int:

@@ -14,7 +14,7 @@ from constructs import IConstruct
 from constructs_lib.cdk.compliance import acknowledgements
 from constructs_lib.cdk.encryption_key import EncryptionKey
 from constructs_lib.cdk.secure_bucket import AccessLogBucket, SecureBucket
-from constructs_lib.policy import ConfigurationError
+from constructs_lib.policy import ConfigurationError, retention
 
 
 class Built(NamedTuple):
@@ -180,7 +180,7 @@ def test_both_bucket_policies_deny_requests_without_tls_or_below_tls_1_2(each) -
         denies = [s for s in statements if s["Effect"] == "Deny"]
         assert {"Bool": {"aws:SecureTransport": "false"}} in [s["Condition"] for s in denies]
         assert {"NumericLessThan": {"s3:TlsVersion": 1.2}} in [s["Condition"] for s in denies]
-        assert all(s["Principal"] == {"AWS": "*"} and s["Action"] == "s3:*" for s in denies)
+        assert all(s["Principal"] == "*" and s["Action"] == "s3:*" for s in denies)
 
 
 # --- access logging --------------------------------------------------------------------------------------------------
@@ -241,7 +241,7 @@ def test_imported_log_bucket_is_used_and_its_missing_policy_is_warned(overrides:
 
 def test_both_buckets_move_to_ia_expire_old_versions_and_abort_stalled_uploads(each) -> None:
     built, bucket = each
-    for target in (bucket, bucket.access_log_bucket):
+    for target, expiration in ((bucket, {}), (bucket.access_log_bucket, {"ExpirationInDays": 365})):
         assert built.resource(target)["Properties"]["LifecycleConfiguration"] == {
             "Rules": [
                 {
@@ -250,9 +250,25 @@ def test_both_buckets_move_to_ia_expire_old_versions_and_abort_stalled_uploads(e
                     "Transitions": [{"StorageClass": "STANDARD_IA", "TransitionInDays": 30}],
                     "NoncurrentVersionExpiration": {"NoncurrentDays": 90},
                     "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
+                    **expiration,
                 }
             ]
         }
+
+
+def test_access_logs_expire_after_the_audit_retention_and_data_never_does(each) -> None:
+    built, bucket = each
+    (rule,) = built.resource(bucket.access_log_bucket)["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert rule["ExpirationInDays"] == retention.ACCESS_LOG_EXPIRATION_DAYS == retention.LOG_RETENTION_DAYS["audit"]
+    (rule,) = built.resource(bucket)["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert "ExpirationInDays" not in rule
+
+
+@pytest.mark.parametrize("days", [0, 30])
+def test_expiration_must_come_after_the_infrequent_access_transition(days: int) -> None:
+    with pytest.raises(ConfigurationError) as error:
+        AccessLogBucket(fresh_stack(), "Logs", expiration_days=days)
+    assert error.value.field == "expiration_days"
 
 
 @pytest.mark.parametrize("profile", ["dev", "prod"])

@@ -75,7 +75,7 @@ def test_requests_not_made_over_tls_are_denied(built: Built) -> None:
                             {
                                 "Effect": "Deny",
                                 "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                                "Principal": {"AWS": "*"},
+                                "Principal": "*",
                             }
                         )
                     ]

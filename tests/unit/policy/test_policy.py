@@ -6,7 +6,17 @@ import dataclasses
 
 import pytest
 
-from constructs_lib.policy import ConfigurationError, alarms, engines, naming, profiles, resolve_settings, retention
+from constructs_lib.policy import (
+    ConfigurationError,
+    alarms,
+    compute,
+    engines,
+    naming,
+    profiles,
+    resolve_settings,
+    retention,
+    storage,
+)
 from constructs_lib.policy.encryption import cloudwatch_alarms_key_statement, cloudwatch_logs_key_statement
 
 
@@ -148,3 +158,55 @@ def test_alarm_names_are_unique_per_resource_kind() -> None:
         by_dimension.setdefault(spec.dimension, []).append(spec.name_suffix)
     assert all(len(names) == len(set(names)) for names in by_dimension.values())
     assert len(by_dimension) == 4
+
+
+# --- controls both renderings build from -------------------------------------------------------------------------
+
+
+def test_access_logs_are_kept_for_the_audit_retention_then_expire() -> None:
+    rule = storage.bucket_lifecycle(retention.ACCESS_LOG_EXPIRATION_DAYS)
+    assert rule.expiration_days == retention.LOG_RETENTION_DAYS["audit"] == 365
+    assert rule.transition_days < rule.expiration_days
+    assert storage.bucket_lifecycle().expiration_days is None, "data buckets keep current objects"
+
+
+@pytest.mark.parametrize("days", [0, retention.TRANSITION_TO_IA_DAYS])
+def test_expiring_before_the_infrequent_access_transition_names_the_field(days: int) -> None:
+    with pytest.raises(ConfigurationError) as error:
+        storage.bucket_lifecycle(days)
+    assert error.value.field == "expiration_days"
+
+
+def test_tls_statements_deny_everyone_without_tls_and_below_the_minimum_version() -> None:
+    without_tls, outdated = storage.bucket_tls_statements("arn:aws:s3:::b")
+    assert without_tls["Effect"] == outdated["Effect"] == "Deny"
+    assert without_tls["Principal"] == outdated["Principal"] == "*"
+    assert without_tls["Resource"] == outdated["Resource"] == ["arn:aws:s3:::b", "arn:aws:s3:::b/*"]
+    assert without_tls["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert outdated["Condition"] == {"NumericLessThan": {"s3:TlsVersion": storage.MINIMUM_TLS_VERSION}}
+    queue = storage.deny_without_tls("sqs:*", "arn:aws:sqs:eu-west-1:1:q", "DenyRequestsWithoutTls")
+    assert queue["Action"] == "sqs:*" and queue["Condition"] == without_tls["Condition"]
+
+
+@pytest.mark.parametrize(
+    ("capacity", "field"),
+    [
+        ((2, 1, None), "max_capacity"),
+        ((0, 2, None), "seconds_until_auto_pause"),
+        ((0, 2, 60), "seconds_until_auto_pause"),
+    ],
+)
+def test_aurora_scaling_aurora_would_refuse_names_the_field(
+    capacity: tuple[float, float, int | None], field: str
+) -> None:
+    with pytest.raises(ConfigurationError) as error:
+        compute.check_aurora_scaling(*capacity)
+    assert error.value.field == field
+    compute.check_aurora_scaling(0, 2, 300)
+    compute.check_aurora_scaling(0.5, 2, None)
+
+
+def test_database_controls_are_the_hardened_ones() -> None:
+    assert compute.DATABASE_STORAGE_ENCRYPTED and compute.DATABASE_IAM_AUTHENTICATION
+    assert compute.DATABASE_MANAGED_MASTER_PASSWORD and compute.DATABASE_COPY_TAGS_TO_SNAPSHOT
+    assert compute.DATABASE_PUBLICLY_ACCESSIBLE is False

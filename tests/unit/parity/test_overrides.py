@@ -1,0 +1,347 @@
+"""Every construct, in both renderings, takes its resource's own arguments as overrides: overriding a hardened value
+synthesizes, is applied, and is reported at synth with the property, the hardened default and the new value."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import cdktf
+import pytest
+from aws_cdk import Duration
+from aws_cdk.assertions import Template
+from constructs import IConstruct
+
+from constructs_lib.policy import compute, encryption, engines, retention, services, storage
+from constructs_lib.policy.overrides import describe
+
+CONTEXT = {"profile": "dev", "environmentSuffix": "t1"}
+HANDLER_DIR = Path(__file__).resolve().parents[3] / "stacks" / "pci_platform" / "handler"
+AURORA_VERSION = engines.engine("aurora-postgresql").version
+
+
+@dataclass(frozen=True)
+class Case:
+    """One override: the construct built with ``prop=value``, and how to read the value back from the output."""
+
+    construct: str
+    prop: str
+    default: Any
+    value: Any
+    #: The synthesized stack (a CloudFormation template or a Terraform configuration) -> what the override set.
+    read: Callable[[dict[str, Any]], Any]
+    expected: Any
+
+    @property
+    def id(self) -> str:
+        return f"{self.construct}-{self.prop}"
+
+
+# --- reading the synthesized output ------------------------------------------------------------------------------
+
+
+def _cfn(template: dict[str, Any], resource_type: str) -> list[dict[str, Any]]:
+    return [r.get("Properties", {}) for r in template["Resources"].values() if r["Type"] == resource_type]
+
+
+def _cfn_one(resource_type: str, prop: str) -> Callable[[dict[str, Any]], Any]:
+    def read(template: dict[str, Any]) -> Any:
+        (properties,) = _cfn(template, resource_type)
+        return properties.get(prop)
+
+    return read
+
+
+def _tf(configuration: dict[str, Any], resource_type: str) -> list[dict[str, Any]]:
+    return list(configuration["resource"].get(resource_type, {}).values())
+
+
+def _tf_one(resource_type: str, argument: str) -> Callable[[dict[str, Any]], Any]:
+    def read(configuration: dict[str, Any]) -> Any:
+        (body,) = _tf(configuration, resource_type)
+        return body.get(argument)
+
+    return read
+
+
+def _cfn_data_bucket_key(template: dict[str, Any]) -> Any:
+    (data,) = [p for p in _cfn(template, "AWS::S3::Bucket") if "LoggingConfiguration" in p]
+    return data["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["BucketKeyEnabled"]
+
+
+def _cfn_versioning(template: dict[str, Any]) -> Any:
+    (bucket,) = _cfn(template, "AWS::S3::Bucket")
+    return bucket.get("VersioningConfiguration")
+
+
+def _tf_bucket_force_destroy(base: str) -> Callable[[dict[str, Any]], Any]:
+    def read(configuration: dict[str, Any]) -> Any:
+        (bucket,) = [b for b in _tf(configuration, "aws_s3_bucket") if b["bucket"].startswith(f"{base}-t1-")]
+        return bucket["force_destroy"]
+
+    return read
+
+
+def _count(resource_type: str) -> Callable[[dict[str, Any]], int]:
+    def read(output: dict[str, Any]) -> int:
+        if "Resources" in output:
+            return len(_cfn(output, resource_type))
+        return len(_tf(output, resource_type))
+
+    return read
+
+
+# --- the table ---------------------------------------------------------------------------------------------------
+
+CDK_CASES: tuple[Case, ...] = (
+    Case("SecureBucket", "bucket_key_enabled", storage.BUCKET_KEY_ENABLED, False, _cfn_data_bucket_key, False),
+    Case("AccessLogBucket", "versioned", storage.BUCKET_VERSIONING, False, _cfn_versioning, None),
+    Case(
+        "KinesisDataStream",
+        "retention_period",
+        Duration.hours(retention.STREAM_RETENTION_HOURS),
+        Duration.hours(48),
+        _cfn_one("AWS::Kinesis::Stream", "RetentionPeriodHours"),
+        48,
+    ),
+    Case(
+        "SecureQueue",
+        "retention_period",
+        Duration.seconds(retention.DEAD_LETTER_RETENTION_SECONDS),
+        Duration.days(4),
+        _cfn_one("AWS::SQS::Queue", "MessageRetentionPeriod"),
+        4 * 86_400,
+    ),
+    Case(
+        "EncryptionKey",
+        "enable_key_rotation",
+        encryption.KEY_ROTATION_ENABLED,
+        False,
+        _cfn_one("AWS::KMS::Key", "EnableKeyRotation"),
+        False,
+    ),
+    Case(
+        "EncryptedLogGroup",
+        "retention_days",
+        retention.LOG_RETENTION_DAYS["application"],
+        30,
+        _cfn_one("AWS::Logs::LogGroup", "RetentionInDays"),
+        30,
+    ),
+    Case(
+        "AuroraServerlessCluster",
+        "storage_encrypted",
+        compute.DATABASE_STORAGE_ENCRYPTED,
+        False,
+        _cfn_one("AWS::RDS::DBCluster", "StorageEncrypted"),
+        False,
+    ),
+    Case(
+        "AuroraServerlessCluster",
+        "engine_version",
+        AURORA_VERSION,
+        "16.6",
+        _cfn_one("AWS::RDS::DBCluster", "EngineVersion"),
+        "16.6",
+    ),
+    Case(
+        "AlarmTopic",
+        "signature_version",
+        storage.TOPIC_SIGNATURE_VERSION,
+        "1",
+        _cfn_one("AWS::SNS::Topic", "SignatureVersion"),
+        "1",
+    ),
+    Case("Network", "nat_gateways", 1, 2, _count("AWS::EC2::NatGateway"), 2),
+    Case(
+        "StreamConsumerFunction",
+        "memory_size",
+        services.LAMBDA_MEMORY_MB,
+        512,
+        lambda template: next(
+            p["MemorySize"] for p in _cfn(template, "AWS::Lambda::Function") if p.get("Handler") == "app.handler"
+        ),
+        512,
+    ),
+)
+
+TF_CASES: tuple[Case, ...] = (
+    Case("SecureBucket", "force_destroy", True, False, _tf_bucket_force_destroy("data"), False),
+    Case("AccessLogBucket", "force_destroy", True, False, _tf_bucket_force_destroy("logs"), False),
+    Case(
+        "KinesisStream",
+        "retention_period",
+        retention.STREAM_RETENTION_HOURS,
+        48,
+        _tf_one("aws_kinesis_stream", "retention_period"),
+        48,
+    ),
+    Case(
+        "DeadLetterQueue",
+        "message_retention_seconds",
+        retention.DEAD_LETTER_RETENTION_SECONDS,
+        4 * 86_400,
+        _tf_one("aws_sqs_queue", "message_retention_seconds"),
+        4 * 86_400,
+    ),
+    Case(
+        "EncryptionKey",
+        "enable_key_rotation",
+        encryption.KEY_ROTATION_ENABLED,
+        False,
+        _tf_one("aws_kms_key", "enable_key_rotation"),
+        False,
+    ),
+    Case(
+        "EncryptedLogGroup",
+        "retention_in_days",
+        retention.LOG_RETENTION_DAYS["application"],
+        30,
+        _tf_one("aws_cloudwatch_log_group", "retention_in_days"),
+        30,
+    ),
+    Case(
+        "AuroraServerlessCluster",
+        "storage_encrypted",
+        compute.DATABASE_STORAGE_ENCRYPTED,
+        False,
+        _tf_one("aws_rds_cluster", "storage_encrypted"),
+        False,
+    ),
+    Case(
+        "AuroraServerlessCluster",
+        "engine_version",
+        AURORA_VERSION,
+        "16.6",
+        _tf_one("aws_rds_cluster", "engine_version"),
+        "16.6",
+    ),
+    Case(
+        "AlarmTopic",
+        "signature_version",
+        int(storage.TOPIC_SIGNATURE_VERSION),
+        1,
+        _tf_one("aws_sns_topic", "signature_version"),
+        1,
+    ),
+    Case("Network", "nat_gateways", 1, 2, _count("aws_nat_gateway"), 2),
+    Case("Network", "enable_dns_hostnames", True, False, _tf_one("aws_vpc", "enable_dns_hostnames"), False),
+    Case(
+        "SecureFunction",
+        "memory_size",
+        services.LAMBDA_MEMORY_MB,
+        512,
+        _tf_one("aws_lambda_function", "memory_size"),
+        512,
+    ),
+)
+
+
+# --- building each case ------------------------------------------------------------------------------------------
+
+
+def _cdk_construct(stack: cdk.Stack, construct: str, overrides: dict[str, Any]) -> IConstruct:
+    from aws_cdk import aws_lambda as lambda_
+
+    from constructs_lib.cdk.alarm_topic import AlarmTopic
+    from constructs_lib.cdk.aurora_cluster import AuroraServerlessCluster
+    from constructs_lib.cdk.encryption_key import EncryptionKey
+    from constructs_lib.cdk.kinesis_stream import KinesisDataStream
+    from constructs_lib.cdk.log_group import EncryptedLogGroup
+    from constructs_lib.cdk.network import Network
+    from constructs_lib.cdk.secure_bucket import AccessLogBucket, SecureBucket
+    from constructs_lib.cdk.secure_queue import SecureQueue
+    from constructs_lib.cdk.stream_consumer import StreamConsumerFunction
+
+    if construct == "StreamConsumerFunction":
+        code = lambda_.Code.from_asset(str(HANDLER_DIR))
+        source = KinesisDataStream(stack, "Source")
+        return StreamConsumerFunction(stack, "Built", stream=source, code=code, handler="app.handler", **overrides)
+    classes: dict[str, type] = {
+        "SecureBucket": SecureBucket,
+        "AccessLogBucket": AccessLogBucket,
+        "KinesisDataStream": KinesisDataStream,
+        "SecureQueue": SecureQueue,
+        "EncryptionKey": EncryptionKey,
+        "EncryptedLogGroup": EncryptedLogGroup,
+        "AuroraServerlessCluster": AuroraServerlessCluster,
+        "AlarmTopic": AlarmTopic,
+        "Network": Network,
+    }
+    return classes[construct](stack, "Built", **overrides)
+
+
+def _tf_construct(stack: cdktf.TerraformStack, construct: str, overrides: dict[str, Any]) -> IConstruct:
+    from constructs_lib.cdktf.alarms import AlarmTopic
+    from constructs_lib.cdktf.aurora import AuroraServerlessCluster
+    from constructs_lib.cdktf.bucket import AccessLogBucket, SecureBucket
+    from constructs_lib.cdktf.encryption_key import EncryptionKey
+    from constructs_lib.cdktf.function import SecureFunction
+    from constructs_lib.cdktf.log_group import EncryptedLogGroup
+    from constructs_lib.cdktf.network import Network
+    from constructs_lib.cdktf.queue import DeadLetterQueue
+    from constructs_lib.cdktf.stream import KinesisStream
+
+    if construct == "SecureFunction":
+        return SecureFunction(stack, "built", code_path=str(HANDLER_DIR), handler="app.handler", **overrides)
+    classes: dict[str, type] = {
+        "SecureBucket": SecureBucket,
+        "AccessLogBucket": AccessLogBucket,
+        "KinesisStream": KinesisStream,
+        "DeadLetterQueue": DeadLetterQueue,
+        "EncryptionKey": EncryptionKey,
+        "EncryptedLogGroup": EncryptedLogGroup,
+        "AuroraServerlessCluster": AuroraServerlessCluster,
+        "AlarmTopic": AlarmTopic,
+        "Network": Network,
+    }
+    name_prefix = {"SecureBucket": "data", "AccessLogBucket": "logs"}.get(construct)
+    extra = {"name_prefix": name_prefix} if name_prefix else {}
+    return classes[construct](stack, "built", **extra, **overrides)
+
+
+def _warnings(construct: IConstruct, kind: str) -> list[str]:
+    return [str(entry.data) for entry in construct.node.metadata if entry.type == kind]
+
+
+def _expected_warning(case: Case) -> str:
+    return f"'{case.prop}' overrides the hardened default {describe(case.default)} with {describe(case.value)}"
+
+
+def test_every_construct_is_covered_in_both_renderings() -> None:
+    assert len({case.construct for case in CDK_CASES}) == 10
+    assert len({case.construct for case in TF_CASES}) == 10
+
+
+@pytest.mark.parametrize("case", CDK_CASES, ids=lambda case: case.id)
+def test_cdk_override_is_applied_and_warned(case: Case) -> None:
+    stack = cdk.Stack(cdk.App(context=CONTEXT), "Overrides")
+    built = _cdk_construct(stack, case.construct, {case.prop: case.value})
+    template = Template.from_stack(stack).to_json()
+    assert case.read(template) == case.expected
+    (warning,) = [w for w in _warnings(built, "aws:cdk:warning") if f"'{case.prop}'" in w]
+    assert _expected_warning(case) in warning
+
+
+@pytest.mark.parametrize("case", TF_CASES, ids=lambda case: case.id)
+def test_cdktf_override_is_applied_and_warned(case: Case) -> None:
+    stack = cdktf.TerraformStack(cdktf.Testing.app(context=CONTEXT), "overrides")
+    built = _tf_construct(stack, case.construct, {case.prop: case.value})
+    configuration = json.loads(cdktf.Testing.synth(stack))
+    assert case.read(configuration) == case.expected
+    (warning,) = [w for w in _warnings(built, "@cdktf/warn") if f"'{case.prop}'" in w]
+    assert _expected_warning(case) in warning
+
+
+def test_cdktf_key_policy_is_not_an_override_and_says_how_to_add_to_it() -> None:
+    from constructs_lib.cdktf.encryption_key import EncryptionKey
+    from constructs_lib.policy import ConfigurationError
+
+    stack = cdktf.TerraformStack(cdktf.Testing.app(context=CONTEXT), "overrides")
+    with pytest.raises(ConfigurationError) as error:
+        EncryptionKey(stack, "key", policy="{}")
+    assert error.value.field == "policy" and "add_statement" in error.value.allowed
