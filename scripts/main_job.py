@@ -274,6 +274,11 @@ def packaging(report: Report) -> None:
     )
 
 
+def api_docs(report: Report) -> None:
+    """The API reference in docs/api/, with the policy's values and their reasons."""
+    run(report, "API reference (docs/api)", [sys.executable, "-m", "scripts.api_docs"])
+
+
 def local_integration(report: Report) -> str:
     """Deploy every stack to the local emulator, run tests/integration, destroy; its per-stack summary."""
     result = run(
@@ -372,6 +377,7 @@ def main(argv: list[str] | None = None) -> int:
         stack_report(report, profile)
     diagrams(report)
     packaging(report)
+    api_docs(report)
     static_done.set()
     local_aws.shutdown(wait=True)
     print_summary(
