@@ -265,6 +265,20 @@ def diagrams(report: Report) -> None:
     )
 
 
+def packaging(report: Report) -> None:
+    """The wheel installed bare, with ``[cdk]`` and with ``[cdktf]`` into fresh venvs, each synthesizing an app."""
+    run(
+        report,
+        "wheel installed in parts (bare, [cdk], [cdktf])",
+        [sys.executable, "-m", "pytest", "-q", "-m", "packaging", "tests/unit/packaging"],
+    )
+
+
+def api_docs(report: Report) -> None:
+    """The API reference in docs/api/, with the policy's values and their reasons."""
+    run(report, "API reference (docs/api)", [sys.executable, "-m", "scripts.api_docs"])
+
+
 def local_integration(report: Report) -> str:
     """Deploy every stack to the local emulator, run tests/integration, destroy; its per-stack summary."""
     result = run(
@@ -362,6 +376,8 @@ def main(argv: list[str] | None = None) -> int:
         preflight(report, profile)
         stack_report(report, profile)
     diagrams(report)
+    packaging(report)
+    api_docs(report)
     static_done.set()
     local_aws.shutdown(wait=True)
     print_summary(

@@ -125,6 +125,7 @@ def test_the_static_part_runs_every_check_but_the_emulator_steps(monkeypatch: py
     monkeypatch.setattr(main_job, "run", fake_run)
     assert main_job.main(["--no-local-aws"]) == 0
     assert "actionlint (.github/workflows)" in names and "ruff (lint)" in names
+    assert "wheel installed in parts (bare, [cdk], [cdktf])" in names and "API reference (docs/api)" in names
     assert not any(name.startswith("local AWS") for name in names)
 
 
