@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -32,9 +31,9 @@ def processing_image(scope: Construct, dockerfile: Path, context: Path) -> ecs.C
 
     The asset holds only what the Dockerfile copies from ``context``, so unrelated changes do not rebuild it.
     """
-    prebuilt = scope.node.try_get_context(images.CONTEXT_PROCESSOR_IMAGE) or os.environ.get(images.ENV_PROCESSOR_IMAGE)
+    prebuilt = images.prebuilt_image(scope.node.try_get_context)
     if prebuilt:
-        return _prebuilt_image(scope, images.check_image_reference(str(prebuilt)))
+        return _prebuilt_image(scope, prebuilt)
     kept = ["!" + source for source in images.copied_sources(dockerfile)]
     return ecs.ContainerImage.from_asset(
         str(context),
@@ -47,15 +46,12 @@ def processing_image(scope: Construct, dockerfile: Path, context: Path) -> ecs.C
 
 def _prebuilt_image(scope: Construct, reference: str) -> ecs.ContainerImage:
     """An ECR image through its repository (so the execution role is granted the pull), any other by reference."""
-    registry = images.ecr_registry(reference)
-    if registry is None:
+    registry, repository_arn = images.ecr_registry(reference), images.ecr_repository_arn(reference)
+    if registry is None or repository_arn is None:
         return ecs.ContainerImage.from_registry(reference)
-    account, region, repository, tag_or_digest = registry
+    _, _, repository, tag_or_digest = registry
     repo = ecr.Repository.from_repository_attributes(
-        scope,
-        "PrebuiltImageRepository",
-        repository_arn=f"arn:aws:ecr:{region}:{account}:repository/{repository}",
-        repository_name=repository,
+        scope, "PrebuiltImageRepository", repository_arn=repository_arn, repository_name=repository
     )
     return ecs.ContainerImage.from_ecr_repository(repo, tag_or_digest)
 

@@ -23,13 +23,17 @@ from cdktf_cdktf_provider_aws.ecs_task_definition import (
     EcsTaskDefinitionRuntimePlatform,
     EcsTaskDefinitionVolume,
 )
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from constructs import Construct
 
 from constructs_lib.cdktf.defaults import merge_with_defaults, warn_overrides
 from constructs_lib.cdktf.deployment import account_context, deployment_settings
 from constructs_lib.cdktf.encryption_key import EncryptionKey
+from constructs_lib.cdktf.function import HTTPS_PORT
 from constructs_lib.cdktf.iam import ServiceRole, secret_read_statements
 from constructs_lib.cdktf.log_group import EncryptedLogGroup
+from constructs_lib.cdktf.network import ANYWHERE
 from constructs_lib.policy import compute, images, naming, services, storage
 
 #: Scratch space for a container whose root filesystem is read-only.
@@ -339,6 +343,53 @@ class QueueDepthScaling(Construct):
                 },
             },
         )
+
+
+def processing_image(
+    scope: Construct, repository: ImageRepository, dockerfile: Path, context: Path
+) -> tuple[str, str | None]:
+    """(image, ECR repository ARN to pull from, None outside ECR) of a processing service (twin of the CDK function):
+    the prebuilt image the deployment names (context ``processorImage`` or ``$PROCESSOR_IMAGE``), else the one
+    ``dockerfile`` builds from ``context``, pushed to ``repository`` (README: build and push)."""
+    prebuilt = images.prebuilt_image(scope.node.try_get_context)
+    if prebuilt:
+        return prebuilt, images.ecr_repository_arn(prebuilt)
+    return repository.image_uri(dockerfile, context), repository.arn
+
+
+class TasksSecurityGroup(Construct):
+    """The security group of a service's tasks: HTTPS out (AWS APIs, the image registry) and nothing else until
+    :meth:`allow_to` opens a port to a peer group (the database's).
+
+    Example::
+
+        tasks = TasksSecurityGroup(self, "tasks", vpc_id=network.vpc.id, name_prefix="streamflix-tasks")
+        tasks.allow_to(database.security_group.id, services.DATABASE_PORT, "PostgreSQL to the metadata cluster")
+        database.allow_from(tasks.group, "processing tasks")
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, vpc_id: str, name_prefix: str, description: str) -> None:
+        super().__init__(scope, construct_id)
+        suffix = deployment_settings(self).environment_suffix
+        self.group = SecurityGroup(
+            self, "group", name=naming.resource_name("security_group", name_prefix, suffix), description=description,
+            vpc_id=vpc_id,
+        )  # fmt: skip
+        VpcSecurityGroupEgressRule(
+            self, "https-egress", security_group_id=self.group.id, cidr_ipv4=ANYWHERE, ip_protocol="tcp",
+            from_port=HTTPS_PORT, to_port=HTTPS_PORT, description="HTTPS to AWS APIs and the image registry",
+        )  # fmt: skip
+
+    @property
+    def id(self) -> str:
+        return self.group.id
+
+    def allow_to(self, peer_group_id: str, port: int, description: str) -> None:
+        """Let the tasks open TCP ``port`` to members of ``peer_group_id``."""
+        VpcSecurityGroupEgressRule(
+            self, f"egress-{port}", security_group_id=self.group.id, referenced_security_group_id=peer_group_id,
+            ip_protocol="tcp", from_port=port, to_port=port, description=description,
+        )  # fmt: skip
 
 
 class ImageRepository(Construct):

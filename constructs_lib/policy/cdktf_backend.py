@@ -77,9 +77,11 @@ ENDPOINT_URL_RULE = "an http(s) URL with a host and an optional port, e.g. 'http
 #: AWS, so the unit tests derive the services from the synthesized resource types and check they are all listed.
 #: ``sts`` (caller identity), ``iam`` (roles, managed policies), ``secretsmanager`` (RDS-managed master secrets).
 EMULATOR_ENDPOINT_SERVICES: tuple[str, ...] = (
+    "appautoscaling",
     "cloudwatch",
     "configservice",
     "ec2",
+    "ecr",
     "ecs",
     "elasticache",
     "iam",

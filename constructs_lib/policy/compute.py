@@ -183,6 +183,7 @@ BUCKET_WRITE_ACTIONS: tuple[str, ...] = ("s3:PutObject",)
 KMS_READ_ACTIONS: tuple[str, ...] = ("kms:Decrypt",)
 KMS_WRITE_ACTIONS: tuple[str, ...] = ("kms:GenerateDataKey",)
 
+
 def check_aurora_scaling(min_capacity: float, max_capacity: float, seconds_until_auto_pause: int | None) -> None:
     """Reject ACU settings Aurora refuses on deploy: an inverted range, or a 0 floor without a valid pause delay.
 

@@ -8,8 +8,10 @@ digest of them, so a change to the processing code is a new image and an unchang
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shlex
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from constructs_lib.policy.errors import ConfigurationError
@@ -41,6 +43,23 @@ def check_image_reference(value: str, field: str = CONTEXT_PROCESSOR_IMAGE) -> s
     if not IMAGE_REFERENCE.match(value):
         raise ConfigurationError(field, value, "an image reference with a tag or digest: registry/repository:tag")
     return value
+
+
+def prebuilt_image(context: Callable[[str], object | None], environ: Mapping[str, str] | None = None) -> str | None:
+    """The prebuilt image a deployment names (context ``processorImage``, else ``$PROCESSOR_IMAGE``), validated, or
+    None when the image is to be built from the repository."""
+    env = os.environ if environ is None else environ
+    value = context(CONTEXT_PROCESSOR_IMAGE) or env.get(ENV_PROCESSOR_IMAGE)
+    return check_image_reference(str(value)) if value else None
+
+
+def ecr_repository_arn(reference: str) -> str | None:
+    """The ARN of the ECR repository an image reference names, None for any other registry."""
+    registry = ecr_registry(reference)
+    if registry is None:
+        return None
+    account, region, repository, _ = registry
+    return f"arn:aws:ecr:{region}:{account}:repository/{repository}"
 
 
 def ecr_registry(reference: str) -> tuple[str, str, str, str] | None:

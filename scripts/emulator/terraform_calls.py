@@ -285,3 +285,26 @@ def _patch_scaling_target_tags() -> None:
     ApplicationAutoScalingResponse.tag_resource = tag_resource
     ApplicationAutoScalingResponse.untag_resource = untag_resource
     ApplicationAutoScalingResponse.list_tags_for_resource = list_tags_for_resource
+
+
+@addition(
+    "ECS service AvailabilityZoneRebalancing",
+    "fix",
+    "moto drops CreateService's and UpdateService's availabilityZoneRebalancing, which the Terraform provider sends "
+    "and reads back: every apply of a stack with a service planned the same change again (drift)",
+)
+def _patch_service_rebalancing() -> None:
+    from moto.ecs.responses import EC2ContainerServiceResponse
+
+    for name in ("create_service", "update_service"):
+        original = getattr(EC2ContainerServiceResponse, name)
+
+        def keep_rebalancing(self: Any, _original: Any = original) -> Any:
+            result = _original(self)
+            value = self._get_param("availabilityZoneRebalancing")
+            service = result.result.get("service") if hasattr(result, "result") else None
+            if value and service is not None:
+                service.availability_zone_rebalancing = value
+            return result
+
+        setattr(EC2ContainerServiceResponse, name, keep_rebalancing)

@@ -409,11 +409,11 @@ def test_queue_and_cluster_expose_their_names(tf_app, tmp_path_factory):
 def test_a_prebuilt_worker_image_is_used_and_pulled_from_its_own_repository() -> None:
     from cdktf import App, Testing
 
-    from stacks.streamflix.stack import StreamFlixProps, StreamFlixStack
+    from stacks.streamflix.stack import StreamFlixStack
 
     reference = "123456789012.dkr.ecr.us-east-1.amazonaws.com/video/worker:2.0.1"
-    app = App(context={"profile": "dev", "environmentSuffix": "img"})
-    stack = StreamFlixStack(app, "streamflix", StreamFlixProps(processing_image=reference))
+    app = App(context={"profile": "dev", "environmentSuffix": "img", "processorImage": reference})
+    stack = StreamFlixStack(app, "streamflix")
     synthesized = json.loads(Testing.synth(stack))
     (task,) = synthesized["resource"]["aws_ecs_task_definition"].values()
     assert json.loads(task["container_definitions"])[0]["image"] == reference
@@ -423,7 +423,7 @@ def test_a_prebuilt_worker_image_is_used_and_pulled_from_its_own_repository() ->
 def test_a_prebuilt_worker_image_without_a_tag_is_refused_naming_the_setting() -> None:
     from cdktf import App
 
-    from stacks.streamflix.stack import StreamFlixProps, StreamFlixStack
+    from stacks.streamflix.stack import StreamFlixStack
 
     with pytest.raises(ConfigurationError, match="processorImage='video/worker' is not allowed"):
-        StreamFlixStack(App(context={"profile": "dev"}), "streamflix", StreamFlixProps(processing_image="video/worker"))
+        StreamFlixStack(App(context={"profile": "dev", "processorImage": "video/worker"}), "streamflix")

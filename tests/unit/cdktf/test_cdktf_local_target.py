@@ -17,11 +17,13 @@ LOCAL_URL = "http://127.0.0.1:5000"
 #: Which provider endpoint serves each resource or data-source type (longest matching prefix wins). A type the
 #: stacks start to use that is missing here fails the coverage test below, so the endpoint list cannot fall behind.
 TYPE_SERVICES: dict[str, str | None] = {
+    "aws_appautoscaling_": "appautoscaling",
     "aws_cloudwatch_log_": "logs",
     "aws_cloudwatch_metric_alarm": "cloudwatch",
     "aws_config_": "configservice",
     "aws_db_": "rds",
     "aws_rds_": "rds",
+    "aws_ecr_": "ecr",
     "aws_ecs_": "ecs",
     "aws_iam_": "iam",
     "aws_kinesis_": "kinesis",

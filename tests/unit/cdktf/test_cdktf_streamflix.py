@@ -79,7 +79,7 @@ def test_database_accepts_postgres_only_from_the_processing_tasks(dev):
     stack = dev[STACK]
     (rule,) = resources(stack, "aws_vpc_security_group_ingress_rule").values()
     assert rule["security_group_id"] == ref(stack, "aws_security_group", "metadata/security-group", "id")
-    assert rule["referenced_security_group_id"] == ref(stack, "aws_security_group", "tasks-security-group", "id")
+    assert rule["referenced_security_group_id"] == ref(stack, "aws_security_group", "tasks/group", "id")
     assert (rule["from_port"], rule["to_port"], rule["ip_protocol"]) == (5432, 5432, "tcp")
     db_group = by_path(stack, "aws_security_group", "metadata/security-group")
     assert "ingress" not in db_group and "egress" not in db_group
@@ -220,7 +220,7 @@ def test_worker_service_runs_the_task_privately_and_rolls_back_failed_deployment
     assert service["task_definition"] == ref(stack, "aws_ecs_task_definition", "processor/definition", "arn")
     network = service["network_configuration"]
     assert network["assign_public_ip"] is False
-    assert network["security_groups"] == [ref(stack, "aws_security_group", "tasks-security-group", "id")]
+    assert network["security_groups"] == [ref(stack, "aws_security_group", "tasks/group", "id")]
     assert service["deployment_circuit_breaker"] == {"enable": True, "rollback": True}
     assert (service["deployment_minimum_healthy_percent"], service["deployment_maximum_percent"]) == (100, 200)
 

@@ -174,6 +174,9 @@ ADDITION_TESTS: dict[str, list[str]] = {
         "test_terraform_calls::test_topic_reports_its_signature_version_and_tracing"
     ],
     "Kinesis CreateStream tags": ["test_terraform_calls::test_stream_created_with_tags_has_them"],
+    "ECS service AvailabilityZoneRebalancing": [
+        "test_terraform_calls::test_a_services_availability_zone_rebalancing_reads_back_as_set"
+    ],
     "Application Auto Scaling tags": ["test_terraform_calls::test_a_scalable_targets_tags_are_set_listed_and_removed"],
     "description of a security group rule that references a group": [
         "test_terraform_calls::test_a_rule_that_references_a_group_keeps_its_description"

@@ -477,3 +477,18 @@ def test_a_scalable_targets_tags_are_set_listed_and_removed(aws: Account) -> Non
     scaling.tag_resource(ResourceARN=arn, Tags={"Profile": "dev"})
     scaling.untag_resource(ResourceARN=arn, TagKeys=["System"])
     assert scaling.list_tags_for_resource(ResourceARN=arn)["Tags"] == {"Profile": "dev"}
+
+
+def test_a_services_availability_zone_rebalancing_reads_back_as_set(aws: Account) -> None:
+    ecs = aws.client("ecs")
+    ecs.create_cluster(clusterName="apps")
+    ecs.register_task_definition(family="worker", containerDefinitions=[{"name": "app", "image": "x", "memory": 64}])
+    ecs.create_service(
+        cluster="apps", serviceName="worker", taskDefinition="worker", desiredCount=0,
+        availabilityZoneRebalancing="DISABLED",
+    )  # fmt: skip
+    described = ecs.describe_services(cluster="apps", services=["worker"])["services"][0]
+    assert described["availabilityZoneRebalancing"] == "DISABLED"
+    ecs.update_service(cluster="apps", service="worker", availabilityZoneRebalancing="ENABLED")
+    described = ecs.describe_services(cluster="apps", services=["worker"])["services"][0]
+    assert described["availabilityZoneRebalancing"] == "ENABLED"
