@@ -166,7 +166,7 @@ def test_a_job_that_keeps_failing_lands_in_the_dlq_where_its_alarm_watches(stack
                                   VisibilityTimeout=0)  # fmt: skip
     found = alarm(stack, "dlq_alarm_name")
     visible = int(queue_attributes(stack, "dlq_url")["ApproximateNumberOfMessages"])
-    assert found["ComparisonOperator"] == "GreaterThanThreshold" and visible > found["Threshold"]
+    assert BREACHES[found["ComparisonOperator"]](visible, found["Threshold"]), (visible, found)
     sqs.delete_message(QueueUrl=stack.output("dlq_url"), ReceiptHandle=dead["ReceiptHandle"])
 
 
@@ -191,6 +191,15 @@ def test_ingest_events_on_the_stream_become_rows(stack: DeployedStack) -> None:
     )
     count_sql = "SELECT count(*) FROM ingest_events WHERE event_id LIKE :prefix"
     assert eventually(lambda: _count(stack, count_sql, prefix=f"{marker}-%") == 3 and 3, "3 ingest_events rows") == 3
+
+
+#: How CloudWatch compares a metric with an alarm's threshold, per comparison operator.
+BREACHES = {
+    "GreaterThanThreshold": lambda value, threshold: value > threshold,
+    "GreaterThanOrEqualToThreshold": lambda value, threshold: value >= threshold,
+    "LessThanThreshold": lambda value, threshold: value < threshold,
+    "LessThanOrEqualToThreshold": lambda value, threshold: value <= threshold,
+}
 
 
 def _count(stack: DeployedStack, sql: str, **parameters: Any) -> int:
