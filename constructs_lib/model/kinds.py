@@ -128,6 +128,13 @@ KINDS: dict[str, str] = {
     "aws_ecs_service": "ecs_service",
     "AWS::ECS::TaskDefinition": "ecs_task_definition",
     "aws_ecs_task_definition": "ecs_task_definition",
+    "AWS::ECR::Repository": "ecr_repository",
+    "aws_ecr_repository": "ecr_repository",
+    "aws_ecr_lifecycle_policy": "ecr_lifecycle_policy",
+    "AWS::ApplicationAutoScaling::ScalableTarget": "scaling_target",
+    "aws_appautoscaling_target": "scaling_target",
+    "AWS::ApplicationAutoScaling::ScalingPolicy": "scaling_policy",
+    "aws_appautoscaling_policy": "scaling_policy",
     "AWS::Lambda::EventSourceMapping": "event_source_mapping",
     "aws_lambda_event_source_mapping": "event_source_mapping",
     # Monitoring and audit

@@ -66,8 +66,20 @@ LISTERS: dict[str, Lister] = {
     "ec2:subnet": Lister("ec2", "describe_subnets", "Subnets[].SubnetId"),
     "ec2:vpc": Lister("ec2", "describe_vpcs", "Vpcs[].VpcId"),
     "ec2:vpc-endpoint": Lister("ec2", "describe_vpc_endpoints", "VpcEndpoints[?State!='deleted'].VpcEndpointId"),
-    # No stack synthesizes a repository or a parameter: the CDK bootstrap creates them (a bad config must not).
+    # The CDK bootstrap creates a repository and a parameter (the baseline); a Terraform stack its image repository.
     "ecr:repository": Lister("ecr", "describe_repositories", "repositories[].repositoryName"),
+    "application-autoscaling:scalable-target": Lister(
+        "application-autoscaling",
+        "describe_scalable_targets",
+        "ScalableTargets[].ResourceId",
+        arguments={"ServiceNamespace": "ecs"},
+    ),
+    "application-autoscaling:policy": Lister(
+        "application-autoscaling",
+        "describe_scaling_policies",
+        "ScalingPolicies[].PolicyName",
+        arguments={"ServiceNamespace": "ecs"},
+    ),
     "ecs:cluster": Lister(
         "ecs",
         "list_clusters",
@@ -161,6 +173,12 @@ LISTED_AS: dict[str, str] = {
     "ecs_cluster": "ecs:cluster",
     "ecs_cluster_capacity_providers": "ecs:cluster",
     "ecs_task_definition": "ecs:task-definition",
+    # A cluster refuses deletion while it has services: a cluster gone (INACTIVE) is one whose services are gone.
+    "ecs_service": "ecs:cluster",
+    "ecr_repository": "ecr:repository",
+    "ecr_lifecycle_policy": "ecr:repository",
+    "scaling_target": "application-autoscaling:scalable-target",
+    "scaling_policy": "application-autoscaling:policy",
     "cache_replication_group": "elasticache:replication-group",
     "cache_subnet_group": "elasticache:subnet-group",
     "iam_policy": "iam:policy",
