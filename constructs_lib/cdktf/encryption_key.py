@@ -27,7 +27,7 @@ class EncryptionKey(Construct):
     Example::
 
         key = EncryptionKey(self, "key", alias="streamflix")
-        KinesisStream(self, "ingest", name_prefix="video-ingest", encryption_key=key)
+        KinesisDataStream(self, "ingest", name_prefix="video-ingest", encryption_key=key)
 
     Any ``KmsKey`` argument but ``policy`` may be passed; overriding a hardened default (rotation, deletion window) is
     reported as a synth warning. :meth:`add_statement` adds a service's statement (e.g. log delivery to an encrypted

@@ -18,14 +18,14 @@ from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from constructs import Construct
 
-from constructs_lib.cdktf.alarms import AlarmTopic
+from constructs_lib.cdktf.alarm_topic import AlarmTopic
 from constructs_lib.cdktf.defaults import merge_with_defaults, warn_overrides
 from constructs_lib.cdktf.deployment import deployment_settings
 from constructs_lib.cdktf.encryption_key import EncryptionKey
 from constructs_lib.cdktf.iam import ServiceRole
 from constructs_lib.cdktf.log_group import EncryptedLogGroup
 from constructs_lib.cdktf.network import ANYWHERE, Network
-from constructs_lib.cdktf.queue import DeadLetterQueue
+from constructs_lib.cdktf.secure_queue import DeadLetterQueue
 from constructs_lib.policy import cdktf_backend, compute, naming, services, storage
 
 #: HTTPS is the only egress a function in the VPC gets: AWS APIs and allow-listed endpoints.

@@ -18,11 +18,11 @@ from typing import Any
 from constructs import IConstruct
 
 from constructs_lib.cdktf import iam
-from constructs_lib.cdktf.bucket import SecureBucket
 from constructs_lib.cdktf.deployment import account_context
 from constructs_lib.cdktf.encryption_key import EncryptionKey
-from constructs_lib.cdktf.queue import SecureQueue
-from constructs_lib.cdktf.stream import KinesisStream
+from constructs_lib.cdktf.kinesis_stream import KinesisDataStream
+from constructs_lib.cdktf.secure_bucket import SecureBucket
+from constructs_lib.cdktf.secure_queue import SecureQueue
 from constructs_lib.policy import compute
 
 Statement = dict[str, Any]
@@ -36,7 +36,9 @@ def _key(sid: str, key: EncryptionKey | None, actions: Sequence[str], with_key: 
     return [_allow(f"{sid}Key", actions, key.arn)] if with_key and key is not None else []
 
 
-def stream_read_statements(stream: KinesisStream, *, sid: str = "ReadStream", with_key: bool = True) -> list[Statement]:
+def stream_read_statements(
+    stream: KinesisDataStream, *, sid: str = "ReadStream", with_key: bool = True
+) -> list[Statement]:
     """Discover and read the stream's shards, and decrypt its records with its key."""
     return [
         _allow(sid, compute.STREAM_READ_ACTIONS, stream.arn),

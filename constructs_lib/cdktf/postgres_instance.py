@@ -10,7 +10,8 @@ from cdktf_cdktf_provider_aws.db_parameter_group import DbParameterGroup, DbPara
 from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
 from constructs import Construct
 
-from constructs_lib.cdktf.alarms import AlarmTopic, metric_alarm
+from constructs_lib.cdktf.alarm_topic import AlarmTopic
+from constructs_lib.cdktf.alarms import metric_alarm
 from constructs_lib.cdktf.defaults import merge_with_defaults, warn_overrides
 from constructs_lib.cdktf.deployment import skip_final_snapshot
 from constructs_lib.cdktf.encryption_key import EncryptionKey

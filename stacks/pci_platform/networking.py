@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from cdktf_cdktf_provider_aws.flow_log import FlowLog, FlowLogDestinationOptions
 from constructs import Construct
 
-from constructs_lib.cdktf.bucket import SecureBucket
 from constructs_lib.cdktf.deployment import account_context
 from constructs_lib.cdktf.network import Network
 from constructs_lib.cdktf.network_firewall import NetworkFirewall
+from constructs_lib.cdktf.secure_bucket import SecureBucket
 from constructs_lib.policy import retention, services
 from stacks.pci_platform.security import PciSecurity
 

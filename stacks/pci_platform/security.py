@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from constructs import Construct
 
-from constructs_lib.cdktf.alarms import AlarmTopic
-from constructs_lib.cdktf.bucket import AccessLogBucket
+from constructs_lib.cdktf.alarm_topic import AlarmTopic
 from constructs_lib.cdktf.deployment import account_context
 from constructs_lib.cdktf.encryption_key import EncryptionKey
 from constructs_lib.cdktf.iam import ServiceRole
+from constructs_lib.cdktf.secure_bucket import AccessLogBucket
 from constructs_lib.policy import compute
 
 

@@ -14,10 +14,10 @@ from pathlib import Path
 from constructs import Construct
 
 from constructs_lib.cdktf import grants
-from constructs_lib.cdktf.alarms import AlarmTopic
-from constructs_lib.cdktf.aurora import AuroraServerlessCluster
-from constructs_lib.cdktf.container import (
-    FargateCluster,
+from constructs_lib.cdktf.alarm_topic import AlarmTopic
+from constructs_lib.cdktf.aurora_cluster import AuroraServerlessCluster
+from constructs_lib.cdktf.container_cluster import (
+    ContainerCluster,
     FargateTask,
     ImageRepository,
     QueueDepthScaling,
@@ -26,10 +26,10 @@ from constructs_lib.cdktf.container import (
 )
 from constructs_lib.cdktf.encryption_key import EncryptionKey
 from constructs_lib.cdktf.hardened_stack import HardenedStack
+from constructs_lib.cdktf.kinesis_stream import KinesisDataStream
 from constructs_lib.cdktf.log_group import EncryptedLogGroup
 from constructs_lib.cdktf.network import Network
-from constructs_lib.cdktf.queue import SecureQueue
-from constructs_lib.cdktf.stream import KinesisStream
+from constructs_lib.cdktf.secure_queue import SecureQueue
 from constructs_lib.policy import naming, services
 
 SYSTEM = "streamflix"
@@ -73,7 +73,9 @@ class StreamFlixStack(HardenedStack):
         key = EncryptionKey(self, "key", alias=SYSTEM, description=f"StreamFlix data ({self.suffix})")
         topic = AlarmTopic(self, "alarms", name_prefix=f"{SYSTEM}-alarms", encryption_key=key)
         network = Network(self, "network", encryption_key=key)
-        stream = KinesisStream(self, "ingest", name_prefix=f"{SYSTEM}-ingest", encryption_key=key, alarm_topic=topic)
+        stream = KinesisDataStream(
+            self, "ingest", name_prefix=f"{SYSTEM}-ingest", encryption_key=key, alarm_topic=topic
+        )
         jobs = SecureQueue(self, "jobs", name_prefix=f"{SYSTEM}-jobs", encryption_key=key, alarm_topic=topic)
         database = AuroraServerlessCluster(
             self, "metadata", network=network, name_prefix=f"{SYSTEM}-metadata", encryption_key=key
@@ -85,7 +87,7 @@ class StreamFlixStack(HardenedStack):
         tasks.allow_to(database.security_group.id, services.DATABASE_PORT, "PostgreSQL to the metadata cluster")
         database.allow_from(tasks.group, "StreamFlix processing tasks")
 
-        cluster = FargateCluster(self, "processing", name_prefix=f"{SYSTEM}-processing", encryption_key=key)
+        cluster = ContainerCluster(self, "processing", name_prefix=f"{SYSTEM}-processing", encryption_key=key)
         processing_logs = EncryptedLogGroup(
             self,
             "processing-logs",

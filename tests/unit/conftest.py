@@ -6,6 +6,8 @@ compliance gates in that profile.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import aws_cdk as cdk
@@ -13,6 +15,18 @@ import pytest
 from aws_cdk.assertions import Template
 
 from app import build_app
+
+
+@pytest.fixture(autouse=True)
+def _environment_restored() -> Iterator[None]:
+    """Each test ends with the process environment it began with: code under test may export variables (the
+    lifecycle orchestrator points itself at an emulator), and no later test may see them."""
+    saved = dict(os.environ)
+    yield
+    if os.environ != saved:
+        os.environ.clear()
+        os.environ.update(saved)
+
 
 #: The emulator, deployer and lifecycle fixtures, shared by their three test folders.
 pytest_plugins = ("tests.unit.local_aws",)

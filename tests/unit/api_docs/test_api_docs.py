@@ -138,7 +138,7 @@ def test_the_policy_tables_carry_the_sources_reasons_and_readers(tables: dict[st
     storage = {row.name: row for row in tables["constructs_lib.policy.storage"].rows}
     versioning = storage["BUCKET_VERSIONING"]
     assert versioning.value == "True" and "HIPAA 164.312(c)(1)" in versioning.reason
-    assert {"cdk.secure_bucket", "cdktf.bucket"} <= set(versioning.read_by)
+    assert {"cdk.secure_bucket", "cdktf.secure_bucket"} <= set(versioning.read_by)
     profiles = {row.name: row for row in tables["constructs_lib.policy.profiles"].rows}
     assert profiles["Profile.multi_az"].value == "dev: False; prod: True"
     assert profiles["Profile.database_removal"].value == "dev: destroy; prod: snapshot"

@@ -40,29 +40,29 @@ def _warnings(construct: Any) -> list[str]:
 @pytest.fixture(scope="module")
 def bare(tf_app, tmp_path_factory) -> dict[str, Any]:
     """Every construct built with nothing but what it cannot guess, in one stack."""
-    from constructs_lib.cdktf.alarms import AlarmTopic
-    from constructs_lib.cdktf.aurora import AuroraServerlessCluster
-    from constructs_lib.cdktf.bucket import SecureBucket
-    from constructs_lib.cdktf.container import FargateCluster, FargateTask
+    from constructs_lib.cdktf.alarm_topic import AlarmTopic
+    from constructs_lib.cdktf.aurora_cluster import AuroraServerlessCluster
+    from constructs_lib.cdktf.container_cluster import ContainerCluster, FargateTask
     from constructs_lib.cdktf.encryption_key import EncryptionKey
     from constructs_lib.cdktf.function import SecureFunction
     from constructs_lib.cdktf.iam import ServiceRole
+    from constructs_lib.cdktf.kinesis_stream import KinesisDataStream
     from constructs_lib.cdktf.log_group import EncryptedLogGroup
     from constructs_lib.cdktf.network import Network
-    from constructs_lib.cdktf.queue import DeadLetterQueue, SecureQueue
-    from constructs_lib.cdktf.stream import KinesisStream
+    from constructs_lib.cdktf.secure_bucket import SecureBucket
+    from constructs_lib.cdktf.secure_queue import DeadLetterQueue, SecureQueue
 
     stack = _bare_stack(tmp_path_factory)
     EncryptionKey(stack, "key")
     EncryptedLogGroup(stack, "logs")
     SecureBucket(stack, "bucket")
-    KinesisStream(stack, "stream")
+    KinesisDataStream(stack, "stream")
     SecureQueue(stack, "queue")
     DeadLetterQueue(stack, "dlq")
     AlarmTopic(stack, "topic")
     network = Network(stack, "net")
     AuroraServerlessCluster(stack, "db", network=network)
-    FargateCluster(stack, "ecs")
+    ContainerCluster(stack, "ecs")
     FargateTask(stack, "task", image="public.ecr.aws/docker/library/busybox:latest", command=["true"])
     SecureFunction(stack, "fn", code_path=str(HANDLER_DIR), handler="app.handler")
     ServiceRole(stack, "role", service="states.amazonaws.com")
@@ -217,7 +217,7 @@ def test_prod_network_has_a_nat_gateway_per_az_and_retained_log_groups(tf_app, t
 
 @pytest.mark.parametrize("days", [0, 30])
 def test_bucket_expiration_must_come_after_the_infrequent_access_transition(tf_app, tmp_path_factory, days):
-    from constructs_lib.cdktf.bucket import SecureBucket
+    from constructs_lib.cdktf.secure_bucket import SecureBucket
 
     with pytest.raises(ConfigurationError) as error:
         SecureBucket(_bare_stack(tmp_path_factory), "bucket", expiration_days=days)
@@ -233,7 +233,7 @@ def test_log_retention_cloudwatch_rejects_fails_at_synth(tf_app, tmp_path_factor
 
 
 def test_bucket_name_that_cannot_fit_fails_naming_the_suffix(tf_app, tmp_path_factory):
-    from constructs_lib.cdktf.bucket import SecureBucket
+    from constructs_lib.cdktf.secure_bucket import SecureBucket
 
     with pytest.raises(ConfigurationError) as error:
         SecureBucket(_bare_stack(tmp_path_factory), "bucket", name_prefix="a-very-long-bucket-base-name-for-data")
@@ -304,7 +304,7 @@ def test_role_without_statements_has_no_policy(bare):
 
 
 def test_aurora_refuses_a_master_password_and_impossible_reader_counts(tf_app, tmp_path_factory):
-    from constructs_lib.cdktf.aurora import AuroraServerlessCluster
+    from constructs_lib.cdktf.aurora_cluster import AuroraServerlessCluster
 
     with pytest.raises(ConfigurationError) as error:
         AuroraServerlessCluster(_bare_stack(tmp_path_factory), "db", master_password="hunter2hunter2")
@@ -322,7 +322,7 @@ def test_aurora_refuses_a_master_password_and_impossible_reader_counts(tf_app, t
     ],
 )
 def test_aurora_capacity_aurora_would_refuse_fails_at_synth(tf_app, tmp_path_factory, overrides, field):
-    from constructs_lib.cdktf.aurora import AuroraServerlessCluster
+    from constructs_lib.cdktf.aurora_cluster import AuroraServerlessCluster
 
     with pytest.raises(ConfigurationError) as error:
         AuroraServerlessCluster(_bare_stack(tmp_path_factory), "db", **overrides)
@@ -330,7 +330,7 @@ def test_aurora_capacity_aurora_would_refuse_fails_at_synth(tf_app, tmp_path_fac
 
 
 def test_prod_aurora_with_fewer_readers_than_the_profile_is_reported(tf_app, tmp_path_factory):
-    from constructs_lib.cdktf.aurora import AuroraServerlessCluster
+    from constructs_lib.cdktf.aurora_cluster import AuroraServerlessCluster
 
     stack = _bare_stack(tmp_path_factory, profile="prod")
     db = AuroraServerlessCluster(stack, "db", readers=0, parameters={"log_min_duration_statement": "500"})
@@ -344,7 +344,7 @@ def test_prod_aurora_with_fewer_readers_than_the_profile_is_reported(tf_app, tmp
 
 
 def test_bucket_refuses_object_lock(tf_app, tmp_path_factory):
-    from constructs_lib.cdktf.bucket import SecureBucket
+    from constructs_lib.cdktf.secure_bucket import SecureBucket
 
     with pytest.raises(ConfigurationError) as error:
         SecureBucket(_bare_stack(tmp_path_factory), "bucket", object_lock_enabled=True)
@@ -352,8 +352,8 @@ def test_bucket_refuses_object_lock(tf_app, tmp_path_factory):
 
 
 def test_policy_statements_are_exposed_as_copies(tf_app, tmp_path_factory):
-    from constructs_lib.cdktf.bucket import AccessLogBucket
     from constructs_lib.cdktf.encryption_key import EncryptionKey
+    from constructs_lib.cdktf.secure_bucket import AccessLogBucket
 
     stack = _bare_stack(tmp_path_factory)
     bucket, key = AccessLogBucket(stack, "logs"), EncryptionKey(stack, "key")
@@ -391,11 +391,11 @@ def test_function_runtime_is_one_the_pinned_provider_accepts(
 
 
 def test_queue_and_cluster_expose_their_names(tf_app, tmp_path_factory):
-    from constructs_lib.cdktf.container import FargateCluster
-    from constructs_lib.cdktf.queue import SecureQueue
+    from constructs_lib.cdktf.container_cluster import ContainerCluster
+    from constructs_lib.cdktf.secure_queue import SecureQueue
 
     stack = _bare_stack(tmp_path_factory)
-    queue, cluster = SecureQueue(stack, "jobs"), FargateCluster(stack, "ecs")
+    queue, cluster = SecureQueue(stack, "jobs"), ContainerCluster(stack, "ecs")
     for name, value in {"queue": queue.name, "dlq": queue.dead_letter.name, "cluster": cluster.arn}.items():
         cdktf.TerraformOutput(stack, name, value=value)
     synthesized = _synth(stack)

@@ -38,7 +38,7 @@ def _build(tmp_path_factory: pytest.TempPathFactory, profile: str) -> dict[str, 
     """A bare instance and cache (own key and network), and a pair sharing a network, a key and an alarm topic."""
     from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 
-    from constructs_lib.cdktf.alarms import AlarmTopic
+    from constructs_lib.cdktf.alarm_topic import AlarmTopic
     from constructs_lib.cdktf.encryption_key import EncryptionKey
     from constructs_lib.cdktf.network import Network
     from constructs_lib.cdktf.postgres_instance import PostgresInstance

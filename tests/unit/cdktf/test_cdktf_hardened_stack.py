@@ -29,22 +29,22 @@ def _synth(stack: cdktf.TerraformStack) -> dict[str, Any]:
 def built(tf_app, tmp_path_factory, monkeypatch_module) -> dict[str, Any]:
     """A HardenedStack holding a bare firewall (on its own network), a bare recorder and the grantable stores."""
     from constructs_lib.cdktf import grants
-    from constructs_lib.cdktf.bucket import SecureBucket
     from constructs_lib.cdktf.config_recorder import ConfigRecorder
     from constructs_lib.cdktf.encryption_key import EncryptionKey
     from constructs_lib.cdktf.hardened_stack import HardenedStack
     from constructs_lib.cdktf.iam import ServiceRole
+    from constructs_lib.cdktf.kinesis_stream import KinesisDataStream
     from constructs_lib.cdktf.network import Network
     from constructs_lib.cdktf.network_firewall import NetworkFirewall
-    from constructs_lib.cdktf.queue import SecureQueue
-    from constructs_lib.cdktf.stream import KinesisStream
+    from constructs_lib.cdktf.secure_bucket import SecureBucket
+    from constructs_lib.cdktf.secure_queue import SecureQueue
 
     stack = HardenedStack(_app(tmp_path_factory), "hardened", system="hardened", data_classification="internal")
     network = Network(stack, "net", public_default_route=False)
     NetworkFirewall(stack, "egress", network=network)
     ConfigRecorder(stack, "config")
     key = EncryptionKey(stack, "key")
-    stream = KinesisStream(stack, "stream", encryption_key=key)
+    stream = KinesisDataStream(stack, "stream", encryption_key=key)
     queue = SecureQueue(stack, "queue", encryption_key=key)
     bucket = SecureBucket(stack, "bucket", encryption_key=key)
     stack.output("stream_name", stream.name, "The stream")

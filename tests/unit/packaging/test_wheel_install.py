@@ -46,7 +46,7 @@ app.synth()
 CDKTF_APP = """\
 from cdktf import App, TerraformStack
 
-from constructs_lib.cdktf.bucket import SecureBucket
+from constructs_lib.cdktf.secure_bucket import SecureBucket
 from constructs_lib.cdktf.encryption_key import EncryptionKey
 from constructs_lib.cdktf.provider import aws_provider
 

@@ -60,14 +60,14 @@ def twins() -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
     """The stream and the dead-letter queue in each rendering, built with no arguments."""
     from constructs_lib.cdk.kinesis_stream import KinesisDataStream
     from constructs_lib.cdk.secure_queue import SecureQueue
-    from constructs_lib.cdktf.queue import DeadLetterQueue
-    from constructs_lib.cdktf.stream import KinesisStream
+    from constructs_lib.cdktf.kinesis_stream import KinesisDataStream as TfKinesisDataStream
+    from constructs_lib.cdktf.secure_queue import DeadLetterQueue
 
     stack = cdk.Stack(cdk.App(context=CONTEXT), "Twins")
     KinesisDataStream(stack, "Stream")
     SecureQueue(stack, "Dlq")
     tf_stack = cdktf.TerraformStack(cdktf.Testing.app(context=CONTEXT), "twins")
-    KinesisStream(tf_stack, "stream")
+    TfKinesisDataStream(tf_stack, "stream")
     DeadLetterQueue(tf_stack, "dlq")
     return cdk_alarms(Template.from_stack(stack)), tf_alarms(cdktf.Testing.synth(tf_stack))
 
@@ -103,7 +103,7 @@ def helpers() -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
     """One alarm per spec from each rendering's helper, on a resource named ``watched``."""
     from constructs_lib.cdk.alarm_topic import AlarmTopic
     from constructs_lib.cdk.alarms import alarm
-    from constructs_lib.cdktf.alarms import AlarmTopic as TfAlarmTopic
+    from constructs_lib.cdktf.alarm_topic import AlarmTopic as TfAlarmTopic
     from constructs_lib.cdktf.alarms import metric_alarm
 
     stack = cdk.Stack(cdk.App(context=CONTEXT), "Helpers")

@@ -101,20 +101,20 @@ def _cdk_builders() -> dict[str, Callable[[cdk.Stack], object]]:
 
 
 def _tf_builders() -> dict[str, Callable[[cdktf.TerraformStack], object]]:
-    from constructs_lib.cdktf.alarms import AlarmTopic
-    from constructs_lib.cdktf.aurora import AuroraServerlessCluster
-    from constructs_lib.cdktf.bucket import AccessLogBucket, SecureBucket
+    from constructs_lib.cdktf.alarm_topic import AlarmTopic
+    from constructs_lib.cdktf.aurora_cluster import AuroraServerlessCluster
     from constructs_lib.cdktf.encryption_key import EncryptionKey
     from constructs_lib.cdktf.function import SecureFunction
+    from constructs_lib.cdktf.kinesis_stream import KinesisDataStream
     from constructs_lib.cdktf.log_group import EncryptedLogGroup
     from constructs_lib.cdktf.network import Network
-    from constructs_lib.cdktf.queue import DeadLetterQueue
-    from constructs_lib.cdktf.stream import KinesisStream
+    from constructs_lib.cdktf.secure_bucket import AccessLogBucket, SecureBucket
+    from constructs_lib.cdktf.secure_queue import DeadLetterQueue
 
     return {
         "bucket": lambda s: SecureBucket(s, "data"),
         "access_log_bucket": lambda s: AccessLogBucket(s, "logs"),
-        "stream": lambda s: KinesisStream(s, "stream"),
+        "stream": lambda s: KinesisDataStream(s, "stream"),
         "dead_letter_queue": lambda s: DeadLetterQueue(s, "dlq"),
         "encryption_key": lambda s: EncryptionKey(s, "key"),
         "log_group": lambda s: EncryptedLogGroup(s, "logs"),

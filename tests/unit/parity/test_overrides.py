@@ -173,7 +173,7 @@ TF_CASES: tuple[Case, ...] = (
     Case("SecureBucket", "force_destroy", True, False, _tf_bucket_force_destroy("data"), False),
     Case("AccessLogBucket", "force_destroy", True, False, _tf_bucket_force_destroy("logs"), False),
     Case(
-        "KinesisStream",
+        "KinesisDataStream",
         "retention_period",
         retention.STREAM_RETENTION_HOURS,
         48,
@@ -276,22 +276,22 @@ def _cdk_construct(stack: cdk.Stack, construct: str, overrides: dict[str, Any]) 
 
 
 def _tf_construct(stack: cdktf.TerraformStack, construct: str, overrides: dict[str, Any]) -> IConstruct:
-    from constructs_lib.cdktf.alarms import AlarmTopic
-    from constructs_lib.cdktf.aurora import AuroraServerlessCluster
-    from constructs_lib.cdktf.bucket import AccessLogBucket, SecureBucket
+    from constructs_lib.cdktf.alarm_topic import AlarmTopic
+    from constructs_lib.cdktf.aurora_cluster import AuroraServerlessCluster
     from constructs_lib.cdktf.encryption_key import EncryptionKey
     from constructs_lib.cdktf.function import SecureFunction
+    from constructs_lib.cdktf.kinesis_stream import KinesisDataStream
     from constructs_lib.cdktf.log_group import EncryptedLogGroup
     from constructs_lib.cdktf.network import Network
-    from constructs_lib.cdktf.queue import DeadLetterQueue
-    from constructs_lib.cdktf.stream import KinesisStream
+    from constructs_lib.cdktf.secure_bucket import AccessLogBucket, SecureBucket
+    from constructs_lib.cdktf.secure_queue import DeadLetterQueue
 
     if construct == "SecureFunction":
         return SecureFunction(stack, "built", code_path=str(HANDLER_DIR), handler="app.handler", **overrides)
     classes: dict[str, type] = {
         "SecureBucket": SecureBucket,
         "AccessLogBucket": AccessLogBucket,
-        "KinesisStream": KinesisStream,
+        "KinesisDataStream": KinesisDataStream,
         "DeadLetterQueue": DeadLetterQueue,
         "EncryptionKey": EncryptionKey,
         "EncryptedLogGroup": EncryptedLogGroup,

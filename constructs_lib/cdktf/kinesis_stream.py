@@ -1,4 +1,4 @@
-"""KinesisStream: a provisioned Kinesis data stream encrypted with a customer-managed key, with its alarms."""
+"""KinesisDataStream: a provisioned Kinesis data stream encrypted with a customer-managed key, with its alarms."""
 
 from __future__ import annotations
 
@@ -7,14 +7,15 @@ from typing import Any
 from cdktf_cdktf_provider_aws.kinesis_stream import KinesisStream as TfKinesisStream
 from constructs import Construct
 
-from constructs_lib.cdktf.alarms import AlarmTopic, metric_alarm
+from constructs_lib.cdktf.alarm_topic import AlarmTopic
+from constructs_lib.cdktf.alarms import metric_alarm
 from constructs_lib.cdktf.defaults import merge_with_defaults, warn_overrides
 from constructs_lib.cdktf.deployment import deployment_settings, force_destroy
 from constructs_lib.cdktf.encryption_key import EncryptionKey
 from constructs_lib.policy import alarms, naming, retention, services, storage
 
 
-class KinesisStream(Construct):
+class KinesisDataStream(Construct):
     """Kinesis data stream, secure with no arguments (the cdktf twin of ``KinesisDataStream``).
 
     - Name ``<name_prefix>-<suffix>`` (default prefix: the construct id in kebab case).
@@ -26,9 +27,9 @@ class KinesisStream(Construct):
 
     Example::
 
-        stream = KinesisStream(self, "ingest", name_prefix="video-ingest", encryption_key=key, alarm_topic=topic)
+        stream = KinesisDataStream(self, "ingest", name_prefix="video-ingest", encryption_key=key, alarm_topic=topic)
 
-    Any ``KinesisStream`` (provider) argument may be passed; replacing a hardened value is reported at synth.
+    Any ``KinesisDataStream`` (provider) argument may be passed; replacing a hardened value is reported at synth.
     """
 
     def __init__(

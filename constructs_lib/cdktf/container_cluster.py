@@ -1,4 +1,4 @@
-"""ECS on Fargate: FargateCluster (Container Insights, audited exec), FargateTask (split roles, encrypted logs),
+"""ECS on Fargate: ContainerCluster (Container Insights, audited exec), FargateTask (split roles, encrypted logs),
 processing services that scale on their queue's backlog, and ImageRepository (the ECR repository of their image)."""
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ SCRATCH_VOLUME = "scratch"
 SCRATCH_PATH = "/tmp"
 
 
-class FargateCluster(Construct):
+class ContainerCluster(Construct):
     """ECS cluster for Fargate tasks, secure with no arguments (the cdktf twin of ``ContainerCluster``).
 
     Container Insights on; ``ecs execute-command`` sessions encrypted with the key and logged to an encrypted log
@@ -49,7 +49,7 @@ class FargateCluster(Construct):
 
     Example::
 
-        cluster = FargateCluster(self, "processing", name_prefix="video-processing", encryption_key=key)
+        cluster = ContainerCluster(self, "processing", name_prefix="video-processing", encryption_key=key)
     """
 
     def __init__(
@@ -302,7 +302,7 @@ class QueueDepthScaling(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        cluster: FargateCluster,
+        cluster: ContainerCluster,
         service: EcsService,
         queue_name: str,
     ) -> None:

@@ -10,7 +10,8 @@ from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
 from cdktf_cdktf_provider_aws.sqs_queue_redrive_allow_policy import SqsQueueRedriveAllowPolicy
 from constructs import Construct
 
-from constructs_lib.cdktf.alarms import AlarmTopic, metric_alarm
+from constructs_lib.cdktf.alarm_topic import AlarmTopic
+from constructs_lib.cdktf.alarms import metric_alarm
 from constructs_lib.cdktf.defaults import merge_with_defaults, warn_overrides
 from constructs_lib.cdktf.deployment import deployment_settings
 from constructs_lib.cdktf.encryption_key import EncryptionKey
