@@ -191,7 +191,7 @@ def policy_table(module_name: str) -> PolicyTable:
 
 
 def policy_readers(root: Path = ROOT) -> dict[tuple[str, str], set[str]]:
-    """(policy module, value name) -> the construct modules that read it (``cdk.secure_bucket``, ``cdktf.secure_bucket``).
+    """(policy module, value name) -> the construct modules that read it (``cdk.secure_bucket``, ...).
 
     A read is ``module.NAME`` through ``from constructs_lib.policy import module``, a name imported from a policy
     module, or a field read off ``<something>.profile`` for a ``Profile`` field.

@@ -19,6 +19,7 @@ from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityG
 from constructs import Construct
 
 from constructs_lib.cdktf.alarm_topic import AlarmTopic
+from constructs_lib.cdktf.alarms import metric_alarm
 from constructs_lib.cdktf.defaults import merge_with_defaults, warn_overrides
 from constructs_lib.cdktf.deployment import deployment_settings
 from constructs_lib.cdktf.encryption_key import EncryptionKey
@@ -26,7 +27,7 @@ from constructs_lib.cdktf.iam import ServiceRole
 from constructs_lib.cdktf.log_group import EncryptedLogGroup
 from constructs_lib.cdktf.network import ANYWHERE, Network
 from constructs_lib.cdktf.secure_queue import DeadLetterQueue
-from constructs_lib.policy import cdktf_backend, compute, naming, services, storage
+from constructs_lib.policy import alarms, cdktf_backend, compute, naming, services, storage
 
 #: HTTPS is the only egress a function in the VPC gets: AWS APIs and allow-listed endpoints.
 HTTPS_PORT = 443
@@ -46,6 +47,7 @@ class SecureFunction(Construct):
       its environment, trace, and manage its network interfaces.
     - Environment encrypted with ``encryption_key``; X-Ray active tracing; runtime, memory, timeout and reserved
       concurrency from the policy; failed asynchronous events go to a KMS-encrypted dead-letter queue that alarms.
+    - ``errors_alarm`` and ``throttles_alarm`` on the first error or throttle, to ``alarm_topic`` (as the CDK twin).
     - Private subnets of ``network`` (or a network of its own) and a security group whose only egress is HTTPS.
 
     Example::
@@ -181,6 +183,13 @@ class SecureFunction(Construct):
             **props,
         )
         warn_overrides(self, changed)
+        self.errors_alarm = metric_alarm(
+            self, "errors-alarm", alarms.FUNCTION_ERRORS, resource=self.name, name_prefix=prefix, topic=alarm_topic
+        )
+        self.throttles_alarm = metric_alarm(
+            self, "throttles-alarm", alarms.FUNCTION_THROTTLES, resource=self.name, name_prefix=prefix,
+            topic=alarm_topic,
+        )  # fmt: skip
 
     @property
     def arn(self) -> str:

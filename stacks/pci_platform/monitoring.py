@@ -1,19 +1,18 @@
-"""Monitoring module: AWS Config recording with the PCI DSS managed rules, and the data-processing alarm."""
+"""Monitoring module: AWS Config recording with the PCI DSS managed rules; the data-processing alarms are the
+function's own."""
 
 from __future__ import annotations
 
 from constructs import Construct
 
-from constructs_lib.cdktf.alarms import metric_alarm
 from constructs_lib.cdktf.config_recorder import ConfigRecorder
 from constructs_lib.cdktf.function import SecureFunction
-from constructs_lib.policy import alarms
 from stacks.pci_platform.security import PciSecurity
 
 
 class PciMonitoring(Construct):
-    """A :class:`ConfigRecorder` (PCI DSS managed rules, SSE-KMS delivery bucket), plus an alarm on the
-    data-processing function's errors (``alarms.FUNCTION_ERRORS``: an error leaves an object unmasked).
+    """A :class:`ConfigRecorder` (PCI DSS managed rules, SSE-KMS delivery bucket); ``function_errors_alarm`` is the
+    data-processing function's errors alarm (``alarms.FUNCTION_ERRORS``: an error leaves an object unmasked).
 
     One recorder per account and region is allowed: set ``enable_config=False`` on the stack where the organisation
     already records; ``config`` is then ``None``.
@@ -34,14 +33,7 @@ class PciMonitoring(Construct):
         enable_config: bool = True,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.function_errors_alarm = metric_alarm(
-            self,
-            "function-errors",
-            alarms.FUNCTION_ERRORS,
-            resource=function.name,
-            name_prefix=f"{system}-processor",
-            topic=security.alarm_topic,
-        )
+        self.function_errors_alarm = function.errors_alarm
         self.config: ConfigRecorder | None = None
         if enable_config:
             self.config = ConfigRecorder(

@@ -58,9 +58,6 @@ ACCEPTED_DIFFERENCES: dict[str, dict[str, str]] = {
     "function": {
         "stream_consumer": "the CDK twin is a Kinesis consumer (event source, stream-failure queue); the cdktf "
         "SecureFunction is a plain function: the event source is wired by the stack that owns the stream",
-        "alarm_metrics": "the CDK StreamConsumerFunction alarms on its own Errors and Throttles; the cdktf "
-        "SecureFunction alarms on its dead-letter queue, and the stack that owns it raises the Errors alarm "
-        "(pci_platform's monitoring module); nothing alarms on its Throttles yet: a gap to close in that stack",
     },
 }
 
