@@ -134,7 +134,9 @@ class RedisReplicationGroup(IsolatedDataStore):
             "removal_policy": removal_policy(profile.database_removal),
         }
         props, override_changes = merge_with_defaults(defaults, overrides)
-        _check_failover(props)
+        compute.check_cache_failover(
+            props["num_cache_clusters"], props["automatic_failover_enabled"], props["multi_az_enabled"]
+        )
         removal = props.pop("removal_policy")
         self.replication_group = elasticache.CfnReplicationGroup(self, "ReplicationGroup", **props)
         self.replication_group.apply_removal_policy(removal)
@@ -154,14 +156,3 @@ class RedisReplicationGroup(IsolatedDataStore):
     def grant_read_auth_token(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` read the AUTH token, and decrypt it with the CMK only through Secrets Manager."""
         return grant_secret_read(self, grantee, self.auth_secret.secret_arn, self.encryption_key)
-
-
-def _check_failover(props: dict[str, Any]) -> None:
-    """Reject what ElastiCache refuses on deploy: failover without a replica, Multi-AZ without failover."""
-    nodes = props["num_cache_clusters"]
-    if props["automatic_failover_enabled"] and nodes < 2:
-        raise ConfigurationError(
-            "automatic_failover_enabled", True, f"only with a replica (num_cache_clusters >= 2, not {nodes})"
-        )
-    if props["multi_az_enabled"] and not props["automatic_failover_enabled"]:
-        raise ConfigurationError("multi_az_enabled", True, "only with automatic_failover_enabled=True")

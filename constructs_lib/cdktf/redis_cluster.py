@@ -134,7 +134,9 @@ class RedisReplicationGroup(IsolatedDataStore):
             "final_snapshot_identifier": f"{name}-final" if keeps_snapshot else None,
         }
         props, override_changes = merge_with_defaults(defaults, overrides)
-        _check_failover(props)
+        compute.check_cache_failover(
+            props["num_cache_clusters"], props["automatic_failover_enabled"], props["multi_az_enabled"]
+        )
         self.replication_group = ElasticacheReplicationGroup(
             self,
             "replication-group",
@@ -172,14 +174,3 @@ class RedisReplicationGroup(IsolatedDataStore):
     def auth_token_read_statements(self) -> list[dict[str, Any]]:
         """What a client needs to read the AUTH token: the secret, and its key only through Secrets Manager."""
         return self._secret_read_statements(self.auth_secret.arn)
-
-
-def _check_failover(props: dict[str, Any]) -> None:
-    """Reject what ElastiCache refuses on apply: failover without a replica, Multi-AZ without failover."""
-    nodes = props["num_cache_clusters"]
-    if props["automatic_failover_enabled"] and nodes < 2:
-        raise ConfigurationError(
-            "automatic_failover_enabled", True, f"only with a replica (num_cache_clusters >= 2, not {nodes})"
-        )
-    if props["multi_az_enabled"] and not props["automatic_failover_enabled"]:
-        raise ConfigurationError("multi_az_enabled", True, "only with automatic_failover_enabled=True")

@@ -196,3 +196,18 @@ def check_aurora_scaling(min_capacity: float, max_capacity: float, seconds_until
         raise ConfigurationError(
             "seconds_until_auto_pause", seconds_until_auto_pause, f"{low}-{high} seconds when min_capacity is 0"
         )
+
+
+def check_cache_failover(num_cache_clusters: int, automatic_failover_enabled: bool, multi_az_enabled: bool) -> None:
+    """Reject what ElastiCache refuses on deploy: failover without a replica, Multi-AZ without failover.
+
+    Raises a ConfigurationError naming ``automatic_failover_enabled`` or ``multi_az_enabled``.
+    """
+    if automatic_failover_enabled and num_cache_clusters < 2:
+        raise ConfigurationError(
+            "automatic_failover_enabled",
+            True,
+            f"only with a replica (num_cache_clusters >= 2, not {num_cache_clusters})",
+        )
+    if multi_az_enabled and not automatic_failover_enabled:
+        raise ConfigurationError("multi_az_enabled", True, "only with automatic_failover_enabled=True")

@@ -210,3 +210,16 @@ def test_database_controls_are_the_hardened_ones() -> None:
     assert compute.DATABASE_STORAGE_ENCRYPTED and compute.DATABASE_IAM_AUTHENTICATION
     assert compute.DATABASE_MANAGED_MASTER_PASSWORD and compute.DATABASE_COPY_TAGS_TO_SNAPSHOT
     assert compute.DATABASE_PUBLICLY_ACCESSIBLE is False
+
+
+@pytest.mark.parametrize(
+    ("nodes", "failover", "multi_az", "field"),
+    [(1, True, False, "automatic_failover_enabled"), (2, False, True, "multi_az_enabled")],
+)
+def test_cache_failover_elasticache_refuses_is_rejected_naming_the_field(
+    nodes: int, failover: bool, multi_az: bool, field: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=f"^{field}="):
+        compute.check_cache_failover(nodes, failover, multi_az)
+    compute.check_cache_failover(2, True, True)
+    compute.check_cache_failover(1, False, False)
