@@ -58,7 +58,7 @@ class Network(ec2.Vpc):
                     name=PUBLIC,
                     subnet_type=ec2.SubnetType.PUBLIC,
                     cidr_mask=services.SUBNET_CIDR_MASK,
-                    map_public_ip_on_launch=False,
+                    map_public_ip_on_launch=services.SUBNET_MAP_PUBLIC_IP_ON_LAUNCH,
                 ),
                 ec2.SubnetConfiguration(
                     name=PRIVATE, subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS, cidr_mask=services.SUBNET_CIDR_MASK
@@ -75,6 +75,8 @@ class Network(ec2.Vpc):
         defaults: dict[str, Any] = {
             "ip_addresses": ec2.IpAddresses.cidr(services.NETWORK_CIDR),
             "max_azs": services.NETWORK_AZ_COUNT,
+            "enable_dns_hostnames": services.VPC_DNS_HOSTNAMES,
+            "enable_dns_support": services.VPC_DNS_SUPPORT,
             "nat_gateways": (services.NETWORK_AZ_COUNT if profile.nat_gateways_per_az else 1) if internet_egress else 0,
             "restrict_default_security_group": True,
             "subnet_configuration": tiers,
@@ -98,7 +100,7 @@ class Network(ec2.Vpc):
             roles=[flow_log_role],
             statements=[
                 iam.PolicyStatement(
-                    actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                    actions=list(services.FLOW_LOG_DELIVERY_ACTIONS),
                     resources=[self.flow_log_group.log_group_arn],
                 )
             ],

@@ -74,8 +74,8 @@ class Network(Construct):
             "cidr_block": services.NETWORK_CIDR,
             "az_count": services.NETWORK_AZ_COUNT,
             "nat_gateways": services.NETWORK_AZ_COUNT if profile.nat_gateways_per_az else 1,
-            "enable_dns_hostnames": True,
-            "enable_dns_support": True,
+            "enable_dns_hostnames": services.VPC_DNS_HOSTNAMES,
+            "enable_dns_support": services.VPC_DNS_SUPPORT,
             "tags": {"Name": f"{self.node.path}-{settings.environment_suffix}"},
         }
         props, changed = merge_with_defaults(defaults, overrides)
@@ -109,7 +109,7 @@ class Network(Construct):
                 vpc_id=self.vpc.id,
                 availability_zone=zone,
                 cidr_block=self.subnet_cidr(PUBLIC_SLOT + index),
-                map_public_ip_on_launch=False,
+                map_public_ip_on_launch=services.SUBNET_MAP_PUBLIC_IP_ON_LAUNCH,
                 tags={"Name": f"{self.node.path}-public-{index}", "Tier": "public"},
             )
             private = Subnet(
@@ -159,12 +159,7 @@ class Network(Construct):
                 {
                     "Sid": "WriteThisVpcsFlowLogGroup",
                     "Effect": "Allow",
-                    "Action": [
-                        "logs:CreateLogStream",
-                        "logs:PutLogEvents",
-                        "logs:DescribeLogGroups",
-                        "logs:DescribeLogStreams",
-                    ],
+                    "Action": list(services.FLOW_LOG_DELIVERY_ACTIONS),
                     "Resource": [self.flow_log_group.arn, f"{self.flow_log_group.arn}:*"],
                 }
             ],

@@ -13,6 +13,18 @@ NETWORK_CIDR = "10.0.0.0/16"
 SUBNET_CIDR_MASK = 24
 #: Flow logs capture rejected *and* accepted traffic: an investigation needs both.
 FLOW_LOG_TRAFFIC = "ALL"
+#: What VPC Flow Logs needs on the (existing) log group it delivers to, and no more: no CreateLogGroup.
+FLOW_LOG_DELIVERY_ACTIONS: tuple[str, ...] = (
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+    "logs:DescribeLogGroups",
+    "logs:DescribeLogStreams",
+)
+#: No instance in a public subnet gets a public IP by itself: only NAT gateways live there.
+SUBNET_MAP_PUBLIC_IP_ON_LAUNCH = False
+#: DNS resolution and hostnames on: interface endpoints answer AWS API names with private addresses only then.
+VPC_DNS_SUPPORT = True
+VPC_DNS_HOSTNAMES = True
 
 # --- Kinesis ---------------------------------------------------------------------------------------------------
 #: One shard (1 MB/s in, 2 MB/s out) is the cheapest provisioned stream; stacks size it to their load.
