@@ -63,14 +63,16 @@ class Group:
 
 #: Side by side, each on its own emulator and in its own work directory. A Terraform stack spends its time in the
 #: provider's waits, so its dev, S3-state and prod checks (independent: their own stacks or state) each get a group;
-#: the three CDK stacks deploy in seconds and share one, with README's commands; bad configuration needs no stack.
+#: the three CDK stacks deploy in seconds and share one; README's commands (a CDK and a Terraform deploy, through the
+#: CLIs as a user runs them) get one, with the CDK bootstrap of README's region; bad configuration needs no stack.
 GROUPS: tuple[Group, ...] = (
     *(
         Group(f"{stack}-{phase}", (phase,), (stack,), ("cdktf",))
         for stack in ("streamflix", "pci-platform")
         for phase in ("dev", "s3-state", "prod")
     ),
-    Group("cdk", ("dev", "prod", "readme"), ("IotPlatform", "HealthcarePipeline", "StreamProcessor"), ("cdk",)),
+    Group("cdk", ("dev", "prod"), ("IotPlatform", "HealthcarePipeline", "StreamProcessor"), ("cdk",)),
+    Group("readme", ("readme",), ("StreamProcessor",), ("cdk",)),
     Group("bad-config", ("bad-config",)),
 )
 #: The first group's emulator port; the others follow.
