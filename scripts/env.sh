@@ -5,8 +5,8 @@ export PATH="$PWD/node_modules/.bin:$PWD/.venv/bin:$PATH"
 if [ -f "$PWD/.build/terraformrc" ]; then
   export TF_CLI_CONFIG_FILE="$PWD/.build/terraformrc"
 fi
-# No container engine on this machine: CDK image assets are built and pushed by the emulator's stand-in, which pushes
-# only to the local emulator (against AWS it refuses and says so).
-if ! command -v docker >/dev/null 2>&1; then
+# No container engine answering here (a docker client without its daemon counts as none): CDK image assets are built
+# and pushed by the emulator's stand-in, which pushes only to the local emulator (against AWS it refuses and says so).
+if ! docker info >/dev/null 2>&1; then
   export CDK_DOCKER="$PWD/scripts/local-docker"
 fi
