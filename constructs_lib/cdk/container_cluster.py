@@ -33,7 +33,7 @@ def processing_image(scope: Construct, dockerfile: Path, context: Path) -> ecs.C
     """
     prebuilt = images.prebuilt_image(scope.node.try_get_context)
     if prebuilt:
-        return _prebuilt_image(scope, prebuilt)
+        return _prebuilt_image(scope, f"{dockerfile.parent.name.title()}PrebuiltImage", prebuilt)
     kept = ["!" + source for source in images.copied_sources(dockerfile)]
     return ecs.ContainerImage.from_asset(
         str(context),
@@ -44,14 +44,14 @@ def processing_image(scope: Construct, dockerfile: Path, context: Path) -> ecs.C
     )
 
 
-def _prebuilt_image(scope: Construct, reference: str) -> ecs.ContainerImage:
+def _prebuilt_image(scope: Construct, construct_id: str, reference: str) -> ecs.ContainerImage:
     """An ECR image through its repository (so the execution role is granted the pull), any other by reference."""
     registry, repository_arn = images.ecr_registry(reference), images.ecr_repository_arn(reference)
     if registry is None or repository_arn is None:
         return ecs.ContainerImage.from_registry(reference)
     _, _, repository, tag_or_digest = registry
     repo = ecr.Repository.from_repository_attributes(
-        scope, "PrebuiltImageRepository", repository_arn=repository_arn, repository_name=repository
+        scope, construct_id, repository_arn=repository_arn, repository_name=repository
     )
     return ecs.ContainerImage.from_ecr_repository(repo, tag_or_digest)
 
