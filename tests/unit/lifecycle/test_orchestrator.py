@@ -265,3 +265,8 @@ def test_a_stacks_figures_from_two_groups_are_merged_field_by_field() -> None:
     both = orchestrator.merged(dev, prod)
     assert (both.deploy_seconds, both.redeploy_after_interrupt_seconds) == (120.0, 140.0)
     assert (both.kept_by_prod_destroy, both.left_by_dev_destroy) == (9, 0)
+
+
+def test_readmes_group_selects_every_cdk_stack_so_its_baseline_holds_every_region_readmes_bootstrap_makes() -> None:
+    (group,) = [group for group in orchestrator.GROUPS if "readme" in group.phases]
+    assert (group.stacks, group.tools) == ((), ("cdk",))
