@@ -12,7 +12,7 @@ from typing import Any
 from constructs_lib import model
 from constructs_lib.model.terraform import stack_from_configuration
 from scripts import ROOT, WORK_DIR
-from scripts.deployer import adoption, protocol, stack_outputs
+from scripts.deployer import adoption, protocol, shared_synthesis, stack_outputs
 
 #: Where the cdktf app is synthesized for the emulator, and for AWS (``cdktf synth``'s default).
 CDKTF_LOCAL_DIR = WORK_DIR / "cdktf.out.local"
@@ -95,9 +95,26 @@ class TerraformTool:
         env = self.environment()
         if self.state_bucket:
             context["stateBucket"] = self.state_bucket
-        env.update(CDKTF_OUTDIR=str(self.outdir), CDKTF_CONTEXT_JSON=json.dumps(context))
+        shared = shared_synthesis.directory_from(env)
+        endpoint = env.get("AWS_ENDPOINT_URL")
+        if shared is None or not endpoint:
+            self._synthesize_app(settings["app"], context, env, self.outdir)
+            return
+        key = shared_synthesis.variant_key(context, env)
+        source = shared_synthesis.shared_output(
+            shared,
+            key,
+            lambda outdir, placeholder: self._synthesize_app(
+                settings["app"], context, {**env, "AWS_ENDPOINT_URL": placeholder}, outdir
+            ),
+        )
+        shared_synthesis.copy_for_endpoint(source, self.outdir, endpoint)
+        protocol.log(f"cdktf app ({self.profile}) copied from the shared synthesis {key}, for {endpoint}")
+
+    def _synthesize_app(self, app: str, context: dict[str, Any], env: dict[str, str], outdir: Path) -> None:
+        env = {**env, "CDKTF_OUTDIR": str(outdir), "CDKTF_CONTEXT_JSON": json.dumps(context)}
         protocol.run_cli(
-            settings["app"].split(),
+            app.split(),
             timeout=protocol.SYNTH_TIMEOUT_SECONDS,
             env=env,
             log_file=stack_outputs.OUTPUTS_DIR / "logs" / "cdktf-synth.log",

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -23,7 +24,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from scripts import ROOT
-from scripts.deployer import commands, protocol, stack_outputs
+from scripts.deployer import commands, protocol, shared_synthesis, stack_outputs
 from scripts.lifecycle import (
     CheckOutcome,
     StackFigures,
@@ -42,6 +43,8 @@ from scripts.lifecycle.inventory import Inventory, count, shown
 #: The suffix of the stacks these checks deploy (unique, so they never meet a developer's own local stacks).
 SUFFIX = "checks"
 RESULTS_FILE = "deploy-checks.json"
+#: Where the groups' shared cdktf syntheses go, beside their work directories.
+SHARED_SYNTHESIS = "shared-cdktf"
 FINAL_CHECK = "emulator empty at the end"
 #: The phases of the checks, in the order one run takes them.
 PHASES = ("bad-config", "dev", "s3-state", "prod", "readme")
@@ -136,14 +139,17 @@ def run_checks(
         # bootstrap belongs to the baseline instead of being counted as left behind.
         os.environ["AWS_REGION"] = os.environ["AWS_DEFAULT_REGION"] = readme_commands.REGION
     names = sorted(tool_names or commands.TOOLS)
-    dev = [commands.TOOLS[name]("dev", SUFFIX) for name in names]
-    for tool in dev:
+    # The baseline's stacks: prod's when prod is all this run deploys (the check would synthesize prod anyway).
+    baseline_profile = "prod" if set(phases) <= {"prod", "bad-config"} else "dev"
+    tools = [commands.TOOLS[name](baseline_profile, SUFFIX) for name in names]
+    for tool in tools:
         tool.synthesize()
         tool.prepare(commands.selected_stacks(tool, selected))  # the CDK bootstrap belongs to the baseline
-    inventory = Inventory(teardown.regions_of(dev))
+    inventory = Inventory(teardown.regions_of(tools))
     baseline = inventory.snapshot()
-    stacks = {tool.name: commands.selected_stacks(tool, selected) for tool in dev}
+    stacks = {tool.name: commands.selected_stacks(tool, selected) for tool in tools}
     if "dev" in phases:
+        dev = tools
         timed(
             outcomes,
             "interrupted deploy (dev)",
@@ -190,12 +196,20 @@ def run_here(args: argparse.Namespace) -> tuple[list[CheckOutcome], dict[str, St
 
 
 def run_groups(groups: Sequence[Group]) -> tuple[list[CheckOutcome], dict[str, StackFigures]]:
-    """One child process per group, side by side, each with its own emulator port and work directory; their
-    progress lines are echoed with the group's name, their results merged."""
+    """One child process per group, side by side, each with its own emulator port and work directory, sharing one
+    cdktf synthesis per variant (``scripts/deployer/shared_synthesis.py``); their progress lines are echoed with the
+    group's name, their results merged."""
     children = []
+    shared = ROOT / ".build" / "lifecycle" / SHARED_SYNTHESIS
+    shutil.rmtree(shared, ignore_errors=True)  # this run's code, synthesized once by the first group that needs it
     for index, group in enumerate(groups):
         work_dir = ROOT / ".build" / "lifecycle" / group.name
-        environment = {**os.environ, "LOCAL_AWS_PORT": str(GROUP_PORT + index), "DEPLOY_WORK_DIR": str(work_dir)}
+        environment = {
+            **os.environ,
+            "LOCAL_AWS_PORT": str(GROUP_PORT + index),
+            "DEPLOY_WORK_DIR": str(work_dir),
+            shared_synthesis.ENV_DIRECTORY: str(shared),
+        }
         for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3_FOR_CLOUDFORMATION"):
             environment.pop(name, None)
         process = subprocess.Popen(

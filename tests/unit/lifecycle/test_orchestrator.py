@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 import pytest
 
 from scripts import lifecycle
-from scripts.deployer import commands, protocol
+from scripts.deployer import commands, protocol, shared_synthesis
 from scripts.lifecycle import CheckOutcome, StackFigures
 from scripts.lifecycle import __main__ as orchestrator
 
@@ -172,6 +172,23 @@ def test_a_group_runs_only_its_phases(wired: list[str]) -> None:
     assert wired == ["prod"] and outcomes[-1].check == orchestrator.FINAL_CHECK
 
 
+def test_a_group_that_only_deploys_prod_takes_its_baseline_from_the_prod_synthesis(
+    wired: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: list[FakeTool] = []
+
+    def tool(profile: str, suffix: str) -> FakeTool:
+        made.append(FakeTool(profile, suffix))
+        return made[-1]
+
+    monkeypatch.setattr(commands, "TOOLS", {"fake": tool})
+    orchestrator.run_checks(None, ("prod",))
+    assert (made[0].profile, made[0].calls) == ("prod", ["synthesize", "prepare"])
+    made.clear()
+    orchestrator.run_checks(None, ("dev", "prod"))
+    assert made[0].profile == "dev"
+
+
 def test_the_bad_configuration_group_deploys_nothing_and_needs_no_baseline(wired: list[str]) -> None:
     outcomes, _ = orchestrator.run_checks(None, ("bad-config",))
     assert wired == ["bad config"]
@@ -235,6 +252,25 @@ def test_groups_run_on_their_own_emulators_and_their_results_are_merged(
     assert sorted(figures) == ["Health", "Iot", "flix", "pci"]
     printed = capsys.readouterr().out
     assert "[flix-dev] [deploy-checks] flix ..." in printed and "noise" not in printed
+
+
+def test_groups_share_one_fresh_directory_for_their_cdktf_syntheses(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(orchestrator, "ROOT", tmp_path)
+    monkeypatch.setattr(orchestrator.subprocess, "Popen", FakeGroup)
+    stale = tmp_path / ".build" / "lifecycle" / orchestrator.SHARED_SYNTHESIS / "0123abcd" / "manifest.json"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("{}")
+    FakeGroup.started = []
+
+    orchestrator.run_groups(
+        [orchestrator.Group("flix-dev", ("dev",), ("flix",)), orchestrator.Group("flix-prod", ("prod",), ("flix",))]
+    )
+
+    shared = {env[shared_synthesis.ENV_DIRECTORY] for _, env in FakeGroup.started}
+    assert shared == {str(stale.parents[1])}
+    assert not stale.exists()
 
 
 def test_a_group_that_wrote_no_results_is_a_failed_row(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
