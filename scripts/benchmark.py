@@ -13,6 +13,7 @@ Each prints medians and the ratio to its baseline.
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import subprocess
 import sys
@@ -21,11 +22,13 @@ import time
 from collections.abc import Callable
 
 from scripts import ROOT
+from scripts.lifecycle.__main__ import GROUPS
 from scripts.main_job import ALL_STACKS
 
 CONTEXT = {"profile": "dev", "environmentSuffix": "bench"}
 CORPUS = ROOT / "tests" / "unit" / "preflight" / "corpus"
 BARE_TEST = ROOT / "scripts" / "bare_suite" / "test_bare.py"
+LOG_DIR = ROOT / ".build" / "benchmark"
 
 
 def stacks() -> dict[str, Callable[[object], object]]:
@@ -65,10 +68,21 @@ def synth_seconds(build: Callable[[object], object], with_nag: bool) -> float:
 
 
 def command_seconds(command: list[str]) -> float:
-    """Wall time of one command run from the repository root (it must succeed)."""
+    """Wall time of one command run from the repository root. Its output goes to a log under ``.build/benchmark``
+    (named on stderr, so a long run can be followed); a failed command ends the benchmark with its log's tail."""
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    log = LOG_DIR / (re.sub(r"[^\w.]+", "-", " ".join(command[2:])).strip("-")[:80] + ".log")
+    print(f"running {' '.join(command[1:])} (log: {log})", file=sys.stderr, flush=True)
     started = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
-    return time.perf_counter() - started
+    with log.open("w") as output:
+        done = subprocess.run(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT, check=False)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        tail = "\n".join(log.read_text().splitlines()[-15:])
+        raise SystemExit(
+            f"{' '.join(command[1:])} exited {done.returncode} after {seconds:.0f} s (log: {log}):\n{tail}"
+        )
+    return seconds
 
 
 def side_by_side(title: str, rows: dict[str, float], unit: str = "s") -> None:
@@ -115,7 +129,7 @@ def lifecycle(runs: int) -> None:
     checks = [sys.executable, "-m", "scripts.lifecycle"]
     rows = {
         "every stack on one emulator": statistics.median(command_seconds([*checks, *every]) for _ in range(runs)),
-        "three groups side by side": statistics.median(command_seconds(checks) for _ in range(runs)),
+        f"{len(GROUPS)} groups side by side": statistics.median(command_seconds(checks) for _ in range(runs)),
     }
     side_by_side(f"deploy lifecycle checks, all five stacks, median of {runs} runs:", rows)
 

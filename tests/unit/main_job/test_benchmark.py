@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from scripts import benchmark
@@ -37,3 +39,15 @@ def test_the_main_job_mode_runs_the_serial_baseline_then_the_job_as_ci_runs_it(m
     monkeypatch.setattr(benchmark, "command_seconds", lambda command: seen.append(command) or 600.0)
     benchmark.main(["main-job"])
     assert [command[2:] for command in seen] == [["scripts.main_job", "--serial"], ["scripts.main_job"]]
+
+
+def test_a_timed_command_that_fails_ends_the_benchmark_with_its_log_tail(
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    monkeypatch.setattr(benchmark, "LOG_DIR", tmp_path)
+    failing = [sys.executable, "-c", "print('step 3 of 22: lifecycle FAILED'); raise SystemExit(1)"]
+    with pytest.raises(SystemExit, match="exited 1 after") as raised:
+        benchmark.command_seconds(failing)
+    assert "step 3 of 22: lifecycle FAILED" in str(raised.value)
+    assert benchmark.command_seconds([sys.executable, "-c", "print('fine')"]) > 0
+    assert {path.read_text() for path in tmp_path.iterdir()} >= {"fine\n"}
