@@ -51,10 +51,6 @@ ACCEPTED_DIFFERENCES: dict[str, dict[str, str]] = {
         "alarm_notifies": "the CDK SecureQueue creates its own AlarmTopic; the cdktf DeadLetterQueue is only built "
         "inside a construct that passes it that construct's topic (a stray topic per DLQ would go unsubscribed)",
     },
-    "network": {
-        "tiers": "the CDK Network has an isolated tier (no route out) for data stores; the cdktf one puts databases "
-        "in its private tier, whose only route out is the NAT gateway",
-    },
     "function": {
         "stream_consumer": "the CDK twin is a Kinesis consumer (event source, stream-failure queue); the cdktf "
         "SecureFunction is a plain function: the event source is wired by the stack that owns the stream",
@@ -536,12 +532,33 @@ def alarm_topic(stack: Stack) -> Controls:
     }
 
 
+def _tier(stack: Stack, subnet: Resource) -> str | None:
+    """The subnet's tier: the CDK ``Vpc``'s subnet-group name, the cdktf ``Network``'s ``Tier`` tag."""
+    return subnet.tags.get("aws-cdk:subnet-name" if _cfn(stack) else "Tier")
+
+
+def _routes_out(stack: Stack, subnet: Resource) -> tuple[str, ...]:
+    """What the subnet's route table routes to (gateway kinds); empty when it has no route but the VPC's local one."""
+    associations = stack.referrers(subnet.address, "route_table_association")
+    tables = [t for a in associations for t in stack.referenced(a, None, "route_table")]
+    assert len(tables) == 1, f"{stack.name}: {subnet.label} has {len(tables)} route tables"
+    routes = stack.referrers(tables[0].address, "route")
+    return tuple(
+        sorted(
+            target.kind
+            for route in routes
+            for target in stack.referenced(route)
+            if target.kind != "route_table" and not any(r.via == "depends_on" for r in route.refs_to(target.address))
+        )
+    )
+
+
 def network(stack: Stack) -> Controls:
     vpc = _one(stack, "vpc")
     subnets = stack.of_kind("subnet")
     flow_log = _one(stack, "flow_log")
+    tiers = sorted({_tier(stack, s) for s in subnets})
     if _cfn(stack):
-        tiers = sorted({s.tags.get("aws-cdk:subnet-name") for s in subnets})
         public = [s for s in subnets if s.tags.get("aws-cdk:subnet-type") == "Public"]
         default_sg_closed = bool(stack.of_kind("restrict_default_security_group"))
         controls = {
@@ -551,7 +568,6 @@ def network(stack: Stack) -> Controls:
             "flow_log_traffic": flow_log.get("TrafficType"),
         }
     else:
-        tiers = sorted({s.tags.get("Tier") for s in subnets})
         public = [s for s in subnets if s.tags.get("Tier") == "public"]
         default_sgs = stack.of_kind("default_security_group")
         default_sg_closed = (
@@ -567,6 +583,9 @@ def network(stack: Stack) -> Controls:
         **controls,
         "tiers": tiers,
         "subnets_per_tier": len(subnets) // len(tiers),
+        "routes_out": {
+            tier: sorted({_routes_out(stack, s) for s in subnets if _tier(stack, s) == tier}) for tier in tiers
+        },
         "nat_gateways": len(stack.of_kind("nat_gateway")),
         "default_security_group_closed": default_sg_closed,
         "flow_log_group": _log_group_controls(stack, _one(stack, "log_group")),
