@@ -507,6 +507,7 @@ def aurora_cluster(stack: Stack) -> Controls:
         "customer_managed_key": _customer_managed(stack, cluster, "KmsKeyId" if _cfn(stack) else "kms_key_id"),
         "secret_customer_managed_key": secret_key,
         "parameters": parameters,
+        "subnet_tiers": _subnet_tiers(stack, cluster),
         "instances": sorted(tuple(i.get(name) for name in instance_names) for i in instances),
         "instances_performance_insights_cmk": all(
             _customer_managed(
@@ -551,6 +552,13 @@ def _routes_out(stack: Stack, subnet: Resource) -> tuple[str, ...]:
             if target.kind != "route_table" and not any(r.via == "depends_on" for r in route.refs_to(target.address))
         )
     )
+
+
+def _subnet_tiers(stack: Stack, resource: Resource) -> list[str | None]:
+    """Tiers of the subnets ``resource`` is placed in through its DB or cache subnet group."""
+    groups = stack.referenced(resource, None, "db_subnet_group", "cache_subnet_group")
+    assert len(groups) == 1, f"{stack.name}: {resource.label} has {len(groups)} subnet groups"
+    return sorted({_tier(stack, s) for s in stack.referenced(groups[0], None, "subnet")})
 
 
 def network(stack: Stack) -> Controls:
