@@ -16,9 +16,9 @@ from constructs_lib.cdk.log_group import EncryptedLogGroup
 from constructs_lib.policy import accepted_findings, services
 
 #: Subnet group names; constructs select subnets by these.
-PUBLIC = "public"
-PRIVATE = "private"
-ISOLATED = "isolated"
+PUBLIC = services.PUBLIC_TIER
+PRIVATE = services.PRIVATE_TIER
+ISOLATED = services.ISOLATED_TIER
 
 
 class Network(ec2.Vpc):

@@ -38,7 +38,7 @@ class AuroraServerlessCluster(Construct):
       encrypted with ``encryption_key``: no password in code, variables or Terraform state (nor ``random_password``).
     - Storage encrypted; TLS forced and connections logged by the cluster parameter group; the ``postgresql`` log is
       exported to a KMS-encrypted log group (audit retention) created before RDS would create an unencrypted one.
-    - Private subnets of ``network`` (or a network of its own); its own security group with no rules until
+    - Isolated subnets of ``network`` (or a network of its own); its own security group with no rules until
       :meth:`allow_from`.
     - Deletion from the profile: dev skips the final snapshot and has no deletion protection; prod takes a final
       snapshot and is deletion-protected.
@@ -93,8 +93,8 @@ class AuroraServerlessCluster(Construct):
             self,
             "subnets",
             name=naming.resource_name("db_subnet_group", prefix, suffix),
-            description=f"Private subnets of Aurora {identifier}",
-            subnet_ids=network.private_subnet_ids,
+            description=f"Isolated subnets of Aurora {identifier}",
+            subnet_ids=network.isolated_subnet_ids,
         )
         db_parameters, parameter_changes = merge_with_defaults(
             {**compute.DATABASE_TLS_PARAMETERS, **compute.DATABASE_LOGGING_PARAMETERS}, parameters or {}

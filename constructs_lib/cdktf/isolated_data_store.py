@@ -1,7 +1,7 @@
 """IsolatedDataStore: what the cdktf PostgresInstance and RedisReplicationGroup share, written once.
 
 The twin of ``constructs_lib.cdk.isolated_data_store``: the engine version is the policy's, the store gets its own
-customer-managed key and network unless given them, lives in the network's private subnets, and has its own security
+customer-managed key and network unless given them, lives in the network's isolated subnets, and has its own security
 group with no rules until :meth:`allow_from`. Subclasses add the engine-specific resources.
 """
 

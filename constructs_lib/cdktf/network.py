@@ -1,4 +1,4 @@
-"""Network: a VPC over two AZs with public and private subnets, NAT per profile, and flow logs."""
+"""Network: a VPC over two AZs with public, private and isolated subnets, NAT per profile, and flow logs."""
 
 from __future__ import annotations
 
@@ -29,10 +29,8 @@ from constructs_lib.cdktf.iam import ServiceRole
 from constructs_lib.cdktf.log_group import EncryptedLogGroup
 from constructs_lib.policy import services
 
-#: Subnet slots (the n-th /24 of the VPC): public subnets from 0, private from 10, callers' own tiers from 20.
-PUBLIC_SLOT = 0
-PRIVATE_SLOT = 10
-FREE_SLOT = 20
+#: The first subnet slot (the n-th /24 of the VPC) free for a caller's own tier, past the network's three tiers.
+FREE_SLOT = services.FREE_SUBNET_SLOT
 
 ANYWHERE = "0.0.0.0/0"
 
@@ -40,8 +38,9 @@ ANYWHERE = "0.0.0.0/0"
 class Network(Construct):
     """VPC for a hardened stack, secure with no arguments.
 
-    - Two AZs, read from ``aws_availability_zones`` (no AZ name in code); ``public`` subnets (NAT, load balancers,
-      no public IPs on launch) and ``private`` subnets (compute and databases, egress through NAT only).
+    - Two AZs, read from ``aws_availability_zones`` (no AZ name in code); three tiers: ``public`` (NAT, load
+      balancers, no public IPs on launch), ``private`` (compute, egress through NAT only) and ``isolated``
+      (databases and caches: a route table with no route out at all, the VPC's own local route only).
     - NAT gateways from the profile: one in dev, one per AZ in prod. One route table per AZ and tier.
     - The default security group has every rule removed, so nothing can use it by accident.
     - Flow logs of ALL traffic to a KMS-encrypted log group kept 90 days, through a role that can write to that
@@ -55,7 +54,7 @@ class Network(Construct):
     Example::
 
         network = Network(self, "network", encryption_key=key)
-        AuroraServerlessCluster(self, "db", network=network, encryption_key=key)
+        AuroraServerlessCluster(self, "db", network=network, encryption_key=key)  # in network.isolated_subnet_ids
     """
 
     def __init__(
@@ -99,31 +98,23 @@ class Network(Construct):
 
         self.public_subnets: list[Subnet] = []
         self.private_subnets: list[Subnet] = []
+        self.isolated_subnets: list[Subnet] = []
         self.public_route_tables: list[RouteTable] = []
         self.private_route_tables: list[RouteTable] = []
+        #: One per isolated subnet, never given a route: the VPC's local route is all it has.
+        self.isolated_route_tables: list[RouteTable] = []
         for index in range(self.az_count):
-            zone = self.availability_zone(index)
-            public = Subnet(
-                self,
-                f"public-{index}",
-                vpc_id=self.vpc.id,
-                availability_zone=zone,
-                cidr_block=self.subnet_cidr(PUBLIC_SLOT + index),
-                map_public_ip_on_launch=services.SUBNET_MAP_PUBLIC_IP_ON_LAUNCH,
-                tags={"Name": f"{self.node.path}-public-{index}", "Tier": "public"},
+            public = self._subnet(
+                services.PUBLIC_TIER, index, map_public_ip_on_launch=services.SUBNET_MAP_PUBLIC_IP_ON_LAUNCH
             )
-            private = Subnet(
-                self,
-                f"private-{index}",
-                vpc_id=self.vpc.id,
-                availability_zone=zone,
-                cidr_block=self.subnet_cidr(PRIVATE_SLOT + index),
-                tags={"Name": f"{self.node.path}-private-{index}", "Tier": "private"},
-            )
+            private = self._subnet(services.PRIVATE_TIER, index)
+            isolated = self._subnet(services.ISOLATED_TIER, index)
             self.public_subnets.append(public)
             self.private_subnets.append(private)
+            self.isolated_subnets.append(isolated)
             self.public_route_tables.append(self._route_table(f"public-{index}", public))
             self.private_route_tables.append(self._route_table(f"private-{index}", private))
+            self.isolated_route_tables.append(self._route_table(f"isolated-{index}", isolated))
             if public_default_route:
                 Route(
                     self,
@@ -189,6 +180,23 @@ class Network(Construct):
     @property
     def private_subnet_ids(self) -> list[str]:
         return [subnet.id for subnet in self.private_subnets]
+
+    @property
+    def isolated_subnet_ids(self) -> list[str]:
+        """Subnets of the data tier (databases, caches): no route out of the VPC."""
+        return [subnet.id for subnet in self.isolated_subnets]
+
+    def _subnet(self, tier: str, index: int, **arguments: Any) -> Subnet:
+        """The ``index``-th AZ's subnet of ``tier``, in that tier's slot of the VPC (``policy.services``)."""
+        return Subnet(
+            self,
+            f"{tier}-{index}",
+            vpc_id=self.vpc.id,
+            availability_zone=self.availability_zone(index),
+            cidr_block=self.subnet_cidr(services.SUBNET_TIER_SLOTS[tier] + index),
+            tags={"Name": f"{self.node.path}-{tier}-{index}", "Tier": tier},
+            **arguments,
+        )
 
     def _route_table(self, name: str, subnet: Subnet) -> RouteTable:
         table = RouteTable(self, f"{name}-routes", vpc_id=self.vpc.id, tags={"Name": f"{self.node.path}-{name}"})

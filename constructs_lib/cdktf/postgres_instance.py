@@ -31,7 +31,7 @@ class PostgresInstance(IsolatedDataStore):
     """RDS PostgreSQL instance, secure with no arguments (the cdktf twin of the CDK ``PostgresInstance``).
 
     - Engine version and parameter-group family from ``policy.engines["postgres"]``.
-    - Private subnets of ``network`` (or a network of its own), not publicly accessible, its own security group with
+    - Isolated subnets of ``network`` (or a network of its own), not publicly accessible, its own security group with
       no rules until :meth:`allow_from`.
     - The master password is generated and kept by RDS in Secrets Manager (``manage_master_user_password``) under
       the CMK: no password in code, variables or Terraform state.
@@ -80,8 +80,8 @@ class PostgresInstance(IsolatedDataStore):
             self,
             "subnets",
             name=naming.resource_name("db_subnet_group", self.name_prefix, self.suffix),
-            description=f"Private subnets of {identifier}",
-            subnet_ids=self.network.private_subnet_ids,
+            description=f"Isolated subnets of {identifier}",
+            subnet_ids=self.network.isolated_subnet_ids,
         )
         db_parameters, parameter_changes = merge_with_defaults(
             {**compute.DATABASE_TLS_PARAMETERS, **compute.DATABASE_LOGGING_PARAMETERS}, parameters or {}

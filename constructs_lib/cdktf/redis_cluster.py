@@ -36,7 +36,7 @@ class RedisReplicationGroup(IsolatedDataStore):
       stored one (``ignore_changes``); like every Terraform-set secret it is also in the (encrypted) state.
     - Replicas from the profile: dev one node (no failover possible), prod a replica with automatic failover and
       Multi-AZ. Daily snapshots kept per policy; prod takes a final snapshot on destroy.
-    - Private subnets of ``network`` (or a network of its own), own security group with no rules until
+    - Isolated subnets of ``network`` (or a network of its own), own security group with no rules until
       :meth:`allow_from`.
     - Slow log and engine log delivered as JSON to two encrypted log groups.
     - The AUTH secret is recoverable for the profile's ``secret_recovery_days`` after deletion (dev: none).
@@ -74,8 +74,8 @@ class RedisReplicationGroup(IsolatedDataStore):
             self,
             "subnets",
             name=naming.resource_name("elasticache_subnet_group", self.name_prefix, self.suffix),
-            description=f"Private subnets of {name}",
-            subnet_ids=self.network.private_subnet_ids,
+            description=f"Isolated subnets of {name}",
+            subnet_ids=self.network.isolated_subnet_ids,
         )
         # A name prefix, not a name: a secret kept in its recovery window never blocks a redeploy.
         self.auth_secret = SecretsmanagerSecret(

@@ -11,6 +11,16 @@ NETWORK_AZ_COUNT = 2
 NETWORK_CIDR = "10.0.0.0/16"
 #: /24 per subnet: 251 usable addresses per tier per AZ.
 SUBNET_CIDR_MASK = 24
+#: Subnet tiers. ``public`` holds NAT gateways and load balancers (no public IPs on launch); ``private`` holds compute,
+#: whose only way out is NAT; ``isolated`` holds databases and caches and has no route out of the VPC at all.
+PUBLIC_TIER = "public"
+PRIVATE_TIER = "private"
+ISOLATED_TIER = "isolated"
+#: Where each tier starts, as the n-th /24 of the VPC (one slot per AZ from there, room for ten AZs per tier), for a
+#: rendering that places subnets itself (cdktf; the CDK ``Vpc`` packs the same tiers in this order).
+SUBNET_TIER_SLOTS: MappingProxyType[str, int] = MappingProxyType({PUBLIC_TIER: 0, PRIVATE_TIER: 10, ISOLATED_TIER: 20})
+#: Slots from here are free for a caller's own tier (the Network Firewall's subnets).
+FREE_SUBNET_SLOT = 30
 #: Flow logs capture rejected *and* accepted traffic: an investigation needs both.
 FLOW_LOG_TRAFFIC = "ALL"
 #: What VPC Flow Logs needs on the (existing) log group it delivers to, and no more: no CreateLogGroup.

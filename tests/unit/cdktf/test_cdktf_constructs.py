@@ -10,7 +10,7 @@ import cdktf
 import pytest
 from tfjson import by_path, policy, ref, resources, statement
 
-from constructs_lib.policy import ConfigurationError
+from constructs_lib.policy import ConfigurationError, services
 
 HANDLER_DIR = Path(__file__).resolve().parents[3] / "stacks" / "pci_platform" / "handler"
 
@@ -122,7 +122,7 @@ def test_every_queue_denies_requests_without_tls(bare):
 def test_network_spans_two_azs_from_the_data_source_and_strips_the_default_security_group(bare):
     zones = {
         by_path(bare, "aws_subnet", f"bare/net/{tier}-{i}")["availability_zone"]
-        for tier in ("public", "private")
+        for tier in ("public", "private", "isolated")
         for i in range(2)
     }
     (azs,) = [name for name in bare["data"]["aws_availability_zones"] if name.startswith("net_")]
@@ -131,6 +131,25 @@ def test_network_spans_two_azs_from_the_data_source_and_strips_the_default_secur
     assert "ingress" not in default_sg and "egress" not in default_sg
     for index in range(2):
         assert by_path(bare, "aws_subnet", f"bare/net/public-{index}")["map_public_ip_on_launch"] is False
+
+
+def test_network_has_an_isolated_subnet_per_az_in_its_policy_slot_with_its_own_route_table(bare):
+    for index in range(2):
+        subnet = by_path(bare, "aws_subnet", f"bare/net/isolated-{index}")
+        assert subnet["cidr_block"] == f"10.0.{services.SUBNET_TIER_SLOTS['isolated'] + index}.0/24"
+        assert subnet["tags"]["Tier"] == "isolated"
+        association = by_path(bare, "aws_route_table_association", f"bare/net/isolated-{index}-routes-association")
+        assert association["subnet_id"] == ref(bare, "aws_subnet", f"bare/net/isolated-{index}", "id")
+        assert association["route_table_id"] == ref(bare, "aws_route_table", f"bare/net/isolated-{index}-routes", "id")
+
+
+def test_network_isolated_route_tables_have_no_route_but_the_local_one(bare):
+    tables = {ref(bare, "aws_route_table", f"bare/net/isolated-{i}-routes", "id") for i in range(2)}
+    routes = resources(bare, "aws_route").values()
+    assert routes, "the public and private tiers have routes: the filter below reads real ones"
+    assert not [r for r in routes if r["route_table_id"] in tables]
+    for index in range(2):
+        assert "route" not in by_path(bare, "aws_route_table", f"bare/net/isolated-{index}-routes")
 
 
 def test_network_in_dev_has_one_nat_gateway_shared_by_both_private_subnets(bare):
@@ -201,6 +220,7 @@ def test_network_overrides_shape_the_vpc(tf_app, tmp_path_factory):
     synthesized = _synth(stack)
     assert by_path(synthesized, "aws_vpc", "bare/net/vpc")["cidr_block"] == "10.20.0.0/16"
     assert by_path(synthesized, "aws_subnet", "bare/net/private-1")["cidr_block"] == "10.20.11.0/24"
+    assert by_path(synthesized, "aws_subnet", "bare/net/isolated-1")["cidr_block"] == "10.20.21.0/24"
     assert not resources(synthesized, "aws_nat_gateway")
     assert len(_warnings(network)) == 2
 

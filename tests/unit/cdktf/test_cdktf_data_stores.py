@@ -98,7 +98,7 @@ def test_postgres_without_a_key_or_network_gets_its_own(dev):
     instance = by_path(dev, "aws_db_instance", "stores/bare-db/instance")
     assert instance["kms_key_id"] == ref(dev, "aws_kms_key", "stores/bare-db/key/key", "arn")
     subnets = by_path(dev, "aws_db_subnet_group", "stores/bare-db/subnets")["subnet_ids"]
-    assert subnets == [ref(dev, "aws_subnet", f"stores/bare-db/network/private-{i}", "id") for i in range(2)]
+    assert subnets == [ref(dev, "aws_subnet", f"stores/bare-db/network/isolated-{i}", "id") for i in range(2)]
 
 
 def test_postgres_master_password_is_managed_by_rds(dev):
@@ -112,12 +112,12 @@ def test_postgres_uses_iam_database_authentication(dev):
     assert by_path(dev, "aws_db_instance", "stores/db/instance")["iam_database_authentication_enabled"] is True
 
 
-def test_postgres_is_private_in_the_networks_private_subnets(dev):
+def test_postgres_is_private_in_the_networks_isolated_subnets(dev):
     instance = by_path(dev, "aws_db_instance", "stores/db/instance")
     assert instance["publicly_accessible"] is False
     assert instance["db_subnet_group_name"] == ref(dev, "aws_db_subnet_group", "stores/db/subnets", "name")
     subnets = by_path(dev, "aws_db_subnet_group", "stores/db/subnets")["subnet_ids"]
-    assert subnets == [ref(dev, "aws_subnet", f"stores/net/private-{i}", "id") for i in range(2)]
+    assert subnets == [ref(dev, "aws_subnet", f"stores/net/isolated-{i}", "id") for i in range(2)]
 
 
 def test_postgres_security_group_admits_only_allowed_groups_on_its_port(dev):
@@ -264,11 +264,11 @@ def test_redis_keeps_daily_snapshots(dev):
     assert group["snapshot_retention_limit"] == services.CACHE_SNAPSHOT_RETENTION_DAYS
 
 
-def test_redis_lives_in_private_subnets_behind_its_own_security_group(dev):
+def test_redis_lives_in_isolated_subnets_behind_its_own_security_group(dev):
     group = by_path(dev, "aws_elasticache_replication_group", "stores/cache/replication-group")
     subnets = by_path(dev, "aws_elasticache_subnet_group", "stores/cache/subnets")
     assert group["subnet_group_name"] == ref(dev, "aws_elasticache_subnet_group", "stores/cache/subnets", "name")
-    assert subnets["subnet_ids"] == [ref(dev, "aws_subnet", f"stores/net/private-{i}", "id") for i in range(2)]
+    assert subnets["subnet_ids"] == [ref(dev, "aws_subnet", f"stores/net/isolated-{i}", "id") for i in range(2)]
     assert group["security_group_ids"] == [ref(dev, "aws_security_group", "stores/cache/security-group", "id")]
     rule = by_path(dev, "aws_vpc_security_group_ingress_rule", "stores/cache/ingress-0")
     assert (rule["from_port"], rule["to_port"]) == (services.CACHE_PORT, services.CACHE_PORT)

@@ -293,6 +293,28 @@ def test_public_subnets_have_no_direct_route_to_the_internet_gateway(dev):
     assert edge["gateway_id"] == igw
 
 
+@pytest.mark.parametrize("profile", ["dev", "prod"])
+def test_isolated_subnets_have_no_route_out_not_even_through_the_firewall(synthesized, profile):
+    stack = synthesized[profile][STACK]
+    isolated_tables = {ref(stack, "aws_route_table", f"networking/network/isolated-{i}-routes", "id") for i in range(2)}
+    routes = resources(stack, "aws_route").values()
+    assert routes, "the private, public and firewall tiers route out: the filter below reads real routes"
+    assert not [r for r in routes if r["route_table_id"] in isolated_tables]
+
+
+def test_firewall_subnets_take_the_slots_past_the_networks_isolated_tier(dev):
+    stack = dev[STACK]
+    cidrs = [subnet["cidr_block"] for subnet in resources(stack, "aws_subnet").values()]
+    assert len(cidrs) == 8 and len(set(cidrs)) == 8, "public, private, isolated and firewall subnet per AZ, apart"
+    for index in range(2):
+        assert (
+            by_path(stack, "aws_subnet", f"networking/network/isolated-{index}")["cidr_block"] == f"10.0.2{index}.0/24"
+        )
+        assert (
+            by_path(stack, "aws_subnet", f"networking/firewall/subnet-{index}")["cidr_block"] == f"10.0.3{index}.0/24"
+        )
+
+
 def test_outputs_name_every_identifier_an_integration_test_needs(dev):
     outputs = dev[STACK]["output"]
     expected = {

@@ -85,6 +85,29 @@ def test_database_accepts_postgres_only_from_the_processing_tasks(dev):
     assert "ingress" not in db_group and "egress" not in db_group
 
 
+@pytest.mark.parametrize("profile", ["dev", "prod"])
+def test_database_subnet_group_is_exactly_the_isolated_subnets_which_have_no_route_out(synthesized, profile):
+    stack = synthesized[profile][STACK]
+    (group,) = resources(stack, "aws_db_subnet_group").values()
+    assert group["subnet_ids"] == [ref(stack, "aws_subnet", f"network/isolated-{i}", "id") for i in range(2)]
+    cluster = by_path(stack, "aws_rds_cluster", "metadata/cluster")
+    assert cluster["db_subnet_group_name"] == ref(stack, "aws_db_subnet_group", "metadata/subnets", "name")
+    isolated_tables = {ref(stack, "aws_route_table", f"network/isolated-{i}-routes", "id") for i in range(2)}
+    routes = resources(stack, "aws_route").values()
+    assert len(routes) == 4, "an internet route per public subnet and a NAT route per private subnet, no other"
+    assert not [r for r in routes if r["route_table_id"] in isolated_tables]
+
+
+def test_worker_tasks_stay_private_and_reach_the_isolated_database_by_security_group(dev):
+    stack = dev[STACK]
+    service = by_path(stack, "aws_ecs_service", "processing/worker")
+    private = [ref(stack, "aws_subnet", f"network/private-{i}", "id") for i in range(2)]
+    assert service["network_configuration"]["subnets"] == private
+    egress = by_path(stack, "aws_vpc_security_group_egress_rule", "tasks/egress-5432")
+    assert egress["security_group_id"] == ref(stack, "aws_security_group", "tasks/group", "id")
+    assert egress["referenced_security_group_id"] == ref(stack, "aws_security_group", "metadata/security-group", "id")
+
+
 def test_ingest_stream_is_encrypted_with_the_stacks_key(dev):
     stack = dev[STACK]
     stream = by_path(stack, "aws_kinesis_stream", "ingest/stream")

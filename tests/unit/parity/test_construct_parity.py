@@ -51,10 +51,6 @@ ACCEPTED_DIFFERENCES: dict[str, dict[str, str]] = {
         "alarm_notifies": "the CDK SecureQueue creates its own AlarmTopic; the cdktf DeadLetterQueue is only built "
         "inside a construct that passes it that construct's topic (a stray topic per DLQ would go unsubscribed)",
     },
-    "network": {
-        "tiers": "the CDK Network has an isolated tier (no route out) for data stores; the cdktf one puts databases "
-        "in its private tier, whose only route out is the NAT gateway",
-    },
     "function": {
         "stream_consumer": "the CDK twin is a Kinesis consumer (event source, stream-failure queue); the cdktf "
         "SecureFunction is a plain function: the event source is wired by the stack that owns the stream",
@@ -511,6 +507,7 @@ def aurora_cluster(stack: Stack) -> Controls:
         "customer_managed_key": _customer_managed(stack, cluster, "KmsKeyId" if _cfn(stack) else "kms_key_id"),
         "secret_customer_managed_key": secret_key,
         "parameters": parameters,
+        "subnet_tiers": _subnet_tiers(stack, cluster),
         "instances": sorted(tuple(i.get(name) for name in instance_names) for i in instances),
         "instances_performance_insights_cmk": all(
             _customer_managed(
@@ -536,12 +533,40 @@ def alarm_topic(stack: Stack) -> Controls:
     }
 
 
+def _tier(stack: Stack, subnet: Resource) -> str | None:
+    """The subnet's tier: the CDK ``Vpc``'s subnet-group name, the cdktf ``Network``'s ``Tier`` tag."""
+    return subnet.tags.get("aws-cdk:subnet-name" if _cfn(stack) else "Tier")
+
+
+def _routes_out(stack: Stack, subnet: Resource) -> tuple[str, ...]:
+    """What the subnet's route table routes to (gateway kinds); empty when it has no route but the VPC's local one."""
+    associations = stack.referrers(subnet.address, "route_table_association")
+    tables = [t for a in associations for t in stack.referenced(a, None, "route_table")]
+    assert len(tables) == 1, f"{stack.name}: {subnet.label} has {len(tables)} route tables"
+    routes = stack.referrers(tables[0].address, "route")
+    return tuple(
+        sorted(
+            target.kind
+            for route in routes
+            for target in stack.referenced(route)
+            if target.kind != "route_table" and not any(r.via == "depends_on" for r in route.refs_to(target.address))
+        )
+    )
+
+
+def _subnet_tiers(stack: Stack, resource: Resource) -> list[str | None]:
+    """Tiers of the subnets ``resource`` is placed in through its DB or cache subnet group."""
+    groups = stack.referenced(resource, None, "db_subnet_group", "cache_subnet_group")
+    assert len(groups) == 1, f"{stack.name}: {resource.label} has {len(groups)} subnet groups"
+    return sorted({_tier(stack, s) for s in stack.referenced(groups[0], None, "subnet")})
+
+
 def network(stack: Stack) -> Controls:
     vpc = _one(stack, "vpc")
     subnets = stack.of_kind("subnet")
     flow_log = _one(stack, "flow_log")
+    tiers = sorted({_tier(stack, s) for s in subnets})
     if _cfn(stack):
-        tiers = sorted({s.tags.get("aws-cdk:subnet-name") for s in subnets})
         public = [s for s in subnets if s.tags.get("aws-cdk:subnet-type") == "Public"]
         default_sg_closed = bool(stack.of_kind("restrict_default_security_group"))
         controls = {
@@ -551,7 +576,6 @@ def network(stack: Stack) -> Controls:
             "flow_log_traffic": flow_log.get("TrafficType"),
         }
     else:
-        tiers = sorted({s.tags.get("Tier") for s in subnets})
         public = [s for s in subnets if s.tags.get("Tier") == "public"]
         default_sgs = stack.of_kind("default_security_group")
         default_sg_closed = (
@@ -567,6 +591,9 @@ def network(stack: Stack) -> Controls:
         **controls,
         "tiers": tiers,
         "subnets_per_tier": len(subnets) // len(tiers),
+        "routes_out": {
+            tier: sorted({_routes_out(stack, s) for s in subnets if _tier(stack, s) == tier}) for tier in tiers
+        },
         "nat_gateways": len(stack.of_kind("nat_gateway")),
         "default_security_group_closed": default_sg_closed,
         "flow_log_group": _log_group_controls(stack, _one(stack, "log_group")),

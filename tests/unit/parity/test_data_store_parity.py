@@ -66,6 +66,21 @@ def _one(found: dict[str, Any]) -> dict[str, Any]:
     return next(iter(found.values()))
 
 
+def _cdk_subnet_tiers(template: Template, group_type: str) -> list[str]:
+    """Subnet-group names (``aws-cdk:subnet-name``) of the subnets in the template's one subnet group of a type."""
+    resources = template.to_json()["Resources"]
+    ids = _one(template.find_resources(group_type))["Properties"]["SubnetIds"]
+    tags = [tag for i in ids for tag in resources[i["Ref"]]["Properties"]["Tags"]]
+    return sorted({tag["Value"] for tag in tags if tag["Key"] == "aws-cdk:subnet-name"})
+
+
+def _tf_subnet_tiers(tf: dict[str, Any], group_type: str) -> list[str]:
+    """``Tier`` tags of the subnets in the configuration's one subnet group of a type."""
+    subnets = tf["resource"]["aws_subnet"]
+    ids = _one(tf["resource"][group_type])["subnet_ids"]
+    return sorted({subnets[i.removeprefix("${aws_subnet.").removesuffix(".id}")]["tags"]["Tier"] for i in ids})
+
+
 @pytest.fixture(scope="module")
 def renderings() -> dict[str, dict[str, dict[str, Any]]]:
     """Per profile, each store's resource in each rendering, all built with no arguments."""
@@ -92,6 +107,14 @@ def renderings() -> dict[str, dict[str, dict[str, Any]]]:
             "tf_postgres": _one(tf["resource"]["aws_db_instance"]),
             "tf_parameters": _one(tf["resource"]["aws_db_parameter_group"]),
             "tf_redis": _one(tf["resource"]["aws_elasticache_replication_group"]),
+            "cdk_subnet_tiers": {
+                "postgres": _cdk_subnet_tiers(template, "AWS::RDS::DBSubnetGroup"),
+                "redis": _cdk_subnet_tiers(template, "AWS::ElastiCache::SubnetGroup"),
+            },
+            "tf_subnet_tiers": {
+                "postgres": _tf_subnet_tiers(tf, "aws_db_subnet_group"),
+                "redis": _tf_subnet_tiers(tf, "aws_elasticache_subnet_group"),
+            },
         }
     return result
 
@@ -124,3 +147,11 @@ def test_redis_twins_deliver_the_same_logs(renderings, profile: str) -> None:
     cdk_logs = {(d["LogType"], d["LogFormat"]) for d in rendered["cdk_redis"]["LogDeliveryConfigurations"]}
     tf_logs = {(d["log_type"], d["log_format"]) for d in rendered["tf_redis"]["log_delivery_configuration"]}
     assert cdk_logs == tf_logs and len(tf_logs) == 2
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_both_twins_place_their_stores_in_the_isolated_subnets_only(renderings, profile: str) -> None:
+    rendered = renderings[profile]
+    assert (
+        rendered["cdk_subnet_tiers"] == rendered["tf_subnet_tiers"] == {"postgres": ["isolated"], "redis": ["isolated"]}
+    )
