@@ -18,7 +18,7 @@ from constructs_lib.cdk.isolated_data_store import (
     grant_secret_read,
     refuse_literal_master_password,
 )
-from constructs_lib.cdk.log_group import EncryptedLogGroup
+from constructs_lib.cdk.log_group import database_log_groups
 from constructs_lib.policy import accepted_findings, compute, naming, retention, services
 from constructs_lib.policy.errors import ConfigurationError
 
@@ -119,16 +119,13 @@ class AuroraServerlessCluster(IsolatedDataStore):
         min_capacity, max_capacity, auto_pause = (props.pop(name) for name in _SCALING_PROPS)
         compute.check_aurora_scaling(min_capacity, max_capacity, auto_pause)
 
-        self.log_groups = [
-            EncryptedLogGroup(
-                self,
-                f"{log.title()}Logs",
-                purpose=compute.DATABASE_LOG_PURPOSE,
-                encryption_key=self.encryption_key,
-                log_group_name=compute.RDS_CLUSTER_LOG_GROUP.format(identifier=props["db_cluster_identifier"], log=log),
-            )
-            for log in props["enable_cloudwatch_logs_exports"] or []
-        ]
+        self.log_groups = database_log_groups(
+            self,
+            props["enable_cloudwatch_logs_exports"] or [],
+            name_template=compute.RDS_CLUSTER_LOG_GROUP,
+            identifier=props["db_cluster_identifier"],
+            encryption_key=self.encryption_key,
+        )
         self.cluster = rds.CfnDBCluster(
             self,
             "Cluster",

@@ -19,7 +19,7 @@ from constructs_lib.cdktf.defaults import Override, merge_with_defaults, warn_ov
 from constructs_lib.cdktf.deployment import account_context, deployment_settings, skip_final_snapshot
 from constructs_lib.cdktf.encryption_key import EncryptionKey
 from constructs_lib.cdktf.iam import ServiceRole, secret_read_statements
-from constructs_lib.cdktf.log_group import EncryptedLogGroup
+from constructs_lib.cdktf.log_group import database_log_groups
 from constructs_lib.cdktf.network import Network
 from constructs_lib.policy import compute, engines, naming, retention, services, storage
 from constructs_lib.policy.errors import ConfigurationError
@@ -143,16 +143,13 @@ class AuroraServerlessCluster(Construct):
             props.pop(name) for name in ("min_capacity", "max_capacity", "seconds_until_auto_pause")
         )
         compute.check_aurora_scaling(min_capacity, max_capacity, auto_pause)
-        self.log_groups = [
-            EncryptedLogGroup(
-                self,
-                f"{log}-logs",
-                log_group_name=compute.RDS_CLUSTER_LOG_GROUP.format(identifier=props["cluster_identifier"], log=log),
-                purpose=compute.DATABASE_LOG_PURPOSE,
-                encryption_key=encryption_key,
-            )
-            for log in props["enabled_cloudwatch_logs_exports"] or []
-        ]
+        self.log_groups = database_log_groups(
+            self,
+            props["enabled_cloudwatch_logs_exports"] or [],
+            name_template=compute.RDS_CLUSTER_LOG_GROUP,
+            identifier=props["cluster_identifier"],
+            encryption_key=encryption_key,
+        )
         self.cluster = RdsCluster(
             self,
             "cluster",

@@ -17,7 +17,7 @@ from constructs_lib.cdktf.deployment import skip_final_snapshot
 from constructs_lib.cdktf.encryption_key import EncryptionKey
 from constructs_lib.cdktf.iam import ServiceRole
 from constructs_lib.cdktf.isolated_data_store import IsolatedDataStore
-from constructs_lib.cdktf.log_group import EncryptedLogGroup
+from constructs_lib.cdktf.log_group import database_log_groups
 from constructs_lib.cdktf.network import Network
 from constructs_lib.policy import alarms, compute, naming, retention, services
 from constructs_lib.policy.errors import ConfigurationError
@@ -139,16 +139,13 @@ class PostgresInstance(IsolatedDataStore):
         if multi_az is False:
             overrides = {"multi_az": False, **overrides}
         props, changed = merge_with_defaults(defaults, overrides)
-        self.log_groups = [
-            EncryptedLogGroup(
-                self,
-                f"{log}-logs",
-                log_group_name=compute.RDS_INSTANCE_LOG_GROUP.format(identifier=props["identifier"], log=log),
-                purpose=compute.DATABASE_LOG_PURPOSE,
-                encryption_key=key,
-            )
-            for log in props["enabled_cloudwatch_logs_exports"] or []
-        ]
+        self.log_groups = database_log_groups(
+            self,
+            props["enabled_cloudwatch_logs_exports"] or [],
+            name_template=compute.RDS_INSTANCE_LOG_GROUP,
+            identifier=props["identifier"],
+            encryption_key=key,
+        )
         self.instance = DbInstance(
             self,
             "instance",
