@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from aws_cdk import aws_ec2 as ec2
@@ -11,19 +12,22 @@ from aws_cdk import aws_rds as rds
 from constructs import Construct
 
 from constructs_lib.cdk.compliance import accept
-from constructs_lib.cdk.defaults import Override, merge_with_defaults, warn_overrides
+from constructs_lib.cdk.defaults import Override, merge_member_props, merge_with_defaults, warn_overrides
 from constructs_lib.cdk.deployment import deployment_settings, removal_policy
 from constructs_lib.cdk.isolated_data_store import (
     IsolatedDataStore,
     grant_secret_read,
     refuse_literal_master_password,
 )
-from constructs_lib.cdk.log_group import EncryptedLogGroup
+from constructs_lib.cdk.log_group import database_log_groups
 from constructs_lib.policy import accepted_findings, compute, naming, retention, services
 from constructs_lib.policy.errors import ConfigurationError
 
-#: Scaling props accepted as overrides next to the CfnDBCluster props.
+#: Scaling props accepted as overrides next to the CfnDBCluster props, and the property they make.
 _SCALING_PROPS = ("min_capacity", "max_capacity", "seconds_until_auto_pause")
+_SCALING_CONFIGURATION = "serverless_v2_scaling_configuration"
+#: CfnDBInstance props set for each instance, never through ``instance_props``.
+_PER_INSTANCE_PROPS = ("db_instance_identifier", "db_cluster_identifier", "promotion_tier")
 
 
 class AuroraServerlessCluster(IsolatedDataStore):
@@ -47,7 +51,8 @@ class AuroraServerlessCluster(IsolatedDataStore):
         db.allow_from(service)
 
     Any ``rds.CfnDBCluster`` prop (snake_case), ``min_capacity``, ``max_capacity`` and ``seconds_until_auto_pause``
-    may be passed; replacing a hardened value is reported as a synth warning. ``readers`` raises the reader count
+    may be passed, and ``instance_props`` takes ``rds.CfnDBInstance`` props for every instance (the writer and the
+    readers); replacing a hardened value is reported as a synth warning. ``readers`` raises the reader count
     for a system that needs them in every profile (fewer than the profile's is reported).
     """
 
@@ -65,9 +70,13 @@ class AuroraServerlessCluster(IsolatedDataStore):
         name_prefix: str | None = None,
         readers: int | None = None,
         parameters: dict[str, str] | None = None,
+        instance_props: Mapping[str, Any] | None = None,
         **overrides: Any,
     ) -> None:
         refuse_literal_master_password(overrides)
+        if _SCALING_CONFIGURATION in overrides:
+            scaling = overrides[_SCALING_CONFIGURATION]
+            raise ConfigurationError(_SCALING_CONFIGURATION, scaling, f"nothing: pass {', '.join(_SCALING_PROPS)}")
         super().__init__(scope, construct_id, vpc=vpc, encryption_key=encryption_key, name_prefix=name_prefix)
         profile, engine, identifier = self.profile, self.engine, self.name
         prefix, suffix = self.name_prefix, self.suffix
@@ -119,16 +128,13 @@ class AuroraServerlessCluster(IsolatedDataStore):
         min_capacity, max_capacity, auto_pause = (props.pop(name) for name in _SCALING_PROPS)
         compute.check_aurora_scaling(min_capacity, max_capacity, auto_pause)
 
-        self.log_groups = [
-            EncryptedLogGroup(
-                self,
-                f"{log.title()}Logs",
-                purpose=compute.DATABASE_LOG_PURPOSE,
-                encryption_key=self.encryption_key,
-                log_group_name=compute.RDS_CLUSTER_LOG_GROUP.format(identifier=props["db_cluster_identifier"], log=log),
-            )
-            for log in props["enable_cloudwatch_logs_exports"] or []
-        ]
+        self.log_groups = database_log_groups(
+            self,
+            props["enable_cloudwatch_logs_exports"] or [],
+            name_template=compute.RDS_CLUSTER_LOG_GROUP,
+            identifier=props["db_cluster_identifier"],
+            encryption_key=self.encryption_key,
+        )
         self.cluster = rds.CfnDBCluster(
             self,
             "Cluster",
@@ -157,17 +163,30 @@ class AuroraServerlessCluster(IsolatedDataStore):
                 iam.ManagedPolicy.from_aws_managed_policy_name(compute.DATABASE_MONITORING_MANAGED_POLICY)
             ],
         )
-        self.writer = self._instance(
-            "Writer", f"{prefix}-writer", compute.AURORA_WRITER_PROMOTION_TIER, monitoring_role
+        instance_defaults: dict[str, Any] = {
+            "db_instance_class": compute.AURORA_INSTANCE_CLASS,
+            "engine": self.cluster.engine,
+            "ca_certificate_identifier": compute.DATABASE_CA_CERTIFICATE,
+            "publicly_accessible": compute.DATABASE_PUBLICLY_ACCESSIBLE,
+            "auto_minor_version_upgrade": compute.DATABASE_AUTO_MINOR_VERSION_UPGRADE,
+            "enable_performance_insights": compute.DATABASE_PERFORMANCE_INSIGHTS,
+            "performance_insights_kms_key_id": self.encryption_key.key_arn,
+            "performance_insights_retention_period": services.PERFORMANCE_INSIGHTS_RETENTION_DAYS,
+            "monitoring_interval": services.DATABASE_MONITORING_INTERVAL_SECONDS,
+            "monitoring_role_arn": monitoring_role.role_arn,
+        }
+        member_props, instance_changes = merge_member_props(
+            instance_defaults, instance_props or {}, argument="instance_props", per_member=_PER_INSTANCE_PROPS
         )
+        self.writer = self._instance("Writer", f"{prefix}-writer", compute.AURORA_WRITER_PROMOTION_TIER, member_props)
         self.readers = [
-            self._instance(f"Reader{n}", f"{prefix}-reader{n}", compute.AURORA_READER_PROMOTION_TIER, monitoring_role)
+            self._instance(f"Reader{n}", f"{prefix}-reader{n}", compute.AURORA_READER_PROMOTION_TIER, member_props)
             for n in range(1, reader_count + 1)
         ]
         for reader in self.readers:
             # The writer comes first so that it, not a reader, takes the writer role when the cluster is created.
             reader.node.add_dependency(self.writer)
-        warn_overrides(self, changed + parameter_changes)
+        warn_overrides(self, changed + instance_changes + parameter_changes)
         accept(monitoring_role, accepted_findings.RDS_MONITORING_MANAGED_POLICY)
         # The pack checks each member instance for a backup plan; backups of Aurora are taken of the cluster.
         accept(self, accepted_findings.DATABASE_BACKUP_PLAN)
@@ -183,28 +202,18 @@ class AuroraServerlessCluster(IsolatedDataStore):
         self.secret_arn: str = self.cluster.attr_master_user_secret_secret_arn
         self._listen_on(int(props["port"]))
 
-    def _instance(self, construct_id: str, base: str, tier: int, monitoring_role: iam.IRole) -> rds.CfnDBInstance:
-        """A ``db.serverless`` member of the cluster with Performance Insights (CMK) and enhanced monitoring."""
-        instance = rds.CfnDBInstance(
+    def _instance(self, construct_id: str, base: str, tier: int, props: dict[str, Any]) -> rds.CfnDBInstance:
+        """A member of the cluster (``db.serverless``, Performance Insights under the CMK, enhanced monitoring)."""
+        return rds.CfnDBInstance(
             self,
             construct_id,
             db_cluster_identifier=self.cluster.ref,
             db_instance_identifier=naming.resource_name(
                 "rds_instance", base, deployment_settings(self).environment_suffix
             ),
-            db_instance_class=compute.AURORA_INSTANCE_CLASS,
-            engine=self.cluster.engine,
             promotion_tier=tier,
-            ca_certificate_identifier=compute.DATABASE_CA_CERTIFICATE,
-            publicly_accessible=compute.DATABASE_PUBLICLY_ACCESSIBLE,
-            auto_minor_version_upgrade=compute.DATABASE_AUTO_MINOR_VERSION_UPGRADE,
-            enable_performance_insights=compute.DATABASE_PERFORMANCE_INSIGHTS,
-            performance_insights_kms_key_id=self.encryption_key.key_arn,
-            performance_insights_retention_period=services.PERFORMANCE_INSIGHTS_RETENTION_DAYS,
-            monitoring_interval=services.DATABASE_MONITORING_INTERVAL_SECONDS,
-            monitoring_role_arn=monitoring_role.role_arn,
+            **props,
         )
-        return instance
 
     def grant_connect_secret(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` read the master secret, and decrypt it with the CMK only through Secrets Manager."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from aws_cdk import aws_kms as kms
@@ -11,7 +12,7 @@ from constructs import Construct
 from constructs_lib.cdk.defaults import merge_with_defaults, warn_overrides
 from constructs_lib.cdk.deployment import storage_removal_policy
 from constructs_lib.cdk.encryption_key import EncryptionKey
-from constructs_lib.policy import retention
+from constructs_lib.policy import compute, retention
 
 _RETENTION_BY_DAYS: dict[int, logs.RetentionDays] = {
     1: logs.RetentionDays.ONE_DAY,
@@ -78,3 +79,33 @@ class EncryptedLogGroup(logs.LogGroup):
         )
         warn_overrides(self, changed)
         self.encryption_key = encryption_key
+
+
+def database_log_groups(
+    scope: Construct,
+    logs: Iterable[str],
+    *,
+    name_template: str,
+    identifier: str,
+    encryption_key: kms.IKey,
+) -> list[EncryptedLogGroup]:
+    """One encrypted log group with audit retention for each log an RDS database exports, under the exact name RDS
+    writes to: ``name_template`` is ``compute.RDS_INSTANCE_LOG_GROUP`` or ``compute.RDS_CLUSTER_LOG_GROUP``. The
+    database must depend on them, or RDS creates the groups itself (unencrypted, kept forever).
+
+    Example::
+
+        groups = database_log_groups(
+            self, ["postgresql"], name_template=compute.RDS_CLUSTER_LOG_GROUP, identifier=name, encryption_key=key
+        )
+    """
+    return [
+        EncryptedLogGroup(
+            scope,
+            f"{log.title()}Logs",
+            purpose=compute.DATABASE_LOG_PURPOSE,
+            encryption_key=encryption_key,
+            log_group_name=name_template.format(identifier=identifier, log=log),
+        )
+        for log in logs
+    ]

@@ -21,7 +21,7 @@ from constructs_lib.cdk.isolated_data_store import (
     grant_secret_read,
     refuse_literal_master_password,
 )
-from constructs_lib.cdk.log_group import EncryptedLogGroup
+from constructs_lib.cdk.log_group import database_log_groups
 from constructs_lib.policy import accepted_findings, alarms, compute, naming, retention, services
 from constructs_lib.policy.profiles import RemovalBehaviour
 
@@ -142,18 +142,13 @@ class PostgresInstance(IsolatedDataStore):
         props, changed = merge_with_defaults(defaults, overrides)
         removal = props.pop("removal_policy")
 
-        self.log_groups = [
-            EncryptedLogGroup(
-                self,
-                f"{log.title()}Logs",
-                purpose=compute.DATABASE_LOG_PURPOSE,
-                encryption_key=self.encryption_key,
-                log_group_name=compute.RDS_INSTANCE_LOG_GROUP.format(
-                    identifier=props["db_instance_identifier"], log=log
-                ),
-            )
-            for log in props["enable_cloudwatch_logs_exports"] or []
-        ]
+        self.log_groups = database_log_groups(
+            self,
+            props["enable_cloudwatch_logs_exports"] or [],
+            name_template=compute.RDS_INSTANCE_LOG_GROUP,
+            identifier=props["db_instance_identifier"],
+            encryption_key=self.encryption_key,
+        )
         self.instance = rds.CfnDBInstance(self, "Instance", **props)
         self.instance.apply_removal_policy(removal)
         for log_group in self.log_groups:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
@@ -15,17 +16,22 @@ from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
-from constructs_lib.cdktf.defaults import Override, merge_with_defaults, warn_overrides
+from constructs_lib.cdktf.defaults import Override, merge_member_props, merge_with_defaults, warn_overrides
 from constructs_lib.cdktf.deployment import account_context, deployment_settings, skip_final_snapshot
 from constructs_lib.cdktf.encryption_key import EncryptionKey
 from constructs_lib.cdktf.iam import ServiceRole, secret_read_statements
-from constructs_lib.cdktf.log_group import EncryptedLogGroup
+from constructs_lib.cdktf.log_group import database_log_groups
 from constructs_lib.cdktf.network import Network
 from constructs_lib.policy import compute, engines, naming, retention, services, storage
 from constructs_lib.policy.errors import ConfigurationError
 
 #: Parameter changes take effect at the next reboot: static ones (``rds.force_ssl`` on some versions) must.
 PARAMETER_APPLY_METHOD = "pending-reboot"
+#: Scaling props accepted as overrides next to the RdsCluster arguments, and the block they make.
+_SCALING_PROPS = ("min_capacity", "max_capacity", "seconds_until_auto_pause")
+_SCALING_CONFIGURATION = "serverlessv2_scaling_configuration"
+#: RdsClusterInstance arguments set for each instance, never through ``instance_props``.
+_PER_INSTANCE_PROPS = ("identifier", "cluster_identifier", "promotion_tier")
 
 
 class AuroraServerlessCluster(Construct):
@@ -49,8 +55,10 @@ class AuroraServerlessCluster(Construct):
         db.allow_from(tasks_security_group, "video processing tasks")
         TerraformOutput(self, "db_secret_arn", value=db.secret_arn)
 
-    Any ``RdsCluster`` argument, ``min_capacity``, ``max_capacity`` and ``seconds_until_auto_pause`` may be passed;
-    replacing a hardened value is reported as a synth warning. ``readers`` sets the reader count.
+    Any ``RdsCluster`` argument, ``min_capacity``, ``max_capacity`` and ``seconds_until_auto_pause`` may be passed,
+    and ``instance_props`` takes ``RdsClusterInstance`` arguments for every instance (the writer and the readers);
+    replacing a hardened value is reported as a synth warning, and a ``depends_on`` adds to what the cluster or its
+    instances already wait for. ``readers`` sets the reader count.
     """
 
     def __init__(
@@ -63,6 +71,7 @@ class AuroraServerlessCluster(Construct):
         encryption_key: EncryptionKey | None = None,
         readers: int | None = None,
         parameters: dict[str, str] | None = None,
+        instance_props: Mapping[str, Any] | None = None,
         **overrides: Any,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -72,6 +81,9 @@ class AuroraServerlessCluster(Construct):
         engine = engines.engine("aurora-postgresql")
         if "master_password" in overrides:
             raise ConfigurationError("master_password", "<hidden>", "nothing: RDS manages the master password")
+        if _SCALING_CONFIGURATION in overrides:
+            scaling = overrides[_SCALING_CONFIGURATION]
+            raise ConfigurationError(_SCALING_CONFIGURATION, scaling, f"nothing: pass {', '.join(_SCALING_PROPS)}")
         prefix = naming.check_suffix(name_prefix or storage.base_name_for(construct_id), field="name_prefix")
         identifier = naming.resource_name("rds_cluster", prefix, suffix)
         if encryption_key is None:
@@ -139,20 +151,17 @@ class AuroraServerlessCluster(Construct):
             "enabled_cloudwatch_logs_exports": list(services.POSTGRES_EXPORTED_LOGS),
         }
         props, changed = merge_with_defaults(defaults, overrides)
-        min_capacity, max_capacity, auto_pause = (
-            props.pop(name) for name in ("min_capacity", "max_capacity", "seconds_until_auto_pause")
-        )
+        min_capacity, max_capacity, auto_pause = (props.pop(name) for name in _SCALING_PROPS)
         compute.check_aurora_scaling(min_capacity, max_capacity, auto_pause)
-        self.log_groups = [
-            EncryptedLogGroup(
-                self,
-                f"{log}-logs",
-                log_group_name=compute.RDS_CLUSTER_LOG_GROUP.format(identifier=props["cluster_identifier"], log=log),
-                purpose=compute.DATABASE_LOG_PURPOSE,
-                encryption_key=encryption_key,
-            )
-            for log in props["enabled_cloudwatch_logs_exports"] or []
-        ]
+        self.log_groups = database_log_groups(
+            self,
+            props["enabled_cloudwatch_logs_exports"] or [],
+            name_template=compute.RDS_CLUSTER_LOG_GROUP,
+            identifier=props["cluster_identifier"],
+            encryption_key=encryption_key,
+        )
+        # Aurora would create the log groups itself (unencrypted, kept forever) if they did not exist yet.
+        dependencies = [*(group.log_group for group in self.log_groups), *(props.pop("depends_on", None) or [])]
         self.cluster = RdsCluster(
             self,
             "cluster",
@@ -161,8 +170,7 @@ class AuroraServerlessCluster(Construct):
                 max_capacity=max_capacity,
                 seconds_until_auto_pause=auto_pause if min_capacity == 0 else None,
             ),
-            # Aurora would create the log groups itself (unencrypted, kept forever) if they did not exist yet.
-            depends_on=[group.log_group for group in self.log_groups],
+            depends_on=dependencies,
             **props,
         )
 
@@ -171,7 +179,6 @@ class AuroraServerlessCluster(Construct):
             raise ConfigurationError("readers", reader_count, f"0-{compute.AURORA_MAX_READERS}")
         if reader_count < profile.aurora_readers:
             changed.append(Override("readers", profile.aurora_readers, reader_count))
-        warn_overrides(self, changed + parameter_changes)
         self.monitoring_role = ServiceRole(
             self,
             "monitoring-role",
@@ -179,36 +186,50 @@ class AuroraServerlessCluster(Construct):
             name_prefix=f"{prefix}-monitoring",
             managed_policies=[compute.DATABASE_MONITORING_MANAGED_POLICY],
         )
-        self.writer = self._instance("writer", f"{prefix}-writer", compute.AURORA_WRITER_PROMOTION_TIER, [])
+        instance_defaults: dict[str, Any] = {
+            "instance_class": compute.AURORA_INSTANCE_CLASS,
+            "engine": self.cluster.engine,
+            "engine_version": self.cluster.engine_version,
+            "db_subnet_group_name": self.subnet_group.name,
+            "ca_cert_identifier": compute.DATABASE_CA_CERTIFICATE,
+            "publicly_accessible": compute.DATABASE_PUBLICLY_ACCESSIBLE,
+            "auto_minor_version_upgrade": compute.DATABASE_AUTO_MINOR_VERSION_UPGRADE,
+            "performance_insights_enabled": compute.DATABASE_PERFORMANCE_INSIGHTS,
+            "performance_insights_kms_key_id": encryption_key.arn,
+            "performance_insights_retention_period": services.PERFORMANCE_INSIGHTS_RETENTION_DAYS,
+            "monitoring_interval": services.DATABASE_MONITORING_INTERVAL_SECONDS,
+            "monitoring_role_arn": self.monitoring_role.arn,
+            "copy_tags_to_snapshot": compute.DATABASE_COPY_TAGS_TO_SNAPSHOT,
+        }
+        member_props, instance_changes = merge_member_props(
+            instance_defaults, instance_props or {}, argument="instance_props", per_member=_PER_INSTANCE_PROPS
+        )
+        self.writer = self._instance(
+            "writer", f"{prefix}-writer", compute.AURORA_WRITER_PROMOTION_TIER, [], member_props
+        )
         self.readers = [
             # The writer comes first so that it, not a reader, takes the writer role when the cluster is created.
-            self._instance(f"reader{n}", f"{prefix}-reader{n}", compute.AURORA_READER_PROMOTION_TIER, [self.writer])
+            self._instance(
+                f"reader{n}", f"{prefix}-reader{n}", compute.AURORA_READER_PROMOTION_TIER, [self.writer], member_props
+            )
             for n in range(1, reader_count + 1)
         ]
+        warn_overrides(self, changed + instance_changes + parameter_changes)
         self.identifier = props["cluster_identifier"]
 
-    def _instance(self, construct_id: str, base: str, tier: int, after: list[RdsClusterInstance]) -> RdsClusterInstance:
-        """A ``db.serverless`` member of the cluster with Performance Insights (CMK) and enhanced monitoring."""
+    def _instance(
+        self, construct_id: str, base: str, tier: int, after: list[RdsClusterInstance], props: dict[str, Any]
+    ) -> RdsClusterInstance:
+        """A member of the cluster (``db.serverless``, Performance Insights under the CMK, enhanced monitoring)."""
+        props = dict(props)
         return RdsClusterInstance(
             self,
             construct_id,
             identifier=naming.resource_name("rds_instance", base, deployment_settings(self).environment_suffix),
             cluster_identifier=self.cluster.id,
-            instance_class=compute.AURORA_INSTANCE_CLASS,
-            engine=self.cluster.engine,
-            engine_version=self.cluster.engine_version,
-            db_subnet_group_name=self.subnet_group.name,
             promotion_tier=tier,
-            ca_cert_identifier=compute.DATABASE_CA_CERTIFICATE,
-            publicly_accessible=compute.DATABASE_PUBLICLY_ACCESSIBLE,
-            auto_minor_version_upgrade=compute.DATABASE_AUTO_MINOR_VERSION_UPGRADE,
-            performance_insights_enabled=compute.DATABASE_PERFORMANCE_INSIGHTS,
-            performance_insights_kms_key_id=self.encryption_key.arn,
-            performance_insights_retention_period=services.PERFORMANCE_INSIGHTS_RETENTION_DAYS,
-            monitoring_interval=services.DATABASE_MONITORING_INTERVAL_SECONDS,
-            monitoring_role_arn=self.monitoring_role.arn,
-            copy_tags_to_snapshot=compute.DATABASE_COPY_TAGS_TO_SNAPSHOT,
-            depends_on=[*self.monitoring_role.attachments, *after],
+            depends_on=[*self.monitoring_role.attachments, *after, *(props.pop("depends_on", None) or [])],
+            **props,
         )
 
     @property

@@ -9,9 +9,9 @@ from __future__ import annotations
 from cdktf import Annotations
 from constructs import IConstruct
 
-from constructs_lib.policy.overrides import Override, describe, merge_with_defaults
+from constructs_lib.policy.overrides import Override, describe, merge_member_props, merge_with_defaults
 
-__all__ = ["Override", "merge_with_defaults", "warn_overrides"]
+__all__ = ["Override", "merge_member_props", "merge_with_defaults", "warn_overrides"]
 
 
 def warn_overrides(construct: IConstruct, changed: list[Override]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
@@ -10,7 +11,7 @@ from constructs import Construct
 from constructs_lib.cdktf.defaults import merge_with_defaults, warn_overrides
 from constructs_lib.cdktf.deployment import deployment_settings, skip_destroy
 from constructs_lib.cdktf.encryption_key import EncryptionKey
-from constructs_lib.policy import naming, retention, storage
+from constructs_lib.policy import compute, naming, retention, storage
 
 
 def default_log_group_name(path: str, suffix: str) -> str:
@@ -69,3 +70,33 @@ class EncryptedLogGroup(Construct):
     @property
     def arn(self) -> str:
         return self.log_group.arn
+
+
+def database_log_groups(
+    scope: Construct,
+    logs: Iterable[str],
+    *,
+    name_template: str,
+    identifier: str,
+    encryption_key: EncryptionKey,
+) -> list[EncryptedLogGroup]:
+    """One encrypted log group with audit retention for each log an RDS database exports, under the exact name RDS
+    writes to: ``name_template`` is ``compute.RDS_INSTANCE_LOG_GROUP`` or ``compute.RDS_CLUSTER_LOG_GROUP``. The
+    database must depend on them, or RDS creates the groups itself (unencrypted, kept forever).
+
+    Example::
+
+        groups = database_log_groups(
+            self, ["postgresql"], name_template=compute.RDS_CLUSTER_LOG_GROUP, identifier=name, encryption_key=key
+        )
+    """
+    return [
+        EncryptedLogGroup(
+            scope,
+            f"{log}-logs",
+            log_group_name=name_template.format(identifier=identifier, log=log),
+            purpose=compute.DATABASE_LOG_PURPOSE,
+            encryption_key=encryption_key,
+        )
+        for log in logs
+    ]

@@ -17,7 +17,7 @@ from constructs_lib.cdktf.deployment import skip_final_snapshot
 from constructs_lib.cdktf.encryption_key import EncryptionKey
 from constructs_lib.cdktf.iam import ServiceRole
 from constructs_lib.cdktf.isolated_data_store import IsolatedDataStore
-from constructs_lib.cdktf.log_group import EncryptedLogGroup
+from constructs_lib.cdktf.log_group import database_log_groups
 from constructs_lib.cdktf.network import Network
 from constructs_lib.policy import alarms, compute, naming, retention, services
 from constructs_lib.policy.errors import ConfigurationError
@@ -52,7 +52,7 @@ class PostgresInstance(IsolatedDataStore):
         role.add_statements("db-secret", db.secret_read_statements())
 
     Any ``DbInstance`` argument may be passed and ``parameters`` adds or replaces database parameters; replacing a
-    hardened value is reported as a synth warning.
+    hardened value is reported as a synth warning. A ``depends_on`` adds to what the instance already waits for.
     """
 
     ENGINE = "postgres"
@@ -107,29 +107,35 @@ class PostgresInstance(IsolatedDataStore):
         skip_snapshot = skip_final_snapshot(profile)
         defaults: dict[str, Any] = {
             "identifier": identifier,
+            "engine": engine.engine,
+            "engine_version": engine.version,
             "instance_class": services.POSTGRES_INSTANCE_CLASS,
             "db_name": services.DATABASE_NAME,
             "port": services.DATABASE_PORT,
             "allocated_storage": services.POSTGRES_ALLOCATED_STORAGE_GB,
             "max_allocated_storage": services.POSTGRES_MAX_ALLOCATED_STORAGE_GB,
             "storage_type": compute.POSTGRES_STORAGE_TYPE,
-            "storage_encrypted": True,
+            "storage_encrypted": compute.DATABASE_STORAGE_ENCRYPTED,
             "kms_key_id": key.arn,
-            "manage_master_user_password": True,
+            "manage_master_user_password": compute.DATABASE_MANAGED_MASTER_PASSWORD,
             "master_user_secret_kms_key_id": key.arn,
             "username": services.DATABASE_MASTER_USERNAME,
+            "db_subnet_group_name": self.subnet_group.name,
+            "vpc_security_group_ids": [self.security_group.id],
+            "parameter_group_name": self.parameter_group.name,
             "ca_cert_identifier": compute.DATABASE_CA_CERTIFICATE,
             "backup_retention_period": retention.DATABASE_BACKUP_RETENTION_DAYS,
-            "copy_tags_to_snapshot": True,
+            "copy_tags_to_snapshot": compute.DATABASE_COPY_TAGS_TO_SNAPSHOT,
             "delete_automated_backups": profile.database_removal is RemovalBehaviour.DESTROY,
             "enabled_cloudwatch_logs_exports": list(compute.POSTGRES_INSTANCE_EXPORTED_LOGS),
             "monitoring_interval": services.DATABASE_MONITORING_INTERVAL_SECONDS,
-            "performance_insights_enabled": True,
+            "monitoring_role_arn": self.monitoring_role.arn,
+            "performance_insights_enabled": compute.DATABASE_PERFORMANCE_INSIGHTS,
             "performance_insights_kms_key_id": key.arn,
             "performance_insights_retention_period": services.PERFORMANCE_INSIGHTS_RETENTION_DAYS,
-            "auto_minor_version_upgrade": True,
-            "publicly_accessible": False,
-            "iam_database_authentication_enabled": True,
+            "auto_minor_version_upgrade": compute.DATABASE_AUTO_MINOR_VERSION_UPGRADE,
+            "publicly_accessible": compute.DATABASE_PUBLICLY_ACCESSIBLE,
+            "iam_database_authentication_enabled": compute.DATABASE_IAM_AUTHENTICATION,
             # A system that requires Multi-AZ asks for it; that is not an override.
             "multi_az": profile.multi_az or multi_az is True,
             "deletion_protection": profile.deletion_protection,
@@ -139,29 +145,20 @@ class PostgresInstance(IsolatedDataStore):
         if multi_az is False:
             overrides = {"multi_az": False, **overrides}
         props, changed = merge_with_defaults(defaults, overrides)
-        self.log_groups = [
-            EncryptedLogGroup(
-                self,
-                f"{log}-logs",
-                log_group_name=compute.RDS_INSTANCE_LOG_GROUP.format(identifier=props["identifier"], log=log),
-                purpose=compute.DATABASE_LOG_PURPOSE,
-                encryption_key=key,
-            )
-            for log in props["enabled_cloudwatch_logs_exports"] or []
-        ]
-        self.instance = DbInstance(
+        self.log_groups = database_log_groups(
             self,
-            "instance",
-            engine=engine.engine,
-            engine_version=engine.version,
-            db_subnet_group_name=self.subnet_group.name,
-            vpc_security_group_ids=[self.security_group.id],
-            parameter_group_name=self.parameter_group.name,
-            monitoring_role_arn=self.monitoring_role.arn,
-            # RDS would create the log groups itself (unencrypted, kept forever) if they did not exist yet.
-            depends_on=[*(group.log_group for group in self.log_groups), *self.monitoring_role.attachments],
-            **props,
+            props["enabled_cloudwatch_logs_exports"] or [],
+            name_template=compute.RDS_INSTANCE_LOG_GROUP,
+            identifier=props["identifier"],
+            encryption_key=key,
         )
+        # RDS would create the log groups itself (unencrypted, kept forever) if they did not exist yet.
+        dependencies = [
+            *(group.log_group for group in self.log_groups),
+            *self.monitoring_role.attachments,
+            *(props.pop("depends_on", None) or []),
+        ]
+        self.instance = DbInstance(self, "instance", depends_on=dependencies, **props)
         warn_overrides(self, changed + parameter_changes)
         self.port = int(props["port"])
         self.database_name: str = props["db_name"]

@@ -119,6 +119,8 @@ class RedisReplicationGroup(IsolatedDataStore):
         defaults: dict[str, Any] = {
             "replication_group_id": name,
             "description": f"Redis {name}",
+            "engine": engine.engine,
+            "engine_version": engine.version,
             "node_type": services.CACHE_NODE_TYPE,
             "port": services.CACHE_PORT,
             "num_cache_clusters": 1 + replica_count,
@@ -129,23 +131,12 @@ class RedisReplicationGroup(IsolatedDataStore):
             # The provider types these two as strings ("true"), not booleans.
             "at_rest_encryption_enabled": "true",
             "kms_key_id": key.arn,
+            "subnet_group_name": self.subnet_group.name,
+            "security_group_ids": [self.security_group.id],
             "snapshot_retention_limit": services.CACHE_SNAPSHOT_RETENTION_DAYS,
             "auto_minor_version_upgrade": "true",
             "final_snapshot_identifier": f"{name}-final" if keeps_snapshot else None,
-        }
-        props, override_changes = merge_with_defaults(defaults, overrides)
-        compute.check_cache_failover(
-            props["num_cache_clusters"], props["automatic_failover_enabled"], props["multi_az_enabled"]
-        )
-        self.replication_group = ElasticacheReplicationGroup(
-            self,
-            "replication-group",
-            engine=engine.engine,
-            engine_version=engine.version,
-            auth_token=self.auth_secret_version.secret_string,
-            subnet_group_name=self.subnet_group.name,
-            security_group_ids=[self.security_group.id],
-            log_delivery_configuration=[
+            "log_delivery_configuration": [
                 ElasticacheReplicationGroupLogDeliveryConfiguration(
                     destination_type=compute.CACHE_LOG_DESTINATION,
                     destination=group.name,
@@ -154,7 +145,13 @@ class RedisReplicationGroup(IsolatedDataStore):
                 )
                 for log_type, group in self.log_groups.items()
             ],
-            **props,
+        }
+        props, override_changes = merge_with_defaults(defaults, overrides)
+        compute.check_cache_failover(
+            props["num_cache_clusters"], props["automatic_failover_enabled"], props["multi_az_enabled"]
+        )
+        self.replication_group = ElasticacheReplicationGroup(
+            self, "replication-group", auth_token=self.auth_secret_version.secret_string, **props
         )
         warn_overrides(self, changed + override_changes)
         self.port = int(props["port"])

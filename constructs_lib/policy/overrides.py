@@ -5,9 +5,11 @@ Pure Python (no CDK or cdktf import); each rendering reports the returned overri
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from constructs_lib.policy.errors import ConfigurationError
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,19 @@ def merge_with_defaults(
         if prop in defaults and not _same(value, defaults[prop])
     ]
     return merged, changed
+
+
+def merge_member_props(
+    defaults: Mapping[str, Any], overrides: Mapping[str, Any], *, argument: str, per_member: Collection[str]
+) -> tuple[dict[str, Any], list[Override]]:
+    """``merge_with_defaults`` for props every member of a group shares (the instances of a cluster, passed as one
+    ``argument``): each override is named ``<argument>.<prop>``, and a prop the construct sets for each member on its
+    own (``per_member``, such as the identifier) is refused."""
+    for prop in per_member:
+        if prop in overrides:
+            raise ConfigurationError(f"{argument}.{prop}", overrides[prop], "nothing: it is set for each member")
+    merged, changed = merge_with_defaults(defaults, overrides)
+    return merged, [Override(f"{argument}.{override.prop}", override.default, override.value) for override in changed]
 
 
 def describe(value: Any) -> str:

@@ -274,3 +274,32 @@ def test_settings_aurora_would_refuse_on_deploy_fail_at_synth(
     with pytest.raises(ConfigurationError) as raised:
         AuroraServerlessCluster(stack, "Db", **overrides)
     assert raised.value.field == field
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"serverless_v2_scaling_configuration": {"min_capacity": 1}}, "serverless_v2_scaling_configuration"),
+        ({"instance_props": {"promotion_tier": 3}}, "instance_props.promotion_tier"),
+        ({"instance_props": {"db_instance_identifier": "mine"}}, "instance_props.db_instance_identifier"),
+    ],
+)
+def test_what_the_cluster_sets_from_its_own_arguments_is_refused(overrides: dict[str, Any], field: str) -> None:
+    stack = cdk.Stack(cdk.App(context={"profile": "dev"}), "Refused")
+    with pytest.raises(ConfigurationError) as raised:
+        AuroraServerlessCluster(stack, "Db", **overrides)
+    assert raised.value.field == field
+
+
+def test_prod_instance_props_reach_the_writer_and_the_reader_and_are_reported() -> None:
+    stack = cdk.Stack(cdk.App(context={"profile": "prod", "environmentSuffix": "t1"}), "Members")
+    db = AuroraServerlessCluster(stack, "Db", instance_props={"performance_insights_retention_period": 31})
+    instances = Template.from_stack(stack).find_resources("AWS::RDS::DBInstance").values()
+    assert [i["Properties"]["PerformanceInsightsRetentionPeriod"] for i in instances] == [31, 31]
+    Annotations.from_stack(stack).has_warning(
+        f"/{db.node.path}",
+        Match.string_like_regexp(
+            f"'instance_props.performance_insights_retention_period' overrides the hardened default "
+            f"{services.PERFORMANCE_INSIGHTS_RETENTION_DAYS} with 31"
+        ),
+    )

@@ -349,6 +349,34 @@ def test_aurora_capacity_aurora_would_refuse_fails_at_synth(tf_app, tmp_path_fac
     assert error.value.field == field
 
 
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"serverlessv2_scaling_configuration": {"min_capacity": 1}}, "serverlessv2_scaling_configuration"),
+        ({"instance_props": {"promotion_tier": 3}}, "instance_props.promotion_tier"),
+        ({"instance_props": {"identifier": "mine"}}, "instance_props.identifier"),
+    ],
+)
+def test_aurora_refuses_what_it_sets_from_its_own_arguments(tf_app, tmp_path_factory, overrides, field):
+    from constructs_lib.cdktf.aurora_cluster import AuroraServerlessCluster
+
+    with pytest.raises(ConfigurationError) as error:
+        AuroraServerlessCluster(_bare_stack(tmp_path_factory), "db", **overrides)
+    assert error.value.field == field
+
+
+def test_prod_aurora_instance_props_reach_the_writer_and_the_reader_and_are_reported(tf_app, tmp_path_factory):
+    from constructs_lib.cdktf.aurora_cluster import AuroraServerlessCluster
+
+    stack = _bare_stack(tmp_path_factory, profile="prod")
+    db = AuroraServerlessCluster(stack, "db", instance_props={"performance_insights_retention_period": 31})
+    instances = resources(_synth(stack), "aws_rds_cluster_instance").values()
+    assert [i["performance_insights_retention_period"] for i in instances] == [31, 31]
+    (warning,) = [w for w in _warnings(db) if "instance_props" in w]
+    prop, default = "instance_props.performance_insights_retention_period", services.PERFORMANCE_INSIGHTS_RETENTION_DAYS
+    assert f"'{prop}' overrides the hardened default {default} with 31" in warning
+
+
 def test_prod_aurora_with_fewer_readers_than_the_profile_is_reported(tf_app, tmp_path_factory):
     from constructs_lib.cdktf.aurora_cluster import AuroraServerlessCluster
 

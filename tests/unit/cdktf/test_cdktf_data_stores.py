@@ -209,6 +209,18 @@ def test_postgres_override_is_applied_and_warned(tf_app, tmp_path_factory):
     assert any("[hardened:override:log_statement]" in w for w in warnings)
 
 
+def test_postgres_depends_on_adds_to_the_log_groups_and_role_it_waits_for(tf_app, tmp_path_factory):
+    from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+
+    from constructs_lib.cdktf.postgres_instance import PostgresInstance
+
+    stack = _stack(tmp_path_factory, "dev")
+    PostgresInstance(stack, "db", depends_on=[SecurityGroup(stack, "first")])
+    depends_on = by_path(_synth(stack), "aws_db_instance", "stores/db/instance")["depends_on"]
+    assert "aws_security_group.first" in depends_on
+    assert len([d for d in depends_on if d.startswith("aws_cloudwatch_log_group.")]) == 2
+
+
 # --- RedisReplicationGroup -----------------------------------------------------------------------------------------
 
 

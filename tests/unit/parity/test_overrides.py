@@ -22,11 +22,14 @@ from constructs_lib.policy.overrides import describe
 CONTEXT = {"profile": "dev", "environmentSuffix": "t1"}
 HANDLER_DIR = Path(__file__).resolve().parents[3] / "stacks" / "pci_platform" / "handler"
 AURORA_VERSION = engines.engine("aurora-postgresql").version
+POSTGRES_VERSION = engines.engine("postgres").version
+REDIS_VERSION = engines.engine("redis").version
 
 
 @dataclass(frozen=True)
 class Case:
-    """One override: the construct built with ``prop=value``, and how to read the value back from the output."""
+    """One override: the construct built with ``prop=value`` (``argument={prop: value}`` for ``argument.prop``), and
+    how to read the value back from the output."""
 
     construct: str
     prop: str
@@ -39,6 +42,11 @@ class Case:
     @property
     def id(self) -> str:
         return f"{self.construct}-{self.prop}"
+
+    @property
+    def arguments(self) -> dict[str, Any]:
+        argument, _, prop = self.prop.rpartition(".")
+        return {argument: {prop: self.value}} if argument else {prop: self.value}
 
 
 # --- reading the synthesized output ------------------------------------------------------------------------------
@@ -149,6 +157,38 @@ CDK_CASES: tuple[Case, ...] = (
         "16.6",
     ),
     Case(
+        "AuroraServerlessCluster",
+        "instance_props.publicly_accessible",
+        compute.DATABASE_PUBLICLY_ACCESSIBLE,
+        True,
+        _cfn_one("AWS::RDS::DBInstance", "PubliclyAccessible"),
+        True,
+    ),
+    Case(
+        "PostgresInstance",
+        "publicly_accessible",
+        compute.DATABASE_PUBLICLY_ACCESSIBLE,
+        True,
+        _cfn_one("AWS::RDS::DBInstance", "PubliclyAccessible"),
+        True,
+    ),
+    Case(
+        "PostgresInstance",
+        "enable_iam_database_authentication",
+        compute.DATABASE_IAM_AUTHENTICATION,
+        False,
+        _cfn_one("AWS::RDS::DBInstance", "EnableIAMDatabaseAuthentication"),
+        False,
+    ),
+    Case(
+        "RedisReplicationGroup",
+        "transit_encryption_enabled",
+        True,
+        False,
+        _cfn_one("AWS::ElastiCache::ReplicationGroup", "TransitEncryptionEnabled"),
+        False,
+    ),
+    Case(
         "AlarmTopic",
         "signature_version",
         storage.TOPIC_SIGNATURE_VERSION,
@@ -221,6 +261,54 @@ TF_CASES: tuple[Case, ...] = (
         "16.6",
     ),
     Case(
+        "AuroraServerlessCluster",
+        "instance_props.publicly_accessible",
+        compute.DATABASE_PUBLICLY_ACCESSIBLE,
+        True,
+        _tf_one("aws_rds_cluster_instance", "publicly_accessible"),
+        True,
+    ),
+    Case(
+        "PostgresInstance",
+        "publicly_accessible",
+        compute.DATABASE_PUBLICLY_ACCESSIBLE,
+        True,
+        _tf_one("aws_db_instance", "publicly_accessible"),
+        True,
+    ),
+    Case(
+        "PostgresInstance",
+        "iam_database_authentication_enabled",
+        compute.DATABASE_IAM_AUTHENTICATION,
+        False,
+        _tf_one("aws_db_instance", "iam_database_authentication_enabled"),
+        False,
+    ),
+    Case(
+        "PostgresInstance",
+        "engine_version",
+        POSTGRES_VERSION,
+        "16.8",
+        _tf_one("aws_db_instance", "engine_version"),
+        "16.8",
+    ),
+    Case(
+        "RedisReplicationGroup",
+        "transit_encryption_enabled",
+        True,
+        False,
+        _tf_one("aws_elasticache_replication_group", "transit_encryption_enabled"),
+        False,
+    ),
+    Case(
+        "RedisReplicationGroup",
+        "engine_version",
+        REDIS_VERSION,
+        "7.0",
+        _tf_one("aws_elasticache_replication_group", "engine_version"),
+        "7.0",
+    ),
+    Case(
         "AlarmTopic",
         "signature_version",
         int(storage.TOPIC_SIGNATURE_VERSION),
@@ -253,6 +341,8 @@ def _cdk_construct(stack: cdk.Stack, construct: str, overrides: dict[str, Any]) 
     from constructs_lib.cdk.kinesis_stream import KinesisDataStream
     from constructs_lib.cdk.log_group import EncryptedLogGroup
     from constructs_lib.cdk.network import Network
+    from constructs_lib.cdk.postgres_instance import PostgresInstance
+    from constructs_lib.cdk.redis_cluster import RedisReplicationGroup
     from constructs_lib.cdk.secure_bucket import AccessLogBucket, SecureBucket
     from constructs_lib.cdk.secure_queue import SecureQueue
     from constructs_lib.cdk.stream_consumer import StreamConsumerFunction
@@ -271,6 +361,8 @@ def _cdk_construct(stack: cdk.Stack, construct: str, overrides: dict[str, Any]) 
         "AuroraServerlessCluster": AuroraServerlessCluster,
         "AlarmTopic": AlarmTopic,
         "Network": Network,
+        "PostgresInstance": PostgresInstance,
+        "RedisReplicationGroup": RedisReplicationGroup,
     }
     return classes[construct](stack, "Built", **overrides)
 
@@ -283,6 +375,8 @@ def _tf_construct(stack: cdktf.TerraformStack, construct: str, overrides: dict[s
     from constructs_lib.cdktf.kinesis_stream import KinesisDataStream
     from constructs_lib.cdktf.log_group import EncryptedLogGroup
     from constructs_lib.cdktf.network import Network
+    from constructs_lib.cdktf.postgres_instance import PostgresInstance
+    from constructs_lib.cdktf.redis_cluster import RedisReplicationGroup
     from constructs_lib.cdktf.secure_bucket import AccessLogBucket, SecureBucket
     from constructs_lib.cdktf.secure_queue import DeadLetterQueue
 
@@ -298,6 +392,8 @@ def _tf_construct(stack: cdktf.TerraformStack, construct: str, overrides: dict[s
         "AuroraServerlessCluster": AuroraServerlessCluster,
         "AlarmTopic": AlarmTopic,
         "Network": Network,
+        "PostgresInstance": PostgresInstance,
+        "RedisReplicationGroup": RedisReplicationGroup,
     }
     name_prefix = {"SecureBucket": "data", "AccessLogBucket": "logs"}.get(construct)
     extra = {"name_prefix": name_prefix} if name_prefix else {}
@@ -313,14 +409,14 @@ def _expected_warning(case: Case) -> str:
 
 
 def test_every_construct_is_covered_in_both_renderings() -> None:
-    assert len({case.construct for case in CDK_CASES}) == 10
-    assert len({case.construct for case in TF_CASES}) == 10
+    assert len({case.construct for case in CDK_CASES}) == 12
+    assert len({case.construct for case in TF_CASES}) == 12
 
 
 @pytest.mark.parametrize("case", CDK_CASES, ids=lambda case: case.id)
 def test_cdk_override_is_applied_and_warned(case: Case) -> None:
     stack = cdk.Stack(cdk.App(context=CONTEXT), "Overrides")
-    built = _cdk_construct(stack, case.construct, {case.prop: case.value})
+    built = _cdk_construct(stack, case.construct, case.arguments)
     template = Template.from_stack(stack).to_json()
     assert case.read(template) == case.expected
     (warning,) = [w for w in _warnings(built, "aws:cdk:warning") if f"'{case.prop}'" in w]
@@ -330,7 +426,7 @@ def test_cdk_override_is_applied_and_warned(case: Case) -> None:
 @pytest.mark.parametrize("case", TF_CASES, ids=lambda case: case.id)
 def test_cdktf_override_is_applied_and_warned(case: Case) -> None:
     stack = cdktf.TerraformStack(cdktf.Testing.app(context=CONTEXT), "overrides")
-    built = _tf_construct(stack, case.construct, {case.prop: case.value})
+    built = _tf_construct(stack, case.construct, case.arguments)
     configuration = json.loads(cdktf.Testing.synth(stack))
     assert case.read(configuration) == case.expected
     (warning,) = [w for w in _warnings(built, "@cdktf/warn") if f"'{case.prop}'" in w]
