@@ -91,6 +91,11 @@ LAMBDA_TRACING = "ACTIVE"
 LAMBDA_LOG_FORMAT = "JSON"
 #: Function logs serve debugging; audit trails live in the stores the function writes to.
 LAMBDA_LOG_PURPOSE = "application"
+#: The only egress a function (or task) in a VPC gets: HTTPS to AWS APIs and allow-listed endpoints; a data store
+#: opens its own port to it.
+HTTPS_PORT = 443
+#: What active tracing needs (the X-Ray API has no resource-level permissions for these).
+XRAY_WRITE_ACTIONS: tuple[str, ...] = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
 #: Only the Lambda service may assume a function's execution role.
 LAMBDA_PRINCIPAL = "lambda.amazonaws.com"
 #: What a function in a VPC needs to attach its network interfaces; EC2 offers no narrower resource for these.

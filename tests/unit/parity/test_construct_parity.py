@@ -101,7 +101,7 @@ def _tf_builders() -> dict[str, Callable[[cdktf.TerraformStack], object]]:
     from constructs_lib.cdktf.alarm_topic import AlarmTopic
     from constructs_lib.cdktf.aurora_cluster import AuroraServerlessCluster
     from constructs_lib.cdktf.encryption_key import EncryptionKey
-    from constructs_lib.cdktf.function import SecureFunction
+    from constructs_lib.cdktf.secure_function import SecureFunction
     from constructs_lib.cdktf.kinesis_stream import KinesisDataStream
     from constructs_lib.cdktf.log_group import EncryptedLogGroup
     from constructs_lib.cdktf.network import Network
