@@ -16,8 +16,8 @@ from constructs_lib.cdk.compliance import accept, acknowledge
 from constructs_lib.cdk.defaults import merge_with_defaults, warn_overrides
 from constructs_lib.cdk.deployment import deployment_settings
 from constructs_lib.cdk.encryption_key import EncryptionKey
-from constructs_lib.cdk.managed_policy_role import ManagedPolicyRole
 from constructs_lib.cdk.secure_bucket import SecureBucket
+from constructs_lib.cdk.service_role import ServiceRole
 from constructs_lib.policy import accepted_findings, naming, retention, storage
 from constructs_lib.policy import config_recording as policy
 
@@ -75,12 +75,10 @@ class ConfigRecorder(Construct):
         self.bucket.add_lifecycle_rule(
             expiration=Duration.days(retention.LOG_RETENTION_DAYS[policy.CONFIG_HISTORY_PURPOSE])
         )
-        self.role = ManagedPolicyRole(
+        self.role = ServiceRole(
             self,
             "Role",
-            assumed_by=iam.ServicePrincipal(
-                policy.CONFIG_PRINCIPAL, conditions={"StringEquals": {"aws:SourceAccount": stack.account}}
-            ),
+            service=policy.CONFIG_PRINCIPAL,
             managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(policy.CONFIG_MANAGED_POLICY)],
         )
         self.role.add_to_principal_policy(

@@ -11,7 +11,6 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_ecs as ecs
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
@@ -20,8 +19,8 @@ from constructs_lib.cdk.defaults import merge_with_defaults, warn_overrides
 from constructs_lib.cdk.deployment import deployment_settings
 from constructs_lib.cdk.encryption_key import EncryptionKey
 from constructs_lib.cdk.log_group import EncryptedLogGroup
-from constructs_lib.cdk.managed_policy_role import ManagedPolicyRole
 from constructs_lib.cdk.network import Network
+from constructs_lib.cdk.service_role import ServiceRole
 from constructs_lib.policy import accepted_findings, compute, images, naming, services, storage
 
 
@@ -136,7 +135,7 @@ class ContainerCluster(ecs.Cluster):
         - CPU and memory from the policy, Graviton (ARM64), one essential container from ``image`` (default: the
           policy's image) running as a non-root user on a read-only root filesystem.
         - Container output to an encrypted log group (the cluster's key, ``application`` retention), non-blocking.
-        - Task and execution roles keep their grants in customer-managed policies (:class:`ManagedPolicyRole`).
+        - Task and execution roles keep their grants in customer-managed policies (:class:`ServiceRole`).
         - Secrets belong in ``secrets`` (injected from Secrets Manager by the execution role, which gets read
           access to each), never in ``environment`` (plain text in the definition).
 
@@ -154,12 +153,11 @@ class ContainerCluster(ecs.Cluster):
             ),
         }
         props, changed = merge_with_defaults(defaults, overrides)
-        principal = iam.ServicePrincipal(compute.ECS_TASKS_PRINCIPAL)
         task = ecs.FargateTaskDefinition(
             self,
             construct_id,
-            task_role=ManagedPolicyRole(self, f"{construct_id}TaskRole", assumed_by=principal),
-            execution_role=ManagedPolicyRole(self, f"{construct_id}ExecutionRole", assumed_by=principal),
+            task_role=ServiceRole(self, f"{construct_id}TaskRole", service=compute.ECS_TASKS_PRINCIPAL),
+            execution_role=ServiceRole(self, f"{construct_id}ExecutionRole", service=compute.ECS_TASKS_PRINCIPAL),
             **props,
         )
         task.add_container(

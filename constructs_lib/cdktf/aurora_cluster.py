@@ -19,9 +19,10 @@ from constructs import Construct
 from constructs_lib.cdktf.defaults import Override, merge_member_props, merge_with_defaults, warn_overrides
 from constructs_lib.cdktf.deployment import account_context, deployment_settings, skip_final_snapshot
 from constructs_lib.cdktf.encryption_key import EncryptionKey
-from constructs_lib.cdktf.iam import ServiceRole, secret_read_statements
+from constructs_lib.cdktf.iam import secret_read_statements
 from constructs_lib.cdktf.log_group import database_log_groups
 from constructs_lib.cdktf.network import Network
+from constructs_lib.cdktf.service_role import ServiceRole
 from constructs_lib.policy import compute, engines, naming, retention, services, storage
 from constructs_lib.policy.errors import ConfigurationError
 

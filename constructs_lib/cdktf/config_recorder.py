@@ -14,8 +14,8 @@ from constructs import Construct
 from constructs_lib.cdktf.defaults import merge_with_defaults, warn_overrides
 from constructs_lib.cdktf.deployment import account_context, deployment_settings
 from constructs_lib.cdktf.encryption_key import EncryptionKey
-from constructs_lib.cdktf.iam import ServiceRole
 from constructs_lib.cdktf.secure_bucket import AccessLogBucket, SecureBucket
+from constructs_lib.cdktf.service_role import ServiceRole
 from constructs_lib.policy import config_recording as policy
 from constructs_lib.policy import naming, retention, storage
 

@@ -30,10 +30,10 @@ from constructs import Construct
 from constructs_lib.cdktf.defaults import merge_with_defaults, warn_overrides
 from constructs_lib.cdktf.deployment import account_context, deployment_settings
 from constructs_lib.cdktf.encryption_key import EncryptionKey
-from constructs_lib.cdktf.function import HTTPS_PORT
-from constructs_lib.cdktf.iam import ServiceRole, secret_read_statements
+from constructs_lib.cdktf.iam import secret_read_statements
 from constructs_lib.cdktf.log_group import EncryptedLogGroup
 from constructs_lib.cdktf.network import ANYWHERE
+from constructs_lib.cdktf.service_role import ServiceRole
 from constructs_lib.policy import compute, images, naming, services, storage
 
 #: Scratch space for a container whose root filesystem is read-only.
@@ -377,7 +377,8 @@ class TasksSecurityGroup(Construct):
         )  # fmt: skip
         VpcSecurityGroupEgressRule(
             self, "https-egress", security_group_id=self.group.id, cidr_ipv4=ANYWHERE, ip_protocol="tcp",
-            from_port=HTTPS_PORT, to_port=HTTPS_PORT, description="HTTPS to AWS APIs and the image registry",
+            from_port=compute.HTTPS_PORT, to_port=compute.HTTPS_PORT,
+            description="HTTPS to AWS APIs and the image registry",
         )  # fmt: skip
 
     @property

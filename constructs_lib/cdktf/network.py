@@ -25,8 +25,8 @@ from constructs import Construct
 from constructs_lib.cdktf.defaults import merge_with_defaults, warn_overrides
 from constructs_lib.cdktf.deployment import deployment_settings
 from constructs_lib.cdktf.encryption_key import EncryptionKey
-from constructs_lib.cdktf.iam import ServiceRole
 from constructs_lib.cdktf.log_group import EncryptedLogGroup
+from constructs_lib.cdktf.service_role import ServiceRole
 from constructs_lib.policy import services
 
 #: The first subnet slot (the n-th /24 of the VPC) free for a caller's own tier, past the network's three tiers.

@@ -15,10 +15,10 @@ from constructs_lib.cdktf.alarms import metric_alarm
 from constructs_lib.cdktf.defaults import merge_with_defaults, warn_overrides
 from constructs_lib.cdktf.deployment import skip_final_snapshot
 from constructs_lib.cdktf.encryption_key import EncryptionKey
-from constructs_lib.cdktf.iam import ServiceRole
 from constructs_lib.cdktf.isolated_data_store import IsolatedDataStore
 from constructs_lib.cdktf.log_group import database_log_groups
 from constructs_lib.cdktf.network import Network
+from constructs_lib.cdktf.service_role import ServiceRole
 from constructs_lib.policy import alarms, compute, naming, retention, services
 from constructs_lib.policy.errors import ConfigurationError
 from constructs_lib.policy.profiles import RemovalBehaviour

@@ -1,7 +1,7 @@
 """Settings of the data-tier and compute constructs that the other policy modules do not hold. Each value says why.
 
 Plain data only: the CDK constructs (PostgresInstance, AuroraServerlessCluster, RedisReplicationGroup,
-ContainerCluster, StreamConsumerFunction, SecureQueue) and their cdktf twins read the same values.
+ContainerCluster, SecureFunction, StreamConsumerFunction, SecureQueue) and their cdktf twins read the same values.
 """
 
 from __future__ import annotations
@@ -91,6 +91,11 @@ LAMBDA_TRACING = "ACTIVE"
 LAMBDA_LOG_FORMAT = "JSON"
 #: Function logs serve debugging; audit trails live in the stores the function writes to.
 LAMBDA_LOG_PURPOSE = "application"
+#: The only egress a function (or task) in a VPC gets: HTTPS to AWS APIs and allow-listed endpoints; a data store
+#: opens its own port to it.
+HTTPS_PORT = 443
+#: What active tracing needs (the X-Ray API has no resource-level permissions for these).
+XRAY_WRITE_ACTIONS: tuple[str, ...] = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
 #: Only the Lambda service may assume a function's execution role.
 LAMBDA_PRINCIPAL = "lambda.amazonaws.com"
 #: What a function in a VPC needs to attach its network interfaces; EC2 offers no narrower resource for these.

@@ -9,10 +9,10 @@ from cdktf_cdktf_provider_aws.s3_bucket_notification import S3BucketNotification
 from constructs import Construct
 
 from constructs_lib.cdktf.deployment import account_context
-from constructs_lib.cdktf.function import SecureFunction
 from constructs_lib.cdktf.grants import bucket_read_statements, bucket_write_statements
 from constructs_lib.cdktf.network import Network
 from constructs_lib.cdktf.secure_bucket import SecureBucket
+from constructs_lib.cdktf.secure_function import SecureFunction
 from stacks.pci_platform.security import PciSecurity
 
 #: The handler's code; zipped at synth. Nothing here imports it (that would ship a __pycache__ in the zip).

@@ -6,7 +6,7 @@ from __future__ import annotations
 from constructs import Construct
 
 from constructs_lib.cdktf.config_recorder import ConfigRecorder
-from constructs_lib.cdktf.function import SecureFunction
+from constructs_lib.cdktf.secure_function import SecureFunction
 from stacks.pci_platform.security import PciSecurity
 
 

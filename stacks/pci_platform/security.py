@@ -7,8 +7,8 @@ from constructs import Construct
 from constructs_lib.cdktf.alarm_topic import AlarmTopic
 from constructs_lib.cdktf.deployment import account_context
 from constructs_lib.cdktf.encryption_key import EncryptionKey
-from constructs_lib.cdktf.iam import ServiceRole
 from constructs_lib.cdktf.secure_bucket import AccessLogBucket
+from constructs_lib.cdktf.service_role import ServiceRole
 from constructs_lib.policy import compute
 
 

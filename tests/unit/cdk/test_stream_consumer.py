@@ -1,31 +1,27 @@
-"""StreamConsumerFunction: encrypted log group, VPC, tracing, least-privilege role, retries and dead letters."""
+"""StreamConsumerFunction: a SecureFunction plus the hardened Kinesis event source and its failure queue."""
 
 from __future__ import annotations
 
 import functools
-import json
 from typing import Any, NamedTuple
 
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sqs as sqs
 from aws_cdk.assertions import Annotations, Match, Template
 
-from constructs_lib.cdk.alarm_topic import AlarmTopic
+from constructs_lib.cdk.secure_function import SecureFunction
 from constructs_lib.cdk.secure_queue import SecureQueue
-from constructs_lib.cdk.stream_consumer import StreamConsumerFunction, lambda_runtime
-from constructs_lib.policy import ConfigurationError, alarms, compute, naming, retention, services
+from constructs_lib.cdk.stream_consumer import StreamConsumerFunction
+from constructs_lib.policy import compute, services
 
 CODE = lambda_.Code.from_inline("def handler(event, context):\n    return None\n")
 
 
 class Built(NamedTuple):
     stack: cdk.Stack
-    template: Template
     resources: dict[str, Any]
     consumer: StreamConsumerFunction
     tuned: StreamConsumerFunction
@@ -46,13 +42,7 @@ def build(profile: str) -> Built:
     stream = kinesis.Stream(stack, "Events", encryption=kinesis.StreamEncryption.KMS)
     topic = sns.Topic(stack, "Alarms")
     consumer = StreamConsumerFunction(
-        stack,
-        "Processor",
-        stream=stream,
-        code=CODE,
-        handler="index.handler",
-        environment={"MODE": "strict"},
-        alarm_topic=topic,
+        stack, "Processor", stream=stream, code=CODE, handler="index.handler", alarm_topic=topic
     )
     tuned = StreamConsumerFunction(
         stack,
@@ -62,21 +52,15 @@ def build(profile: str) -> Built:
         handler="index.handler",
         vpc=consumer.vpc,
         encryption_key=consumer.encryption_key,
-        memory_size=1024,
-        dead_letter_queue=sqs.Queue(stack, "PlainDlq", enforce_ssl=True),
         event_source_overrides={"batch_size": 500},
     )
-    template = Template.from_stack(stack)
-    return Built(stack, template, template.to_json()["Resources"], consumer, tuned, stream, topic)
+    resources = Template.from_stack(stack).to_json()["Resources"]
+    return Built(stack, resources, consumer, tuned, stream, topic)
 
 
 @pytest.fixture(scope="module", params=["dev", "prod"])
 def built(request: pytest.FixtureRequest) -> Built:
     return build(request.param)
-
-
-def function(b: Built, fn: StreamConsumerFunction) -> dict[str, Any]:
-    return b.props(fn)
 
 
 def mapping(b: Built, fn: StreamConsumerFunction) -> dict[str, Any]:
@@ -89,45 +73,12 @@ def mapping(b: Built, fn: StreamConsumerFunction) -> dict[str, Any]:
 
 
 def role_statements(b: Built, fn: StreamConsumerFunction) -> list[dict[str, Any]]:
-    policy = fn.role.policy
-    return b.props(policy)["PolicyDocument"]["Statement"]
+    return b.props(fn.role.policy)["PolicyDocument"]["Statement"]
 
 
-def test_runtime_size_concurrency_and_tracing_come_from_the_policy(built: Built) -> None:
-    props = function(built, built.consumer)
-    assert props["Runtime"] == services.LAMBDA_RUNTIME
-    assert (props["MemorySize"], props["Timeout"]) == (services.LAMBDA_MEMORY_MB, services.LAMBDA_TIMEOUT_SECONDS)
-    assert props["ReservedConcurrentExecutions"] == services.LAMBDA_RESERVED_CONCURRENCY
-    assert props["TracingConfig"] == {"Mode": "Active"}
-    suffix = built.stack.node.try_get_context("environmentSuffix")
-    assert props["FunctionName"] == naming.resource_name("lambda_function", "processor", suffix)
-
-
-def test_logs_go_to_an_explicit_encrypted_log_group_and_no_log_retention_custom_resource_exists(built: Built) -> None:
-    props = function(built, built.consumer)
-    log_group = built.consumer.log_group
-    assert props["LoggingConfig"] == {
-        "LogFormat": compute.LAMBDA_LOG_FORMAT,
-        "LogGroup": built.ref(log_group.log_group_name),
-    }
-    group = built.props(log_group)
-    assert group["KmsKeyId"] == built.ref(built.consumer.encryption_key.key_arn)
-    assert group["RetentionInDays"] == retention.log_retention_days(compute.LAMBDA_LOG_PURPOSE)
-    assert not [r for r in built.resources.values() if r["Type"] == "Custom::LogRetention"]
-
-
-def test_environment_is_encrypted_with_the_stacks_key(built: Built) -> None:
-    props = function(built, built.consumer)
-    assert props["KmsKeyArn"] == built.ref(built.consumer.encryption_key.key_arn)
-    assert props["Environment"] == {"Variables": {"MODE": "strict"}}
-
-
-def test_function_runs_in_the_private_subnets_with_its_own_security_group(built: Built) -> None:
-    config = function(built, built.consumer)["VpcConfig"]
-    assert config["SubnetIds"] == built.ref(built.consumer.vpc.select_subnets(subnet_group_name="private").subnet_ids)
-    (group_id,) = config["SecurityGroupIds"]
-    assert built.resources[group_id["Fn::GetAtt"][0]]["Type"] == "AWS::EC2::SecurityGroup"
-    assert group_id != function(built, built.tuned)["VpcConfig"]["SecurityGroupIds"][0]
+def test_the_consumer_is_a_secure_function(built: Built) -> None:
+    assert isinstance(built.consumer, SecureFunction)
+    assert built.props(built.consumer)["ReservedConcurrentExecutions"] == services.LAMBDA_RESERVED_CONCURRENCY
 
 
 def test_event_source_reads_the_stream_with_the_policys_batching_and_retries(built: Built) -> None:
@@ -140,98 +91,33 @@ def test_event_source_reads_the_stream_with_the_policys_batching_and_retries(bui
     assert props["MaximumRecordAgeInSeconds"] == services.STREAM_MAX_RECORD_AGE_SECONDS
 
 
-def test_a_batch_that_still_fails_goes_to_a_secure_queue(built: Built) -> None:
+def test_a_batch_that_still_fails_goes_to_a_secure_queue_apart_from_the_async_one(built: Built) -> None:
+    failures = built.consumer.stream_failure_queue
     destination = mapping(built, built.consumer)["DestinationConfig"]
-    assert destination == {"OnFailure": {"Destination": built.ref(built.consumer.stream_failure_queue.queue_arn)}}
-    assert isinstance(built.consumer.stream_failure_queue, SecureQueue)
+    assert destination == {"OnFailure": {"Destination": built.ref(failures.queue_arn)}}
+    assert isinstance(failures, SecureQueue)
+    assert built.ref(failures.queue_arn) != built.ref(built.consumer.dead_letter_queue.queue_arn)
 
 
-def test_failed_async_invocations_go_to_the_functions_own_secure_queue(built: Built) -> None:
-    dead_letter_queue = built.consumer.dead_letter_queue
-    assert isinstance(dead_letter_queue, SecureQueue)
-    assert function(built, built.consumer)["DeadLetterConfig"] == {"TargetArn": built.ref(dead_letter_queue.queue_arn)}
-    assert dead_letter_queue.queue_arn != built.consumer.stream_failure_queue.queue_arn
+def test_the_failure_queue_alarms_to_the_functions_topic(built: Built) -> None:
+    for fn in (built.consumer, built.tuned):
+        alarm = built.props(fn.stream_failure_queue.messages_visible_alarm)
+        assert alarm["AlarmActions"] == [built.ref(fn.alarm_topic.topic_arn)]
 
 
-def test_both_queues_alarm_to_the_topic(built: Built) -> None:
-    for queue in (built.consumer.dead_letter_queue, built.consumer.stream_failure_queue):
-        alarm = built.props(queue.messages_visible_alarm)
-        assert alarm["AlarmActions"] == [built.ref(built.topic.topic_arn)]
-
-
-def test_without_a_topic_both_queues_tell_one_alarm_topic_of_the_consumer(built: Built) -> None:
-    own_topic = built.tuned.alarm_topic
-    assert isinstance(own_topic, AlarmTopic)
-    assert built.consumer.alarm_topic is built.topic
-    alarm = built.props(built.tuned.stream_failure_queue.messages_visible_alarm)
-    assert alarm["AlarmActions"] == [built.ref(own_topic.topic_arn)]
-
-
-FUNCTION_ALARMS = [("errors_alarm", alarms.FUNCTION_ERRORS), ("throttles_alarm", alarms.FUNCTION_THROTTLES)]
-
-
-@pytest.mark.parametrize(("attribute", "spec"), FUNCTION_ALARMS, ids=[a for a, _ in FUNCTION_ALARMS])
-def test_function_alarms_on_its_first_error_and_first_throttle_to_the_topic_both_ways(
-    built: Built, attribute: str, spec: alarms.AlarmSpec
-) -> None:
-    props = built.props(getattr(built.consumer, attribute))
-    topic = [built.ref(built.topic.topic_arn)]
-    assert props["AlarmActions"] == props["OKActions"] == topic
-    assert props["Dimensions"] == [{"Name": "FunctionName", "Value": built.ref(built.consumer.function_name)}]
-    assert (props["Namespace"], props["MetricName"], props["Statistic"]) == ("AWS/Lambda", spec.metric_name, "Sum")
-    assert (props["ComparisonOperator"], props["Threshold"]) == ("GreaterThanOrEqualToThreshold", 1)
-    assert (props["Period"], props["EvaluationPeriods"]) == (spec.period_seconds, spec.evaluation_periods)
-    suffix = built.stack.node.try_get_context("environmentSuffix")
-    assert props["AlarmName"] == naming.resource_name("cloudwatch_alarm", f"processor-{spec.name_suffix}", suffix)
-
-
-def test_without_a_topic_the_function_alarms_tell_the_consumers_own_topic(built: Built) -> None:
-    own_topic = [built.ref(built.tuned.alarm_topic.topic_arn)]
-    for construct in (built.tuned.errors_alarm, built.tuned.throttles_alarm):
-        assert built.props(construct)["AlarmActions"] == built.props(construct)["OKActions"] == own_topic
-
-
-def test_role_has_no_aws_managed_and_no_inline_policy(built: Built) -> None:
-    role_id = built.stack.get_logical_id(built.consumer.role.node.default_child)
-    role = built.resources[role_id]["Properties"]
-    assert "ManagedPolicyArns" not in role and "Policies" not in role
-    inline = [
-        r
-        for r in built.resources.values()
-        if r["Type"] == "AWS::IAM::Policy" and {"Ref": role_id} in r["Properties"]["Roles"]
-    ]
-    assert inline == []
-    assert built.props(built.consumer.role.policy)["Roles"] == [{"Ref": role_id}]
-
-
-def test_role_writes_only_its_log_group_and_sends_to_its_queues_with_only_the_key_actions_needed(built: Built) -> None:
-    statements = role_statements(built, built.consumer)
-    text = json.dumps(statements)
-    assert "logs:CreateLogGroup" not in text
-    assert "kms:ReEncrypt" not in text and "kms:Encrypt" not in text
-    key_arn = built.ref(built.consumer.encryption_key.key_arn)
-    assert {
-        "Action": list(compute.LAMBDA_LOG_ACTIONS),
-        "Effect": "Allow",
-        "Resource": built.ref(built.consumer.log_group.log_group_arn),
-    } in statements
-    for queue in (built.consumer.dead_letter_queue, built.consumer.stream_failure_queue):
-        assert {"Action": "sqs:SendMessage", "Effect": "Allow", "Resource": built.ref(queue.queue_arn)} in statements
-    assert {"Action": list(compute.SQS_SEND_KMS_ACTIONS), "Effect": "Allow", "Resource": key_arn} in statements
-
-
-def test_role_can_read_the_stream(built: Built) -> None:
+def test_role_reads_the_stream_and_sends_only_to_its_failure_queue(built: Built) -> None:
     statements = role_statements(built, built.consumer)
     reads = [s for s in statements if s["Resource"] == built.ref(built.stream.stream_arn)]
-    assert reads and "kinesis:GetRecords" in reads[0]["Action"]
+    assert len(reads) == 1 and "kinesis:GetRecords" in reads[0]["Action"]
+    queue_arn = built.ref(built.consumer.stream_failure_queue.queue_arn)
+    assert {"Action": "sqs:SendMessage", "Effect": "Allow", "Resource": queue_arn} in statements
 
 
-def test_overrides_of_function_and_event_source_are_applied_and_reported(built: Built) -> None:
-    assert function(built, built.tuned)["MemorySize"] == 1024
+def test_an_event_source_override_is_applied_and_reported(built: Built) -> None:
     assert mapping(built, built.tuned)["BatchSize"] == 500
-    annotations = Annotations.from_stack(built.stack)
-    for prop in ("memory_size", "batch_size", "dead_letter_queue"):
-        annotations.has_warning(f"/{built.tuned.node.path}", Match.string_like_regexp(f"'{prop}' overrides"))
+    Annotations.from_stack(built.stack).has_warning(
+        f"/{built.tuned.node.path}", Match.string_like_regexp("'batch_size' overrides")
+    )
 
 
 def test_exposed_event_source_mapping_id_is_the_mapping(built: Built) -> None:
@@ -239,36 +125,3 @@ def test_exposed_event_source_mapping_id_is_the_mapping(built: Built) -> None:
         k for k, r in built.resources.items() if r["Type"] == "AWS::Lambda::EventSourceMapping" and "Processor" in k
     ]
     assert built.ref(built.consumer.event_source_mapping_id) == {"Ref": logical_id}
-
-
-def test_log_retention_is_refused_because_it_deploys_a_custom_resource_lambda() -> None:
-    stack = cdk.Stack(cdk.App(context={"profile": "dev"}), "Refused")
-    stream = kinesis.Stream(stack, "Events")
-    with pytest.raises(ConfigurationError, match="log_retention"):
-        StreamConsumerFunction(
-            stack, "Fn", stream=stream, code=CODE, handler="index.handler", log_retention=logs.RetentionDays.ONE_WEEK
-        )
-
-
-def test_a_runtime_cdk_does_not_know_is_refused() -> None:
-    assert lambda_runtime(services.LAMBDA_RUNTIME).name == services.LAMBDA_RUNTIME
-    with pytest.raises(ConfigurationError, match="runtime"):
-        lambda_runtime("cobol85")
-
-
-def test_a_replaced_dead_letter_queue_without_a_key_gets_only_the_send_grant(built: Built) -> None:
-    statements = role_statements(built, built.tuned)
-    plain_queue_arn = built.ref(built.tuned.dead_letter_queue.queue_arn)
-    assert {"Action": "sqs:SendMessage", "Effect": "Allow", "Resource": plain_queue_arn} in statements
-    assert function(built, built.tuned)["DeadLetterConfig"] == {"TargetArn": plain_queue_arn}
-
-
-def test_the_function_dead_letter_queue_can_be_switched_off_with_a_warning() -> None:
-    stack = cdk.Stack(cdk.App(context={"profile": "dev"}), "NoDlq")
-    fn = StreamConsumerFunction(
-        stack, "Fn", stream=kinesis.Stream(stack, "Events"), code=CODE, handler="index.handler", dead_letter_queue=None
-    )
-    assert fn.dead_letter_queue is None
-    Annotations.from_stack(stack).has_warning(
-        f"/{fn.node.path}", Match.string_like_regexp("'dead_letter_queue' overrides")
-    )

@@ -44,13 +44,13 @@ def bare(tf_app, tmp_path_factory) -> dict[str, Any]:
     from constructs_lib.cdktf.aurora_cluster import AuroraServerlessCluster
     from constructs_lib.cdktf.container_cluster import ContainerCluster, FargateTask
     from constructs_lib.cdktf.encryption_key import EncryptionKey
-    from constructs_lib.cdktf.function import SecureFunction
-    from constructs_lib.cdktf.iam import ServiceRole
     from constructs_lib.cdktf.kinesis_stream import KinesisDataStream
     from constructs_lib.cdktf.log_group import EncryptedLogGroup
     from constructs_lib.cdktf.network import Network
     from constructs_lib.cdktf.secure_bucket import SecureBucket
+    from constructs_lib.cdktf.secure_function import SecureFunction
     from constructs_lib.cdktf.secure_queue import DeadLetterQueue, SecureQueue
+    from constructs_lib.cdktf.service_role import ServiceRole
 
     stack = _bare_stack(tmp_path_factory)
     EncryptionKey(stack, "key")
@@ -318,6 +318,13 @@ def test_function_role_gets_its_permissions_from_one_attached_customer_managed_p
     assert not resources(bare, "aws_iam_role_policy"), "no inline policies anywhere"
 
 
+def test_function_without_a_topic_alarms_to_one_topic_of_its_own(bare):
+    topic_arn = ref(bare, "aws_sns_topic", "bare/fn/alarms/topic", "arn")
+    for alarm in ("bare/fn/errors-alarm", "bare/fn/throttles-alarm", "bare/fn/dlq/depth"):
+        found = by_path(bare, "aws_cloudwatch_metric_alarm", alarm)
+        assert found["alarm_actions"] == found["ok_actions"] == [topic_arn]
+
+
 def test_role_without_statements_has_no_policy(bare):
     assert not [name for name in resources(bare, "aws_iam_policy") if name.startswith("role_")]
     assert by_path(bare, "aws_iam_role", "bare/role/role")["name"] == "bare-role-t1"
@@ -413,7 +420,7 @@ def test_policy_statements_are_exposed_as_copies(tf_app, tmp_path_factory):
 
 
 def test_a_policy_name_iam_would_refuse_fails_at_synth(tf_app, tmp_path_factory):
-    from constructs_lib.cdktf.iam import ServiceRole
+    from constructs_lib.cdktf.service_role import ServiceRole
 
     role = ServiceRole(_bare_stack(tmp_path_factory), "role", service="states.amazonaws.com")
     with pytest.raises(ConfigurationError) as error:
@@ -428,7 +435,7 @@ def test_a_policy_name_iam_would_refuse_fails_at_synth(tf_app, tmp_path_factory)
 def test_function_runtime_is_one_the_pinned_provider_accepts(
     tf_app, tmp_path_factory, monkeypatch, policy_runtime, rendered, warned
 ):
-    from constructs_lib.cdktf.function import SecureFunction
+    from constructs_lib.cdktf.secure_function import SecureFunction
     from constructs_lib.policy import services
 
     monkeypatch.setattr(services, "LAMBDA_RUNTIME", policy_runtime)

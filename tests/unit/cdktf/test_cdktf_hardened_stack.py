@@ -32,12 +32,12 @@ def built(tf_app, tmp_path_factory, monkeypatch_module) -> dict[str, Any]:
     from constructs_lib.cdktf.config_recorder import ConfigRecorder
     from constructs_lib.cdktf.encryption_key import EncryptionKey
     from constructs_lib.cdktf.hardened_stack import HardenedStack
-    from constructs_lib.cdktf.iam import ServiceRole
     from constructs_lib.cdktf.kinesis_stream import KinesisDataStream
     from constructs_lib.cdktf.network import Network
     from constructs_lib.cdktf.network_firewall import NetworkFirewall
     from constructs_lib.cdktf.secure_bucket import SecureBucket
     from constructs_lib.cdktf.secure_queue import SecureQueue
+    from constructs_lib.cdktf.service_role import ServiceRole
 
     stack = HardenedStack(_app(tmp_path_factory), "hardened", system="hardened", data_classification="internal")
     network = Network(stack, "net", public_default_route=False)

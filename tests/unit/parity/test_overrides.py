@@ -198,7 +198,7 @@ CDK_CASES: tuple[Case, ...] = (
     ),
     Case("Network", "nat_gateways", 1, 2, _count("AWS::EC2::NatGateway"), 2),
     Case(
-        "StreamConsumerFunction",
+        "SecureFunction",
         "memory_size",
         services.LAMBDA_MEMORY_MB,
         512,
@@ -206,6 +206,14 @@ CDK_CASES: tuple[Case, ...] = (
             p["MemorySize"] for p in _cfn(template, "AWS::Lambda::Function") if p.get("Handler") == "app.handler"
         ),
         512,
+    ),
+    Case(
+        "StreamConsumerFunction",
+        "batch_size",
+        services.STREAM_BATCH_SIZE,
+        500,
+        _cfn_one("AWS::Lambda::EventSourceMapping", "BatchSize"),
+        500,
     ),
 )
 
@@ -326,6 +334,14 @@ TF_CASES: tuple[Case, ...] = (
         _tf_one("aws_lambda_function", "memory_size"),
         512,
     ),
+    Case(
+        "StreamConsumerFunction",
+        "batch_size",
+        services.STREAM_BATCH_SIZE,
+        500,
+        _tf_one("aws_lambda_event_source_mapping", "batch_size"),
+        500,
+    ),
 )
 
 
@@ -344,13 +360,18 @@ def _cdk_construct(stack: cdk.Stack, construct: str, overrides: dict[str, Any]) 
     from constructs_lib.cdk.postgres_instance import PostgresInstance
     from constructs_lib.cdk.redis_cluster import RedisReplicationGroup
     from constructs_lib.cdk.secure_bucket import AccessLogBucket, SecureBucket
+    from constructs_lib.cdk.secure_function import SecureFunction
     from constructs_lib.cdk.secure_queue import SecureQueue
     from constructs_lib.cdk.stream_consumer import StreamConsumerFunction
 
+    code = lambda_.Code.from_asset(str(HANDLER_DIR))
+    if construct == "SecureFunction":
+        return SecureFunction(stack, "Built", code=code, handler="app.handler", **overrides)
     if construct == "StreamConsumerFunction":
-        code = lambda_.Code.from_asset(str(HANDLER_DIR))
         source = KinesisDataStream(stack, "Source")
-        return StreamConsumerFunction(stack, "Built", stream=source, code=code, handler="app.handler", **overrides)
+        return StreamConsumerFunction(
+            stack, "Built", stream=source, code=code, handler="app.handler", event_source_overrides=overrides
+        )
     classes: dict[str, type] = {
         "SecureBucket": SecureBucket,
         "AccessLogBucket": AccessLogBucket,
@@ -371,17 +392,28 @@ def _tf_construct(stack: cdktf.TerraformStack, construct: str, overrides: dict[s
     from constructs_lib.cdktf.alarm_topic import AlarmTopic
     from constructs_lib.cdktf.aurora_cluster import AuroraServerlessCluster
     from constructs_lib.cdktf.encryption_key import EncryptionKey
-    from constructs_lib.cdktf.function import SecureFunction
     from constructs_lib.cdktf.kinesis_stream import KinesisDataStream
     from constructs_lib.cdktf.log_group import EncryptedLogGroup
     from constructs_lib.cdktf.network import Network
     from constructs_lib.cdktf.postgres_instance import PostgresInstance
     from constructs_lib.cdktf.redis_cluster import RedisReplicationGroup
     from constructs_lib.cdktf.secure_bucket import AccessLogBucket, SecureBucket
+    from constructs_lib.cdktf.secure_function import SecureFunction
     from constructs_lib.cdktf.secure_queue import DeadLetterQueue
+    from constructs_lib.cdktf.stream_consumer import StreamConsumerFunction
 
     if construct == "SecureFunction":
         return SecureFunction(stack, "built", code_path=str(HANDLER_DIR), handler="app.handler", **overrides)
+    if construct == "StreamConsumerFunction":
+        source = KinesisDataStream(stack, "source")
+        return StreamConsumerFunction(
+            stack,
+            "built",
+            stream=source,
+            code_path=str(HANDLER_DIR),
+            handler="app.handler",
+            event_source_overrides=overrides,
+        )
     classes: dict[str, type] = {
         "SecureBucket": SecureBucket,
         "AccessLogBucket": AccessLogBucket,
@@ -409,8 +441,8 @@ def _expected_warning(case: Case) -> str:
 
 
 def test_every_construct_is_covered_in_both_renderings() -> None:
-    assert len({case.construct for case in CDK_CASES}) == 12
-    assert len({case.construct for case in TF_CASES}) == 12
+    assert len({case.construct for case in CDK_CASES}) == 13
+    assert len({case.construct for case in TF_CASES}) == 13
 
 
 @pytest.mark.parametrize("case", CDK_CASES, ids=lambda case: case.id)

@@ -1,4 +1,4 @@
-"""SecureFunction: a Lambda function with its own encrypted log group, a dead-letter queue and tracing."""
+"""SecureFunction: a Lambda function in the VPC with its own encrypted log group, a dead-letter queue and alarms."""
 
 from __future__ import annotations
 
@@ -23,18 +23,14 @@ from constructs_lib.cdktf.alarms import metric_alarm
 from constructs_lib.cdktf.defaults import merge_with_defaults, warn_overrides
 from constructs_lib.cdktf.deployment import deployment_settings
 from constructs_lib.cdktf.encryption_key import EncryptionKey
-from constructs_lib.cdktf.iam import ServiceRole
 from constructs_lib.cdktf.log_group import EncryptedLogGroup
 from constructs_lib.cdktf.network import ANYWHERE, Network
 from constructs_lib.cdktf.secure_queue import DeadLetterQueue
+from constructs_lib.cdktf.service_role import ServiceRole
 from constructs_lib.policy import alarms, cdktf_backend, compute, naming, services, storage
 
-#: HTTPS is the only egress a function in the VPC gets: AWS APIs and allow-listed endpoints.
-HTTPS_PORT = 443
 #: Terraform's spelling of the policy's tracing modes.
 TRACING_MODES: dict[str, str] = {"ACTIVE": "Active", "PASS_THROUGH": "PassThrough"}
-#: What active tracing needs (the X-Ray API has no resource-level permissions for these).
-XRAY_ACTIONS: tuple[str, ...] = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
 
 
 class SecureFunction(Construct):
@@ -47,7 +43,8 @@ class SecureFunction(Construct):
       its environment, trace, and manage its network interfaces.
     - Environment encrypted with ``encryption_key``; X-Ray active tracing; runtime, memory, timeout and reserved
       concurrency from the policy; failed asynchronous events go to a KMS-encrypted dead-letter queue that alarms.
-    - ``errors_alarm`` and ``throttles_alarm`` on the first error or throttle, to ``alarm_topic`` (as the CDK twin).
+    - ``errors_alarm`` and ``throttles_alarm`` on the first error or throttle, to ``alarm_topic`` (else an
+      :class:`AlarmTopic` of its own, which the dead-letter queue's alarm tells too).
     - Private subnets of ``network`` (or a network of its own) and a security group whose only egress is HTTPS.
 
     Example::
@@ -87,7 +84,14 @@ class SecureFunction(Construct):
             role = ServiceRole(
                 self, "role", service=compute.LAMBDA_PRINCIPAL, name_prefix=prefix, source_account_condition=False
             )
+        if alarm_topic is None:
+            alarm_topic = AlarmTopic(
+                self, "alarms", name_prefix=f"{prefix}-{storage.ALARM_TOPIC_BASE_SUFFIX}", encryption_key=encryption_key
+            )
+        self.name_prefix = prefix
         self.encryption_key = encryption_key
+        self.network = network
+        self.alarm_topic = alarm_topic
         self.role = role
         self.log_group = EncryptedLogGroup(
             self,
@@ -120,7 +124,7 @@ class SecureFunction(Construct):
                     "Action": list(compute.SQS_SEND_KMS_ACTIONS),
                     "Resource": encryption_key.arn,
                 },
-                {"Sid": "Trace", "Effect": "Allow", "Action": list(XRAY_ACTIONS), "Resource": "*"},
+                {"Sid": "Trace", "Effect": "Allow", "Action": list(compute.XRAY_WRITE_ACTIONS), "Resource": "*"},
                 {
                     "Sid": "ManageNetworkInterfaces",
                     "Effect": "Allow",
@@ -142,8 +146,8 @@ class SecureFunction(Construct):
             security_group_id=self.security_group.id,
             cidr_ipv4=ANYWHERE,
             ip_protocol="tcp",
-            from_port=HTTPS_PORT,
-            to_port=HTTPS_PORT,
+            from_port=compute.HTTPS_PORT,
+            to_port=compute.HTTPS_PORT,
             description="HTTPS to AWS APIs (through NAT and any egress inspection)",
         )
 
