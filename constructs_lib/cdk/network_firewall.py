@@ -14,12 +14,13 @@ from aws_cdk import aws_networkfirewall as networkfirewall
 from aws_cdk import custom_resources as cr
 from constructs import Construct, IConstruct
 
+from constructs_lib.cdk.compliance import accept
 from constructs_lib.cdk.defaults import merge_with_defaults, warn_overrides
 from constructs_lib.cdk.deployment import deployment_settings
 from constructs_lib.cdk.encryption_key import EncryptionKey
 from constructs_lib.cdk.log_group import EncryptedLogGroup
 from constructs_lib.cdk.network import Network
-from constructs_lib.policy import naming, services, storage
+from constructs_lib.policy import accepted_findings, naming, services, storage
 from constructs_lib.policy import network_firewall as policy
 from constructs_lib.policy.errors import ConfigurationError
 
@@ -93,6 +94,7 @@ class NetworkFirewall(Construct):
                 map_public_ip_on_launch=False,
             )
             subnet.add_default_internet_route(network.internet_gateway_id, gateway_attachment)
+            accept(subnet, accepted_findings.FIREWALL_SUBNET_INTERNET_ROUTE)
             self.subnets.append(subnet)
 
         stateful_options = networkfirewall.CfnRuleGroup.StatefulRuleOptionsProperty(rule_order=policy.RULE_ORDER)

@@ -76,6 +76,11 @@ PUBLIC_SUBNET_INTERNET_ROUTE = AcceptedFinding(
     "the public tier holds only NAT gateways (no instance gets a public IP); its route to the internet gateway is "
     "what lets the private tier reach AWS APIs, and data stores sit in isolated subnets with no such route",
 )
+FIREWALL_SUBNET_INTERNET_ROUTE = AcceptedFinding(
+    ("HIPAA.Security-VPCNoUnrestrictedRouteToIGW", "PCI.DSS.321-VPCNoUnrestrictedRouteToIGW"),
+    "the firewall tier holds only Network Firewall endpoints; its route to the internet gateway carries only "
+    "traffic the firewall has inspected and allowed, and is the one way out of the network",
+)
 BUCKET_REPLICATION = AcceptedFinding(
     ("HIPAA.Security-S3BucketReplicationEnabled", "PCI.DSS.321-S3BucketReplicationEnabled"),
     "objects are versioned and KMS-encrypted with lifecycle retention; cross-region replication needs a second "

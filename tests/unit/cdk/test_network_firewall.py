@@ -11,10 +11,11 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Annotations, Match, Template
 
+from constructs_lib.cdk.compliance import acknowledgements
 from constructs_lib.cdk.encryption_key import EncryptionKey
 from constructs_lib.cdk.network import Network
 from constructs_lib.cdk.network_firewall import NetworkFirewall
-from constructs_lib.policy import ConfigurationError, retention
+from constructs_lib.policy import ConfigurationError, accepted_findings, retention
 from constructs_lib.policy import network_firewall as firewall_policy
 
 
@@ -154,6 +155,15 @@ def test_firewall_subnets_reach_the_internet_gateway_directly(built: Built) -> N
         route = built.props(subnet.node.find_child("DefaultRoute"))
         assert route["GatewayId"] == igw and route["DestinationCidrBlock"] == "0.0.0.0/0"
         assert route["RouteTableId"] == built.ref(subnet.route_table.route_table_id)
+
+
+def test_only_the_firewall_subnets_route_to_the_gateway_is_accepted_as_a_finding(dev: Built) -> None:
+    accepted = {(rule, path) for rule, path in acknowledgements(dev.bare)}
+    assert accepted == {
+        (rule, subnet.node.path)
+        for subnet in dev.bare.subnets
+        for rule in accepted_findings.FIREWALL_SUBNET_INTERNET_ROUTE.rules
+    }
 
 
 def _lookup_call(built: Built, endpoint: str) -> dict[str, Any]:
