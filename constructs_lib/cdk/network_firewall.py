@@ -24,7 +24,6 @@ from constructs_lib.policy import accepted_findings, naming, services, storage
 from constructs_lib.policy import network_firewall as policy
 from constructs_lib.policy.errors import ConfigurationError
 
-ANYWHERE = "0.0.0.0/0"
 #: The one call the endpoint lookup makes, allowed on this firewall only.
 DESCRIBE_FIREWALL = "network-firewall:DescribeFirewall"
 
