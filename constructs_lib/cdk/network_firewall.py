@@ -6,15 +6,16 @@ import ipaddress
 from collections.abc import Sequence
 from typing import Any, cast
 
-from aws_cdk import CustomResource, Token
+from aws_cdk import CustomResource, Stack, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_networkfirewall as networkfirewall
 from aws_cdk import custom_resources as cr
 from constructs import Construct, IConstruct
 
-from constructs_lib.cdk.compliance import accept
+from constructs_lib.cdk.compliance import accept, acknowledgements
 from constructs_lib.cdk.defaults import merge_with_defaults, warn_overrides
 from constructs_lib.cdk.deployment import deployment_settings
 from constructs_lib.cdk.encryption_key import EncryptionKey
@@ -26,6 +27,8 @@ from constructs_lib.policy.errors import ConfigurationError
 
 #: The one call the endpoint lookup makes, allowed on this firewall only.
 DESCRIBE_FIREWALL = "network-firewall:DescribeFirewall"
+#: Construct id, under the stack, of the one function that runs every ``AwsCustomResource`` of the stack.
+PROVIDER_ID = "AWS" + cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace("-", "")
 
 
 class NetworkFirewall(Construct):
@@ -36,6 +39,8 @@ class NetworkFirewall(Construct):
       gateway; return traffic enters through the internet gateway's edge route table and goes back through the same
       endpoint. The public subnets' default route of ``network`` is pointed at the endpoint of its AZ, which a
       custom resource reads from the firewall (``describeFirewall``, allowed on this firewall only).
+    - The lookups run in CDK's provider function of the stack, outside the VPC (inside, its calls would cross this
+      firewall); the provider's findings are accepted on its function and role only (``policy.accepted_findings``).
     - Strict-order policy from ``policy.network_firewall``: the Suricata protocol rules (no clear-text HTTP, no TLS
       older than 1.2), then the TLS SNI allow-list of ``allowed_domains``, then drop every other established flow
       and alert on it.
@@ -194,6 +199,7 @@ class NetworkFirewall(Construct):
             ),
         )
         self.endpoint_ids = self._route_through_endpoints(gateway_attachment)
+        _accept_provider_findings(Stack.of(self))
 
     def _route_through_endpoints(self, gateway_attachment: IConstruct) -> list[str]:
         """Send each public subnet's internet traffic, both ways, through the firewall endpoint in its AZ."""
@@ -247,6 +253,8 @@ class NetworkFirewall(Construct):
             ),
             install_latest_aws_sdk=False,
         )
+        call_policy = cast(iam.Policy, lookup.node.find_child("CustomResourcePolicy"))
+        accept(cast(IConstruct, call_policy.node.default_child), accepted_findings.CUSTOM_RESOURCE_CALL_POLICY)
         return Token.as_string(cast(CustomResource, lookup.node.default_child).ref)
 
     @property
@@ -265,6 +273,22 @@ class NetworkFirewall(Construct):
     def rule_group_arns(self) -> list[str]:
         """The stateful rule groups in evaluation order."""
         return [self.protocol_rules.attr_rule_group_arn, self.domain_allow_list.attr_rule_group_arn]
+
+
+def _accept_provider_findings(stack: Stack) -> None:
+    """Accept, on CDK's custom resource provider of ``stack`` (function and role resources only), what the
+    endpoint lookups leave there; once per stack, however many firewalls share the provider."""
+    provider = cast(lambda_.Function, stack.node.find_child(PROVIDER_ID))
+    function = cast(IConstruct, provider.node.default_child)
+    if (accepted_findings.ENDPOINT_LOOKUP_OUTSIDE_VPC.rules[0], function.node.path) in acknowledgements(function):
+        return
+    for finding in (
+        accepted_findings.ENDPOINT_LOOKUP_OUTSIDE_VPC,
+        accepted_findings.CUSTOM_RESOURCE_PROVIDER_INVOCATION,
+    ):
+        accept(function, finding)
+    role = cast(iam.Role, provider.role)
+    accept(cast(IConstruct, role.node.default_child), accepted_findings.CUSTOM_RESOURCE_PROVIDER_MANAGED_POLICY)
 
 
 def _gateway_attachment(network: Network) -> IConstruct:

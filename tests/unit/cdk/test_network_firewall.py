@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import functools
 import json
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Annotations, Match, Template
 
-from constructs_lib.cdk.compliance import acknowledgements
+from constructs_lib.cdk.compliance import ACKNOWLEDGEMENT_METADATA, enable_compliance_checks
 from constructs_lib.cdk.encryption_key import EncryptionKey
+from constructs_lib.cdk.hardened_stack import HardenedStack
 from constructs_lib.cdk.network import Network
-from constructs_lib.cdk.network_firewall import NetworkFirewall
+from constructs_lib.cdk.network_firewall import PROVIDER_ID, NetworkFirewall
 from constructs_lib.policy import ConfigurationError, accepted_findings, retention
 from constructs_lib.policy import network_firewall as firewall_policy
 
@@ -157,15 +159,6 @@ def test_firewall_subnets_reach_the_internet_gateway_directly(built: Built) -> N
         assert route["RouteTableId"] == built.ref(subnet.route_table.route_table_id)
 
 
-def test_only_the_firewall_subnets_route_to_the_gateway_is_accepted_as_a_finding(dev: Built) -> None:
-    accepted = {(rule, path) for rule, path in acknowledgements(dev.bare)}
-    assert accepted == {
-        (rule, subnet.node.path)
-        for subnet in dev.bare.subnets
-        for rule in accepted_findings.FIREWALL_SUBNET_INTERNET_ROUTE.rules
-    }
-
-
 def _lookup_call(built: Built, endpoint: str) -> dict[str, Any]:
     """The SDK call of the lookup whose physical id ``endpoint`` is; each token in it written as its JSON."""
     (logical_id,) = built.ref(endpoint).values()
@@ -242,6 +235,17 @@ def test_endpoint_lookup_may_describe_this_firewall_only_and_uses_the_bundled_sd
         ]
 
 
+def test_firewalls_sharing_the_stacks_lookup_provider_accept_its_findings_once(dev: Built) -> None:
+    function = dev.stack.node.find_child(PROVIDER_ID).node.default_child
+    rules = [entry.data["rule"] for entry in function.node.metadata if entry.type == ACKNOWLEDGEMENT_METADATA]
+    assert sorted(rules) == sorted(
+        [
+            *accepted_findings.ENDPOINT_LOOKUP_OUTSIDE_VPC.rules,
+            *accepted_findings.CUSTOM_RESOURCE_PROVIDER_INVOCATION.rules,
+        ]
+    )
+
+
 def test_overriding_a_protection_is_warned() -> None:
     app = cdk.App(context={"profile": "prod", "environmentSuffix": "t-prod"})
     stack = cdk.Stack(app, "Overridden")
@@ -269,3 +273,67 @@ def test_an_empty_allow_list_is_refused() -> None:
     stack = cdk.Stack(cdk.App(context={"profile": "dev", "environmentSuffix": "t"}), "NoDomains")
     with pytest.raises(ConfigurationError, match="allowed_domains"):
         NetworkFirewall(stack, "Egress", network=Network(stack, "Net"), allowed_domains=[])
+
+
+class Checked(NamedTuple):
+    errors: list[tuple[str, str]]
+    #: (rule, construct path, reason) of every acknowledgement in the stack, the Network's left out.
+    accepted: set[tuple[str, str, str]]
+
+
+@functools.cache
+def checked(profile: str, outdir: Path) -> Checked:
+    """A hardened stack of a Network and a NetworkFirewall with no arguments, synthesized under the compliance packs."""
+    app = cdk.App(context={"profile": profile, "environmentSuffix": f"t-{profile}"}, outdir=str(outdir))
+    stack = HardenedStack(app, "Egress", system="egress", data_classification="internal")
+    NetworkFirewall(stack, "Firewall", network=Network(stack, "Network"))
+    enable_compliance_checks(app)
+    app.synth()  # raises if any error is left unacknowledged
+    report = json.loads((outdir / "validation-report.json").read_text())
+    violations = [violation for plugin in report["pluginReports"] for violation in plugin["violations"]]
+    assert violations, "the packs reported nothing: they did not run"
+    return Checked(
+        errors=[
+            (violation["ruleName"], construct["constructPath"])
+            for violation in violations
+            if violation["severity"] == "error"
+            for construct in violation["violatingConstructs"]
+        ],
+        accepted={
+            (entry.data["rule"], construct.node.path.removeprefix("Egress/"), entry.data["reason"])
+            for construct in stack.node.find_all()
+            if not construct.node.path.startswith("Egress/Network/")
+            for entry in construct.node.metadata
+            if entry.type == ACKNOWLEDGEMENT_METADATA
+        },
+    )
+
+
+@pytest.fixture(scope="module")
+def nag_outdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("nag")
+
+
+@pytest.mark.parametrize("profile", ["dev", "prod"])
+def test_a_stack_with_the_firewall_passes_the_compliance_packs_with_no_error_left(
+    profile: str, nag_outdir: Path
+) -> None:
+    assert checked(profile, nag_outdir / profile).errors == []
+
+
+@pytest.mark.parametrize("profile", ["dev", "prod"])
+def test_each_accepted_finding_is_on_exactly_the_resources_it_names_with_its_reason(
+    profile: str, nag_outdir: Path
+) -> None:
+    on = {
+        accepted_findings.FIREWALL_SUBNET_INTERNET_ROUTE: [f"Firewall/Subnet{index}" for index in range(2)],
+        accepted_findings.CUSTOM_RESOURCE_CALL_POLICY: [
+            f"Firewall/EndpointLookup{index}/CustomResourcePolicy/Resource" for index in range(2)
+        ],
+        accepted_findings.ENDPOINT_LOOKUP_OUTSIDE_VPC: [f"{PROVIDER_ID}/Resource"],
+        accepted_findings.CUSTOM_RESOURCE_PROVIDER_INVOCATION: [f"{PROVIDER_ID}/Resource"],
+        accepted_findings.CUSTOM_RESOURCE_PROVIDER_MANAGED_POLICY: [f"{PROVIDER_ID}/ServiceRole/Resource"],
+    }
+    assert checked(profile, nag_outdir / profile).accepted == {
+        (rule, path, finding.reason) for finding, paths in on.items() for path in paths for rule in finding.rules
+    }
