@@ -76,6 +76,11 @@ PUBLIC_SUBNET_INTERNET_ROUTE = AcceptedFinding(
     "the public tier holds only NAT gateways (no instance gets a public IP); its route to the internet gateway is "
     "what lets the private tier reach AWS APIs, and data stores sit in isolated subnets with no such route",
 )
+FIREWALL_SUBNET_INTERNET_ROUTE = AcceptedFinding(
+    ("HIPAA.Security-VPCNoUnrestrictedRouteToIGW", "PCI.DSS.321-VPCNoUnrestrictedRouteToIGW"),
+    "the firewall tier holds only Network Firewall endpoints; its route to the internet gateway carries only "
+    "traffic the firewall has inspected and allowed, and is the one way out of the network",
+)
 BUCKET_REPLICATION = AcceptedFinding(
     ("HIPAA.Security-S3BucketReplicationEnabled", "PCI.DSS.321-S3BucketReplicationEnabled"),
     "objects are versioned and KMS-encrypted with lifecycle retention; cross-region replication needs a second "
@@ -103,4 +108,25 @@ CONFIG_DELIVERY_PREFIX = AcceptedFinding(
     ("AwsSolutions-IAM5[Resource::<{bucket}.Arn>/{prefix}/AWSLogs/<AWS::AccountId>/*]",),
     "AWS Config writes objects it names itself under <prefix>/AWSLogs/<account>/ of one bucket; the role may write "
     "there and nowhere else, and no object name is known in advance",
+)
+ENDPOINT_LOOKUP_OUTSIDE_VPC = AcceptedFinding(
+    ("HIPAA.Security-LambdaInsideVPC", "PCI.DSS.321-LambdaInsideVPC"),
+    "the function reads the Network Firewall's endpoint ids at deploy; in the VPC its calls would leave through the "
+    "private subnets' egress, that is through the very firewall being looked up (and only to allow-listed domains), "
+    "so an update or delete of the firewall would depend on the firewall it changes",
+)
+CUSTOM_RESOURCE_PROVIDER_INVOCATION = AcceptedFinding(
+    ("HIPAA.Security-LambdaConcurrency", "HIPAA.Security-LambdaDLQ"),
+    "CDK's AwsCustomResource provider is invoked only by CloudFormation during a deployment, synchronously: it "
+    "waits for the answer and rolls back on failure; there is no event to dead-letter and no traffic to cap",
+)
+CUSTOM_RESOURCE_PROVIDER_MANAGED_POLICY = AcceptedFinding(
+    ("AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",),
+    "the role of CDK's AwsCustomResource provider, one per stack, with only AWSLambdaBasicExecutionRole (its own "
+    "logs); the first custom resource of the stack sets it, so a role of ours could not be relied on",
+)
+CUSTOM_RESOURCE_CALL_POLICY = AcceptedFinding(
+    ("HIPAA.Security-IAMNoInlinePolicy", "PCI.DSS.321-IAMNoInlinePolicy"),
+    "AwsCustomResource attaches each call's permission to its provider's role as an inline policy; this one allows "
+    "a single read-only action on a single resource ARN",
 )

@@ -54,6 +54,11 @@ ACCEPTED_DIFFERENCES: dict[str, dict[str, str]] = {
         "alarm_notifies": "the CDK SecureQueue creates its own AlarmTopic; the cdktf DeadLetterQueue is only built "
         "inside a construct that passes it that construct's topic (a stray topic per DLQ would go unsubscribed)",
     },
+    "network_firewall": {
+        "customer_managed_key": "CloudFormation's NetworkFirewall Firewall, FirewallPolicy and RuleGroup have no "
+        "encryption setting, so the CDK twin's are encrypted with an AWS-owned key; Terraform's "
+        "encryption_configuration uses the customer-managed key. Both encrypt the alert and flow log groups with it",
+    },
 }
 
 
@@ -70,6 +75,7 @@ def _cdk_builders() -> dict[str, Callable[[cdk.Stack], object]]:
     from constructs_lib.cdk.kinesis_stream import KinesisDataStream
     from constructs_lib.cdk.log_group import EncryptedLogGroup
     from constructs_lib.cdk.network import Network
+    from constructs_lib.cdk.network_firewall import NetworkFirewall
     from constructs_lib.cdk.secure_bucket import AccessLogBucket, SecureBucket
     from constructs_lib.cdk.secure_function import SecureFunction
     from constructs_lib.cdk.secure_queue import SecureQueue
@@ -101,6 +107,7 @@ def _cdk_builders() -> dict[str, Callable[[cdk.Stack], object]]:
         "secure_function": lambda s: SecureFunction(s, "Fn", code=code(), handler="app.handler"),
         "stream_consumer": stream_consumer,
         "service_role": service_role,
+        "network_firewall": lambda s: NetworkFirewall(s, "Egress", network=Network(s, "Net")),
     }
 
 
@@ -111,6 +118,7 @@ def _tf_builders() -> dict[str, Callable[[cdktf.TerraformStack], object]]:
     from constructs_lib.cdktf.kinesis_stream import KinesisDataStream
     from constructs_lib.cdktf.log_group import EncryptedLogGroup
     from constructs_lib.cdktf.network import Network
+    from constructs_lib.cdktf.network_firewall import NetworkFirewall
     from constructs_lib.cdktf.secure_bucket import AccessLogBucket, SecureBucket
     from constructs_lib.cdktf.secure_function import SecureFunction
     from constructs_lib.cdktf.secure_queue import DeadLetterQueue
@@ -134,6 +142,9 @@ def _tf_builders() -> dict[str, Callable[[cdktf.TerraformStack], object]]:
         "secure_function": lambda s: SecureFunction(s, "fn", code_path=str(HANDLER_DIR), handler="app.handler"),
         "stream_consumer": stream_consumer,
         "service_role": lambda s: ServiceRole(s, "role", service=SERVICE, statements=[PERMISSION]),
+        "network_firewall": lambda s: NetworkFirewall(
+            s, "egress", network=Network(s, "net", public_default_route=False)
+        ),
     }
 
 
@@ -619,6 +630,112 @@ def network(stack: Stack) -> Controls:
     }
 
 
+def _rule_group_controls(stack: Stack, group: Resource) -> tuple[Any, ...]:
+    """What one stateful rule group does: its type, capacity, rule order and its rules (Suricata or allow-list)."""
+    if _cfn(stack):
+        body, names = group.get("RuleGroup"), ("Type", "Capacity")
+        source, order = body["RulesSource"], body["StatefulRuleOptions"]["RuleOrder"]
+        listed = source.get("RulesSourceList")
+        rules = (
+            (listed["GeneratedRulesType"], tuple(listed["TargetTypes"]), tuple(listed["Targets"]))
+            if listed
+            else source["RulesString"]
+        )
+    else:
+        body, names = group.get("rule_group"), ("type", "capacity")
+        source, order = body["rules_source"], body["stateful_rule_options"]["rule_order"]
+        listed = source.get("rules_source_list")
+        rules = (
+            (listed["generated_rules_type"], tuple(listed["target_types"]), tuple(listed["targets"]))
+            if listed
+            else source["rules_string"]
+        )
+    return (*(group.get(name) for name in names), order, rules)
+
+
+def _internet_routes(stack: Stack) -> dict[str, Any]:
+    """How many routes send traffic to the internet through each target, and how many come back via an endpoint."""
+    keys = (
+        ("DestinationCidrBlock", "GatewayId", "NatGatewayId", "VpcEndpointId")
+        if _cfn(stack)
+        else ("destination_cidr_block", "gateway_id", "nat_gateway_id", "vpc_endpoint_id")
+    )
+    destination, gateway, nat, endpoint = keys
+    routes = stack.of_kind("route")
+    outbound = [r for r in routes if r.get(destination) == "0.0.0.0/0"]
+    if _cfn(stack):
+        edge = [r for r in stack if r.type == "AWS::EC2::GatewayRouteTableAssociation"]
+    else:
+        edge = [r for r in stack.of_kind("route_table_association") if r.get("gateway_id")]
+    return {
+        "internet_routes_via_gateway": sum(1 for r in outbound if stack.referenced(r, gateway, "internet_gateway")),
+        "internet_routes_via_nat": sum(1 for r in outbound if stack.referenced(r, nat, "nat_gateway")),
+        "internet_routes_via_endpoint": sum(1 for r in outbound if r.get(endpoint)),
+        "return_routes_via_endpoint": sum(1 for r in routes if r not in outbound and r.get(endpoint)),
+        "gateway_edge_route_tables": len(edge),
+    }
+
+
+def network_firewall(stack: Stack) -> Controls:
+    firewall, policy = _one(stack, "network_firewall"), _one(stack, "network_firewall_policy")
+    logging = _one(stack, "network_firewall_logging")
+    groups = stack.of_kind("network_firewall_rule_group")
+    if _cfn(stack):
+        body = policy.get("FirewallPolicy")
+        engine, references = body["StatefulEngineOptions"], body["StatefulRuleGroupReferences"]
+        engine = (engine["RuleOrder"], engine["StreamExceptionPolicy"])
+        actions = (
+            body["StatelessDefaultActions"],
+            body["StatelessFragmentDefaultActions"],
+            body["StatefulDefaultActions"],
+        )
+        at, priority = "FirewallPolicy.StatefulRuleGroupReferences", "Priority"
+        protection = ("DeleteProtection", "FirewallPolicyChangeProtection", "SubnetChangeProtection")
+        subnets, names = len(firewall.get("SubnetMappings")), ("FirewallName", "FirewallPolicyName", "RuleGroupName")
+        destinations = logging.get("LoggingConfiguration.LogDestinationConfigs")
+        destinations = sorted((d["LogType"], d["LogDestinationType"]) for d in destinations)
+        encryption = "EncryptionConfiguration"
+    else:
+        body = policy.get("firewall_policy")
+        engine, references = body["stateful_engine_options"], body["stateful_rule_group_reference"]
+        engine = (engine["rule_order"], engine["stream_exception_policy"])
+        actions = (
+            body["stateless_default_actions"],
+            body["stateless_fragment_default_actions"],
+            body["stateful_default_actions"],
+        )
+        at, priority = "firewall_policy.stateful_rule_group_reference", "priority"
+        protection = ("delete_protection", "firewall_policy_change_protection", "subnet_change_protection")
+        subnets, names = len(firewall.get("subnet_mapping")), ("name", "name", "name")
+        destinations = logging.get("logging_configuration.log_destination_config")
+        destinations = sorted((d["log_type"], d["log_destination_type"]) for d in destinations)
+        encryption = "encryption_configuration"
+    ordered = sorted(range(len(references)), key=lambda index: references[index][priority])
+    evaluated = [stack.referenced(policy, f"{at}[{index}]", "network_firewall_rule_group") for index in ordered]
+    assert all(len(found) == 1 for found in evaluated) and len(evaluated) == len(groups) == 2
+    firewall_name, policy_name, group_name = names
+    log_groups = stack.referenced(logging, None, "log_group")
+    assert len(log_groups) == 2
+    return {
+        "rule_order_and_stream_exceptions": engine,
+        "default_actions": actions,
+        "rule_groups_in_order": [_rule_group_controls(stack, found[0]) for found in evaluated],
+        "names": (
+            firewall.get(firewall_name),
+            policy.get(policy_name),
+            sorted(group.get(group_name) for group in groups),
+        ),
+        "customer_managed_key": all(
+            _customer_managed(stack, resource, encryption) for resource in (firewall, policy, *groups)
+        ),
+        "protection": tuple(firewall.get(name) for name in protection),
+        "firewall_subnets": subnets,
+        "log_destinations": destinations,
+        "log_groups": sorted(tuple(_log_group_controls(stack, group).items()) for group in log_groups),
+        **_internet_routes(stack),
+    }
+
+
 def _function(stack: Stack) -> Resource:
     """The function built from the handler (CDK adds helper functions of its own to some stacks)."""
     found = [f for f in stack.of_kind("function") if f.get("Handler" if _cfn(stack) else "handler") == "app.handler"]
@@ -766,6 +883,7 @@ EXTRACTORS: dict[str, Callable[[Stack], Controls]] = {
     "secure_function": secure_function,
     "stream_consumer": stream_consumer,
     "service_role": service_role,
+    "network_firewall": network_firewall,
 }
 
 
@@ -774,7 +892,7 @@ EXTRACTORS: dict[str, Callable[[Stack], Controls]] = {
 
 def test_every_twin_is_compared() -> None:
     assert set(EXTRACTORS) == set(_cdk_builders()) == set(_tf_builders())
-    assert len(EXTRACTORS) == 12
+    assert len(EXTRACTORS) == 13
     for construct, fields in ACCEPTED_DIFFERENCES.items():
         assert construct in EXTRACTORS, f"accepted differences for unknown construct {construct}"
         assert all(reason.strip() for reason in fields.values())

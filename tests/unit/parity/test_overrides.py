@@ -16,7 +16,7 @@ from aws_cdk import Duration
 from aws_cdk.assertions import Template
 from constructs import IConstruct
 
-from constructs_lib.policy import compute, encryption, engines, retention, services, storage
+from constructs_lib.policy import compute, encryption, engines, network_firewall, retention, services, storage
 from constructs_lib.policy.overrides import describe
 
 CONTEXT = {"profile": "dev", "environmentSuffix": "t1"}
@@ -198,6 +198,14 @@ CDK_CASES: tuple[Case, ...] = (
     ),
     Case("Network", "nat_gateways", 1, 2, _count("AWS::EC2::NatGateway"), 2),
     Case(
+        "NetworkFirewall",
+        "subnet_change_protection",
+        network_firewall.SUBNET_CHANGE_PROTECTION,
+        False,
+        _cfn_one("AWS::NetworkFirewall::Firewall", "SubnetChangeProtection"),
+        False,
+    ),
+    Case(
         "SecureFunction",
         "memory_size",
         services.LAMBDA_MEMORY_MB,
@@ -327,6 +335,14 @@ TF_CASES: tuple[Case, ...] = (
     Case("Network", "nat_gateways", 1, 2, _count("aws_nat_gateway"), 2),
     Case("Network", "enable_dns_hostnames", True, False, _tf_one("aws_vpc", "enable_dns_hostnames"), False),
     Case(
+        "NetworkFirewall",
+        "subnet_change_protection",
+        network_firewall.SUBNET_CHANGE_PROTECTION,
+        False,
+        _tf_one("aws_networkfirewall_firewall", "subnet_change_protection"),
+        False,
+    ),
+    Case(
         "SecureFunction",
         "memory_size",
         services.LAMBDA_MEMORY_MB,
@@ -357,6 +373,7 @@ def _cdk_construct(stack: cdk.Stack, construct: str, overrides: dict[str, Any]) 
     from constructs_lib.cdk.kinesis_stream import KinesisDataStream
     from constructs_lib.cdk.log_group import EncryptedLogGroup
     from constructs_lib.cdk.network import Network
+    from constructs_lib.cdk.network_firewall import NetworkFirewall
     from constructs_lib.cdk.postgres_instance import PostgresInstance
     from constructs_lib.cdk.redis_cluster import RedisReplicationGroup
     from constructs_lib.cdk.secure_bucket import AccessLogBucket, SecureBucket
@@ -372,6 +389,8 @@ def _cdk_construct(stack: cdk.Stack, construct: str, overrides: dict[str, Any]) 
         return StreamConsumerFunction(
             stack, "Built", stream=source, code=code, handler="app.handler", event_source_overrides=overrides
         )
+    if construct == "NetworkFirewall":
+        return NetworkFirewall(stack, "Built", network=Network(stack, "Net"), **overrides)
     classes: dict[str, type] = {
         "SecureBucket": SecureBucket,
         "AccessLogBucket": AccessLogBucket,
@@ -395,6 +414,7 @@ def _tf_construct(stack: cdktf.TerraformStack, construct: str, overrides: dict[s
     from constructs_lib.cdktf.kinesis_stream import KinesisDataStream
     from constructs_lib.cdktf.log_group import EncryptedLogGroup
     from constructs_lib.cdktf.network import Network
+    from constructs_lib.cdktf.network_firewall import NetworkFirewall
     from constructs_lib.cdktf.postgres_instance import PostgresInstance
     from constructs_lib.cdktf.redis_cluster import RedisReplicationGroup
     from constructs_lib.cdktf.secure_bucket import AccessLogBucket, SecureBucket
@@ -414,6 +434,9 @@ def _tf_construct(stack: cdktf.TerraformStack, construct: str, overrides: dict[s
             handler="app.handler",
             event_source_overrides=overrides,
         )
+    if construct == "NetworkFirewall":
+        network = Network(stack, "net", public_default_route=False)
+        return NetworkFirewall(stack, "built", network=network, **overrides)
     classes: dict[str, type] = {
         "SecureBucket": SecureBucket,
         "AccessLogBucket": AccessLogBucket,
@@ -441,8 +464,8 @@ def _expected_warning(case: Case) -> str:
 
 
 def test_every_construct_is_covered_in_both_renderings() -> None:
-    assert len({case.construct for case in CDK_CASES}) == 13
-    assert len({case.construct for case in TF_CASES}) == 13
+    assert len({case.construct for case in CDK_CASES}) == 14
+    assert len({case.construct for case in TF_CASES}) == 14
 
 
 @pytest.mark.parametrize("case", CDK_CASES, ids=lambda case: case.id)
