@@ -317,11 +317,17 @@ class QueueDepthScaling(Construct):
             min_capacity=profile.processing_tasks,
             max_capacity=profile.processing_max_tasks,
         )
-        backlog = Metric(namespace="AWS/SQS", metric_name="ApproximateNumberOfMessagesVisible",
-                         dimensions=[Dimension(name="QueueName", value=queue_name)])  # fmt: skip
-        tasks = Metric(namespace="ECS/ContainerInsights", metric_name="RunningTaskCount",
-                       dimensions=[Dimension(name="ClusterName", value=cluster.name),
-                                   Dimension(name="ServiceName", value=service.name)])  # fmt: skip
+        dimensions = {
+            "backlog": {"QueueName": queue_name},
+            "tasks": {"ClusterName": cluster.name, "ServiceName": service.name},
+        }
+        queries = [
+            MetricQuery(id=query_id, return_data=False, metric_stat=Stat(stat=stat, metric=Metric(
+                namespace=namespace, metric_name=metric_name,
+                dimensions=[Dimension(name=name, value=value) for name, value in dimensions[query_id].items()],
+            )))
+            for query_id, (namespace, metric_name, stat) in compute.SCALING_METRICS.items()
+        ]  # fmt: skip
         self.policy = scaling.AppautoscalingPolicy(
             self,
             "backlog-per-task",
@@ -336,9 +342,10 @@ class QueueDepthScaling(Construct):
                 "scale_out_cooldown": compute.SCALING_COOLDOWN_SECONDS,
                 "customized_metric_specification": {
                     "metrics": [
-                        MetricQuery(id="backlog", metric_stat=Stat(metric=backlog, stat="Sum"), return_data=False),
-                        MetricQuery(id="tasks", metric_stat=Stat(metric=tasks, stat="Average"), return_data=False),
-                        MetricQuery(id="per_task", expression="backlog / MAX([tasks, 1])", return_data=True),
+                        *queries,
+                        MetricQuery(
+                            id=compute.SCALING_EXPRESSION_ID, expression=compute.SCALING_EXPRESSION, return_data=True
+                        ),
                     ]
                 },
             },
@@ -427,7 +434,9 @@ class ImageRepository(Construct):
             "image_tag_mutability": compute.IMAGE_TAG_MUTABILITY,
             "image_scanning_configuration": {"scan_on_push": compute.IMAGE_SCAN_ON_PUSH},
             "encryption_configuration": [
-                EcrRepositoryEncryptionConfiguration(encryption_type="KMS", kms_key=encryption_key.arn)
+                EcrRepositoryEncryptionConfiguration(
+                    encryption_type=compute.IMAGE_REPOSITORY_ENCRYPTION, kms_key=encryption_key.arn
+                )
             ],
             "force_delete": compute.IMAGE_REPOSITORY_FORCE_DELETE,
         }
@@ -436,7 +445,10 @@ class ImageRepository(Construct):
             self, "repository", name=naming.resource_name("ecr_repository", prefix, settings.environment_suffix),
             **props,
         )  # fmt: skip
-        EcrLifecyclePolicy(self, "lifecycle", repository=self.repository.name, policy=json.dumps(_lifecycle_rules()))
+        EcrLifecyclePolicy(
+            self, "lifecycle", repository=self.repository.name,
+            policy=json.dumps({"rules": list(compute.IMAGE_LIFECYCLE_RULES)}),
+        )  # fmt: skip
         warn_overrides(self, changed)
 
     @property
@@ -450,17 +462,3 @@ class ImageRepository(Construct):
     def image_uri(self, dockerfile: Path, context: Path) -> str:
         """``<repository url>:<tag>`` of the image ``dockerfile`` builds from ``context``."""
         return f"{self.url}:{images.content_tag(context, dockerfile)}"
-
-
-def _lifecycle_rules() -> dict[str, Any]:
-    untagged = {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days",
-                "countNumber": compute.UNTAGGED_IMAGE_EXPIRY_DAYS}  # fmt: skip
-    tagged = {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": compute.IMAGES_KEPT}
-    return {
-        "rules": [
-            {"rulePriority": 1, "description": "expire untagged images", "selection": untagged,
-             "action": {"type": "expire"}},
-            {"rulePriority": 2, "description": f"keep the last {compute.IMAGES_KEPT} images", "selection": tagged,
-             "action": {"type": "expire"}},
-        ]
-    }  # fmt: skip
