@@ -290,11 +290,15 @@ class QueueDepthScaling(Construct):
     """Scales an ECS service on its queue's backlog: ``compute.QUEUE_BACKLOG_PER_TASK`` visible messages per task.
 
     Between the profile's ``processing_tasks`` and ``processing_max_tasks`` (a cost ceiling), by target tracking on
-    the jobs queue's visible messages divided by the service's running tasks.
+    the jobs queue's visible messages divided by the service's running tasks (``compute.SCALING_EXPRESSION``),
+    ``compute.SCALING_COOLDOWN_SECONDS`` between scaling actions either way.
 
     Example::
 
         QueueDepthScaling(self, "worker-scaling", cluster=cluster, service=service, queue_name=jobs.name)
+
+    ``min_capacity``, ``max_capacity``, ``target_value``, ``scale_in_cooldown`` and ``scale_out_cooldown`` may be
+    passed; overriding a hardened default is reported as a synth warning.
     """
 
     def __init__(
@@ -305,17 +309,29 @@ class QueueDepthScaling(Construct):
         cluster: ContainerCluster,
         service: EcsService,
         queue_name: str,
+        **overrides: Any,
     ) -> None:
         super().__init__(scope, construct_id)
         profile = deployment_settings(self).profile
+        defaults: dict[str, Any] = {
+            "min_capacity": profile.processing_tasks,
+            "max_capacity": profile.processing_max_tasks,
+            "target_value": compute.QUEUE_BACKLOG_PER_TASK,
+            "scale_in_cooldown": compute.SCALING_COOLDOWN_SECONDS,
+            "scale_out_cooldown": compute.SCALING_COOLDOWN_SECONDS,
+        }
+        unknown = sorted(set(overrides) - set(defaults))
+        if unknown:
+            raise TypeError(f"QueueDepthScaling got unexpected arguments {unknown}; it takes {sorted(defaults)}")
+        props, changed = merge_with_defaults(defaults, overrides)
         self.target = AppautoscalingTarget(
             self,
             "target",
             service_namespace="ecs",
             scalable_dimension="ecs:service:DesiredCount",
             resource_id=f"service/{cluster.name}/{service.name}",
-            min_capacity=profile.processing_tasks,
-            max_capacity=profile.processing_max_tasks,
+            min_capacity=props["min_capacity"],
+            max_capacity=props["max_capacity"],
         )
         dimensions = {
             "backlog": {"QueueName": queue_name},
@@ -337,9 +353,9 @@ class QueueDepthScaling(Construct):
             scalable_dimension=self.target.scalable_dimension,
             resource_id=self.target.resource_id,
             target_tracking_scaling_policy_configuration={
-                "target_value": compute.QUEUE_BACKLOG_PER_TASK,
-                "scale_in_cooldown": compute.SCALING_COOLDOWN_SECONDS,
-                "scale_out_cooldown": compute.SCALING_COOLDOWN_SECONDS,
+                "target_value": props["target_value"],
+                "scale_in_cooldown": props["scale_in_cooldown"],
+                "scale_out_cooldown": props["scale_out_cooldown"],
                 "customized_metric_specification": {
                     "metrics": [
                         *queries,
@@ -350,6 +366,7 @@ class QueueDepthScaling(Construct):
                 },
             },
         )
+        warn_overrides(self, changed)
 
 
 def processing_image(
