@@ -139,15 +139,16 @@ FARGATE_PLATFORM_VERSION = "LATEST"
 QUEUE_BACKLOG_PER_TASK = 100
 #: Seconds between scaling actions: long enough for a new task to start taking messages.
 SCALING_COOLDOWN_SECONDS = 60
-#: The backlog per task that target tracking holds at ``QUEUE_BACKLOG_PER_TASK``: (namespace, metric, statistic) per
-#: query id, the queue's visible messages over the service's running tasks (Container Insights) ...
+#: Target tracking holds the backlog per task at ``QUEUE_BACKLOG_PER_TASK``: (namespace, metric, statistic) by query
+#: id, the queue's visible messages and the service's running tasks (Container Insights) ...
 SCALING_METRICS: dict[str, tuple[str, str, str]] = {
     "backlog": ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "Sum"),
     "tasks": ("ECS/ContainerInsights", "RunningTaskCount", "Average"),
 }
-#: ... with at least one task counted, so a service scaled to no tasks still sees its backlog (no division by zero).
-SCALING_EXPRESSION_ID = "per_task"
+#: ... divided, with at least one task counted: a service scaled to no tasks still sees its backlog.
 SCALING_EXPRESSION = "backlog / MAX([tasks, 1])"
+#: The id of that expression: the one query whose value target tracking follows.
+SCALING_EXPRESSION_ID = "per_task"
 #: Image tags never move: a tag names one build, so a running service cannot change under a re-push.
 IMAGE_TAG_MUTABILITY = "IMMUTABLE"
 #: A stack's image repository goes with the stack, images included, in every profile: images are build outputs,
