@@ -259,7 +259,7 @@ class QueueDepthScaling(Construct):
         if unknown:
             raise TypeError(f"QueueDepthScaling got unexpected arguments {unknown}; it takes {sorted(defaults)}")
         props, changed = merge_with_defaults(defaults, overrides)
-        # No role: Application Auto Scaling acts through its service-linked role for ECS (the L2 target adds one).
+        # No role: Application Auto Scaling uses its service-linked role for ECS (the L2 target would add a role).
         self.target = appscaling.CfnScalableTarget(
             self,
             "Target",
