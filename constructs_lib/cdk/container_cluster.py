@@ -1,4 +1,5 @@
-"""ContainerCluster: an ECS cluster with Container Insights and audited, encrypted ECS Exec sessions."""
+"""ContainerCluster: an ECS cluster with Container Insights and audited, encrypted ECS Exec sessions; processing
+services that scale on their queue's backlog (QueueDepthScaling); ImageRepository, the ECR repository of their image."""
 
 from __future__ import annotations
 
@@ -6,17 +7,19 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import IgnoreMode
+from aws_cdk import Duration, IgnoreMode, RemovalPolicy
+from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from constructs_lib.cdk.compliance import accept
 from constructs_lib.cdk.defaults import merge_with_defaults, warn_overrides
-from constructs_lib.cdk.deployment import deployment_settings
+from constructs_lib.cdk.deployment import deployment_settings, storage_removal_policy
 from constructs_lib.cdk.encryption_key import EncryptionKey
 from constructs_lib.cdk.log_group import EncryptedLogGroup
 from constructs_lib.cdk.network import Network
@@ -212,3 +215,170 @@ class ContainerCluster(ecs.Cluster):
         )  # fmt: skip
         warn_overrides(service, changed)
         return service
+
+
+class QueueDepthScaling(Construct):
+    """Scales a Fargate service on its queue's backlog: ``compute.QUEUE_BACKLOG_PER_TASK`` visible messages per task.
+
+    Target tracking between the profile's ``processing_tasks`` and ``processing_max_tasks`` (a cost ceiling) on the
+    queue's visible messages divided by the service's running tasks (``compute.SCALING_EXPRESSION``; the task count
+    comes from Container Insights, which :class:`ContainerCluster` turns on), ``compute.SCALING_COOLDOWN_SECONDS``
+    between scaling actions either way. The CDK's own target tracking takes no metric math, so the target and the
+    policy are written as CloudFormation declares them.
+
+    Example::
+
+        service = cluster.add_processing_service("Worker", task, security_groups=[tasks])
+        QueueDepthScaling(self, "WorkerScaling", service=service, queue=jobs)
+
+    ``min_capacity``, ``max_capacity``, ``target_value``, ``scale_in_cooldown`` and ``scale_out_cooldown`` may be
+    passed; overriding a hardened default is reported as a synth warning.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        service: ecs.FargateService,
+        queue: sqs.IQueue,
+        **overrides: Any,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        profile = deployment_settings(self).profile
+        defaults: dict[str, Any] = {
+            "min_capacity": profile.processing_tasks,
+            "max_capacity": profile.processing_max_tasks,
+            "target_value": compute.QUEUE_BACKLOG_PER_TASK,
+            "scale_in_cooldown": Duration.seconds(compute.SCALING_COOLDOWN_SECONDS),
+            "scale_out_cooldown": Duration.seconds(compute.SCALING_COOLDOWN_SECONDS),
+        }
+        unknown = sorted(set(overrides) - set(defaults))
+        if unknown:
+            raise TypeError(f"QueueDepthScaling got unexpected arguments {unknown}; it takes {sorted(defaults)}")
+        props, changed = merge_with_defaults(defaults, overrides)
+        # No role: Application Auto Scaling uses its service-linked role for ECS (the L2 target would add a role).
+        self.target = appscaling.CfnScalableTarget(
+            self,
+            "Target",
+            service_namespace="ecs",
+            scalable_dimension="ecs:service:DesiredCount",
+            resource_id=f"service/{service.cluster.cluster_name}/{service.service_name}",
+            min_capacity=props["min_capacity"],
+            max_capacity=props["max_capacity"],
+        )
+        dimensions = {
+            "backlog": {"QueueName": queue.queue_name},
+            "tasks": {"ClusterName": service.cluster.cluster_name, "ServiceName": service.service_name},
+        }
+        policy = appscaling.CfnScalingPolicy
+        queries = [
+            policy.TargetTrackingMetricDataQueryProperty(
+                id=query_id,
+                return_data=False,
+                metric_stat=policy.TargetTrackingMetricStatProperty(
+                    stat=stat,
+                    metric=policy.TargetTrackingMetricProperty(
+                        namespace=namespace,
+                        metric_name=metric_name,
+                        dimensions=[
+                            policy.TargetTrackingMetricDimensionProperty(name=name, value=value)
+                            for name, value in dimensions[query_id].items()
+                        ],
+                    ),
+                ),
+            )
+            for query_id, (namespace, metric_name, stat) in compute.SCALING_METRICS.items()
+        ]
+        per_task = policy.TargetTrackingMetricDataQueryProperty(
+            id=compute.SCALING_EXPRESSION_ID, expression=compute.SCALING_EXPRESSION, return_data=True
+        )
+        self.policy = policy(
+            self,
+            "BacklogPerTask",
+            policy_name=f"{queue.queue_name}-backlog-per-task",
+            policy_type="TargetTrackingScaling",
+            scaling_target_id=self.target.ref,
+            target_tracking_scaling_policy_configuration=policy.TargetTrackingScalingPolicyConfigurationProperty(
+                target_value=props["target_value"],
+                scale_in_cooldown=props["scale_in_cooldown"].to_seconds(),
+                scale_out_cooldown=props["scale_out_cooldown"].to_seconds(),
+                customized_metric_specification=policy.CustomizedMetricSpecificationProperty(
+                    metrics=[*queries, per_task]
+                ),
+            ),
+        )
+        warn_overrides(self, changed)
+
+
+class ImageRepository(ecr.Repository):
+    """The ECR repository a stack's processing image is pushed to, secure with no arguments.
+
+    - Encrypted with a customer-managed key (``encryption_key``, else its own :class:`EncryptionKey` beside it,
+      ``<id>Key``); tags immutable (a tag names one build); every push scanned.
+    - Keeps the last ``compute.IMAGES_KEPT`` tagged images, expires untagged ones (``compute.IMAGE_LIFECYCLE_RULES``).
+    - Deleted with the stack, images included, in every profile (``empty_on_delete``, ``RemovalPolicy.DESTROY``):
+      images are build outputs, rebuilt from the repository at the same tag, and a repository left behind would
+      block the next deploy that creates it.
+    - :meth:`image_uri` gives the reference of the image built from a Dockerfile (tagged with a digest of what it
+      copies, ``policy.images.content_tag``); :meth:`image` the same as an ``ecs.ContainerImage``, whose pull the
+      task's execution role is granted.
+
+    Example::
+
+        repository = ImageRepository(self, "WorkerImages", name_prefix="streamflix-worker", encryption_key=key)
+        task = cluster.add_processing_task("Worker", image=repository.image(dockerfile, context))
+
+    Any ``ecr.Repository`` prop may be passed; overriding a hardened default is reported as a synth warning.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        name_prefix: str | None = None,
+        encryption_key: kms.IKey | None = None,
+        **overrides: Any,
+    ) -> None:
+        settings = deployment_settings(scope)
+        prefix = naming.check_suffix(name_prefix or storage.base_name_for(construct_id), field="name_prefix")
+        removal = RemovalPolicy.DESTROY if compute.IMAGE_REPOSITORY_FORCE_DELETE else storage_removal_policy(scope)
+        defaults: dict[str, Any] = {
+            "repository_name": naming.resource_name("ecr_repository", prefix, settings.environment_suffix),
+            "encryption": getattr(ecr.RepositoryEncryption, compute.IMAGE_REPOSITORY_ENCRYPTION),
+            "image_tag_mutability": ecr.TagMutability[compute.IMAGE_TAG_MUTABILITY],
+            "image_scan_on_push": compute.IMAGE_SCAN_ON_PUSH,
+            "lifecycle_rules": [_lifecycle_rule(rule) for rule in compute.IMAGE_LIFECYCLE_RULES],
+            "removal_policy": removal,
+            # CloudFormation refuses to delete a repository that holds images: empty it first.
+            "empty_on_delete": overrides.get("removal_policy", removal) == RemovalPolicy.DESTROY,
+        }
+        props, changed = merge_with_defaults(defaults, overrides)
+        if encryption_key is not None or props["encryption"].value == ecr.RepositoryEncryption.KMS.value:
+            props["encryption_key"] = encryption_key or EncryptionKey(
+                scope, f"{construct_id}Key", description=f"images {construct_id}"
+            )
+        super().__init__(scope, construct_id, **props)
+        warn_overrides(self, changed)
+
+    def image_uri(self, dockerfile: Path, context: Path) -> str:
+        """``<repository uri>:<tag>`` of the image ``dockerfile`` builds from ``context``."""
+        return self.repository_uri_for_tag(images.content_tag(context, dockerfile))
+
+    def image(self, dockerfile: Path, context: Path) -> ecs.ContainerImage:
+        """The image ``dockerfile`` builds from ``context``, pulled from this repository by the tasks that run it."""
+        return ecs.ContainerImage.from_ecr_repository(self, images.content_tag(context, dockerfile))
+
+
+def _lifecycle_rule(rule: Mapping[str, Any]) -> ecr.LifecycleRule:
+    """One rule of ``compute.IMAGE_LIFECYCLE_RULES`` (ECR's format, ages in days) as a CDK lifecycle rule."""
+    selection = rule["selection"]
+    by_age = selection["countType"] == "sinceImagePushed"
+    return ecr.LifecycleRule(
+        rule_priority=rule["rulePriority"],
+        description=rule["description"],
+        tag_status=ecr.TagStatus[selection["tagStatus"].upper()],
+        max_image_age=Duration.days(selection["countNumber"]) if by_age else None,
+        max_image_count=None if by_age else selection["countNumber"],
+    )

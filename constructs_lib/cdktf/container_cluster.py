@@ -290,11 +290,15 @@ class QueueDepthScaling(Construct):
     """Scales an ECS service on its queue's backlog: ``compute.QUEUE_BACKLOG_PER_TASK`` visible messages per task.
 
     Between the profile's ``processing_tasks`` and ``processing_max_tasks`` (a cost ceiling), by target tracking on
-    the jobs queue's visible messages divided by the service's running tasks.
+    the jobs queue's visible messages divided by the service's running tasks (``compute.SCALING_EXPRESSION``),
+    ``compute.SCALING_COOLDOWN_SECONDS`` between scaling actions either way.
 
     Example::
 
         QueueDepthScaling(self, "worker-scaling", cluster=cluster, service=service, queue_name=jobs.name)
+
+    ``min_capacity``, ``max_capacity``, ``target_value``, ``scale_in_cooldown`` and ``scale_out_cooldown`` may be
+    passed; overriding a hardened default is reported as a synth warning.
     """
 
     def __init__(
@@ -305,23 +309,41 @@ class QueueDepthScaling(Construct):
         cluster: ContainerCluster,
         service: EcsService,
         queue_name: str,
+        **overrides: Any,
     ) -> None:
         super().__init__(scope, construct_id)
         profile = deployment_settings(self).profile
+        defaults: dict[str, Any] = {
+            "min_capacity": profile.processing_tasks,
+            "max_capacity": profile.processing_max_tasks,
+            "target_value": compute.QUEUE_BACKLOG_PER_TASK,
+            "scale_in_cooldown": compute.SCALING_COOLDOWN_SECONDS,
+            "scale_out_cooldown": compute.SCALING_COOLDOWN_SECONDS,
+        }
+        unknown = sorted(set(overrides) - set(defaults))
+        if unknown:
+            raise TypeError(f"QueueDepthScaling got unexpected arguments {unknown}; it takes {sorted(defaults)}")
+        props, changed = merge_with_defaults(defaults, overrides)
         self.target = AppautoscalingTarget(
             self,
             "target",
             service_namespace="ecs",
             scalable_dimension="ecs:service:DesiredCount",
             resource_id=f"service/{cluster.name}/{service.name}",
-            min_capacity=profile.processing_tasks,
-            max_capacity=profile.processing_max_tasks,
+            min_capacity=props["min_capacity"],
+            max_capacity=props["max_capacity"],
         )
-        backlog = Metric(namespace="AWS/SQS", metric_name="ApproximateNumberOfMessagesVisible",
-                         dimensions=[Dimension(name="QueueName", value=queue_name)])  # fmt: skip
-        tasks = Metric(namespace="ECS/ContainerInsights", metric_name="RunningTaskCount",
-                       dimensions=[Dimension(name="ClusterName", value=cluster.name),
-                                   Dimension(name="ServiceName", value=service.name)])  # fmt: skip
+        dimensions = {
+            "backlog": {"QueueName": queue_name},
+            "tasks": {"ClusterName": cluster.name, "ServiceName": service.name},
+        }
+        queries = [
+            MetricQuery(id=query_id, return_data=False, metric_stat=Stat(stat=stat, metric=Metric(
+                namespace=namespace, metric_name=metric_name,
+                dimensions=[Dimension(name=name, value=value) for name, value in dimensions[query_id].items()],
+            )))
+            for query_id, (namespace, metric_name, stat) in compute.SCALING_METRICS.items()
+        ]  # fmt: skip
         self.policy = scaling.AppautoscalingPolicy(
             self,
             "backlog-per-task",
@@ -331,18 +353,20 @@ class QueueDepthScaling(Construct):
             scalable_dimension=self.target.scalable_dimension,
             resource_id=self.target.resource_id,
             target_tracking_scaling_policy_configuration={
-                "target_value": compute.QUEUE_BACKLOG_PER_TASK,
-                "scale_in_cooldown": compute.SCALING_COOLDOWN_SECONDS,
-                "scale_out_cooldown": compute.SCALING_COOLDOWN_SECONDS,
+                "target_value": props["target_value"],
+                "scale_in_cooldown": props["scale_in_cooldown"],
+                "scale_out_cooldown": props["scale_out_cooldown"],
                 "customized_metric_specification": {
                     "metrics": [
-                        MetricQuery(id="backlog", metric_stat=Stat(metric=backlog, stat="Sum"), return_data=False),
-                        MetricQuery(id="tasks", metric_stat=Stat(metric=tasks, stat="Average"), return_data=False),
-                        MetricQuery(id="per_task", expression="backlog / MAX([tasks, 1])", return_data=True),
+                        *queries,
+                        MetricQuery(
+                            id=compute.SCALING_EXPRESSION_ID, expression=compute.SCALING_EXPRESSION, return_data=True
+                        ),
                     ]
                 },
             },
         )
+        warn_overrides(self, changed)
 
 
 def processing_image(
@@ -428,7 +452,9 @@ class ImageRepository(Construct):
             "image_tag_mutability": compute.IMAGE_TAG_MUTABILITY,
             "image_scanning_configuration": {"scan_on_push": compute.IMAGE_SCAN_ON_PUSH},
             "encryption_configuration": [
-                EcrRepositoryEncryptionConfiguration(encryption_type="KMS", kms_key=encryption_key.arn)
+                EcrRepositoryEncryptionConfiguration(
+                    encryption_type=compute.IMAGE_REPOSITORY_ENCRYPTION, kms_key=encryption_key.arn
+                )
             ],
             "force_delete": compute.IMAGE_REPOSITORY_FORCE_DELETE,
         }
@@ -437,7 +463,10 @@ class ImageRepository(Construct):
             self, "repository", name=naming.resource_name("ecr_repository", prefix, settings.environment_suffix),
             **props,
         )  # fmt: skip
-        EcrLifecyclePolicy(self, "lifecycle", repository=self.repository.name, policy=json.dumps(_lifecycle_rules()))
+        EcrLifecyclePolicy(
+            self, "lifecycle", repository=self.repository.name,
+            policy=json.dumps({"rules": list(compute.IMAGE_LIFECYCLE_RULES)}),
+        )  # fmt: skip
         warn_overrides(self, changed)
 
     @property
@@ -451,17 +480,3 @@ class ImageRepository(Construct):
     def image_uri(self, dockerfile: Path, context: Path) -> str:
         """``<repository url>:<tag>`` of the image ``dockerfile`` builds from ``context``."""
         return f"{self.url}:{images.content_tag(context, dockerfile)}"
-
-
-def _lifecycle_rules() -> dict[str, Any]:
-    untagged = {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days",
-                "countNumber": compute.UNTAGGED_IMAGE_EXPIRY_DAYS}  # fmt: skip
-    tagged = {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": compute.IMAGES_KEPT}
-    return {
-        "rules": [
-            {"rulePriority": 1, "description": "expire untagged images", "selection": untagged,
-             "action": {"type": "expire"}},
-            {"rulePriority": 2, "description": f"keep the last {compute.IMAGES_KEPT} images", "selection": tagged,
-             "action": {"type": "expire"}},
-        ]
-    }  # fmt: skip

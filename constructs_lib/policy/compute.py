@@ -6,6 +6,8 @@ ContainerCluster, SecureFunction, StreamConsumerFunction, SecureQueue) and their
 
 from __future__ import annotations
 
+from typing import Any
+
 from constructs_lib.policy import services
 from constructs_lib.policy.errors import ConfigurationError
 
@@ -138,10 +140,20 @@ SERVICE_MAX_HEALTHY_PERCENT = 200
 SERVICE_ASSIGN_PUBLIC_IP = False
 #: The newest Fargate platform carries the current kernel and runtime patches.
 FARGATE_PLATFORM_VERSION = "LATEST"
-#: A queue-fed service adds a task per this many visible messages (step scaling on the queue's depth).
+#: A queue-fed service adds a task per this many visible messages (the target of its backlog-per-task tracking).
 QUEUE_BACKLOG_PER_TASK = 100
 #: Seconds between scaling actions: long enough for a new task to start taking messages.
 SCALING_COOLDOWN_SECONDS = 60
+#: Target tracking holds the backlog per task at ``QUEUE_BACKLOG_PER_TASK``: (namespace, metric, statistic) by query
+#: id, the queue's visible messages and the service's running tasks (Container Insights) ...
+SCALING_METRICS: dict[str, tuple[str, str, str]] = {
+    "backlog": ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "Sum"),
+    "tasks": ("ECS/ContainerInsights", "RunningTaskCount", "Average"),
+}
+#: ... divided, with at least one task counted: a service scaled to no tasks still sees its backlog.
+SCALING_EXPRESSION = "backlog / MAX([tasks, 1])"
+#: The id of that expression: the one query whose value target tracking follows.
+SCALING_EXPRESSION_ID = "per_task"
 #: Image tags never move: a tag names one build, so a running service cannot change under a re-push.
 IMAGE_TAG_MUTABILITY = "IMMUTABLE"
 #: A stack's image repository goes with the stack, images included, in every profile: images are build outputs,
@@ -149,9 +161,28 @@ IMAGE_TAG_MUTABILITY = "IMMUTABLE"
 IMAGE_REPOSITORY_FORCE_DELETE = True
 #: Every pushed image is scanned for known vulnerabilities.
 IMAGE_SCAN_ON_PUSH = True
+#: Images are encrypted with the customer-managed key (not ECR's AES-256 default): key use is logged and revocable.
+IMAGE_REPOSITORY_ENCRYPTION = "KMS"
 #: A repository keeps this many tagged images (rollbacks go this far back); untagged layers expire after a day.
 IMAGES_KEPT = 20
 UNTAGGED_IMAGE_EXPIRY_DAYS = 1
+#: The repository's lifecycle policy in ECR's own rule format: untagged images expire first, then all but the
+#: last ``IMAGES_KEPT`` (ECR requires the ``any`` rule to come last).
+IMAGE_LIFECYCLE_RULES: tuple[dict[str, Any], ...] = (
+    {
+        "rulePriority": 1,
+        "description": "expire untagged images",
+        "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days",
+                      "countNumber": UNTAGGED_IMAGE_EXPIRY_DAYS},
+        "action": {"type": "expire"},
+    },
+    {
+        "rulePriority": 2,
+        "description": f"keep the last {IMAGES_KEPT} images",
+        "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": IMAGES_KEPT},
+        "action": {"type": "expire"},
+    },
+)  # fmt: skip
 #: What an execution role needs to pull a task's image from its ECR repository, and no more.
 IMAGE_PULL_ACTIONS: tuple[str, ...] = (
     "ecr:BatchCheckLayerAvailability",

@@ -71,6 +71,7 @@ def _cdk_builders() -> dict[str, Callable[[cdk.Stack], object]]:
 
     from constructs_lib.cdk.alarm_topic import AlarmTopic
     from constructs_lib.cdk.aurora_cluster import AuroraServerlessCluster
+    from constructs_lib.cdk.container_cluster import ImageRepository
     from constructs_lib.cdk.encryption_key import EncryptionKey
     from constructs_lib.cdk.kinesis_stream import KinesisDataStream
     from constructs_lib.cdk.log_group import EncryptedLogGroup
@@ -108,12 +109,27 @@ def _cdk_builders() -> dict[str, Callable[[cdk.Stack], object]]:
         "stream_consumer": stream_consumer,
         "service_role": service_role,
         "network_firewall": lambda s: NetworkFirewall(s, "Egress", network=Network(s, "Net")),
+        "image_repository": lambda s: ImageRepository(s, "Images"),
+        "queue_depth_scaling": _cdk_queue_depth_scaling,
     }
+
+
+def _cdk_queue_depth_scaling(stack: cdk.Stack) -> object:
+    from aws_cdk import aws_ec2 as ec2
+    from aws_cdk import aws_sqs as sqs
+
+    from constructs_lib.cdk.container_cluster import ContainerCluster, QueueDepthScaling
+
+    cluster = ContainerCluster(stack, "Cluster")
+    tasks = ec2.SecurityGroup(stack, "Tasks", vpc=cluster.vpc)
+    service = cluster.add_processing_service("Service", cluster.add_processing_task("Task"), security_groups=[tasks])
+    return QueueDepthScaling(stack, "Scaling", service=service, queue=sqs.Queue(stack, "Jobs"))
 
 
 def _tf_builders() -> dict[str, Callable[[cdktf.TerraformStack], object]]:
     from constructs_lib.cdktf.alarm_topic import AlarmTopic
     from constructs_lib.cdktf.aurora_cluster import AuroraServerlessCluster
+    from constructs_lib.cdktf.container_cluster import ImageRepository
     from constructs_lib.cdktf.encryption_key import EncryptionKey
     from constructs_lib.cdktf.kinesis_stream import KinesisDataStream
     from constructs_lib.cdktf.log_group import EncryptedLogGroup
@@ -145,7 +161,19 @@ def _tf_builders() -> dict[str, Callable[[cdktf.TerraformStack], object]]:
         "network_firewall": lambda s: NetworkFirewall(
             s, "egress", network=Network(s, "net", public_default_route=False)
         ),
+        "image_repository": lambda s: ImageRepository(s, "images"),
+        "queue_depth_scaling": _tf_queue_depth_scaling,
     }
+
+
+def _tf_queue_depth_scaling(stack: cdktf.TerraformStack) -> object:
+    from constructs_lib.cdktf.container_cluster import ContainerCluster, FargateTask, QueueDepthScaling
+
+    cluster = ContainerCluster(stack, "cluster")
+    service = cluster.add_processing_service(
+        "service", FargateTask(stack, "task"), security_group_ids=["sg-0"], subnet_ids=["subnet-0"]
+    )
+    return QueueDepthScaling(stack, "scaling", cluster=cluster, service=service, queue_name="jobs")
 
 
 def cdk_stacks(profile: str) -> dict[str, Stack]:
@@ -870,6 +898,72 @@ def service_role(stack: Stack) -> Controls:
     }
 
 
+def image_repository(stack: Stack) -> Controls:
+    repository = _one(stack, "ecr_repository")
+    if _cfn(stack):
+        lifecycle = repository.get("LifecyclePolicy.LifecyclePolicyText")
+        controls = {
+            "encryption": repository.get("EncryptionConfiguration.EncryptionType"),
+            "customer_managed_key": _customer_managed(stack, repository, "EncryptionConfiguration"),
+            "tag_mutability": repository.get("ImageTagMutability"),
+            "scan_on_push": repository.get("ImageScanningConfiguration.ScanOnPush"),
+            "empties_on_delete": repository.get("EmptyOnDelete"),
+        }
+    else:
+        lifecycle = _attached(stack, repository, "ecr_lifecycle_policy").get("policy")
+        controls = {
+            "encryption": repository.get("encryption_configuration.encryption_type"),
+            "customer_managed_key": _customer_managed(stack, repository, "encryption_configuration"),
+            "tag_mutability": repository.get("image_tag_mutability"),
+            "scan_on_push": repository.get("image_scanning_configuration.scan_on_push"),
+            "empties_on_delete": repository.get("force_delete"),
+        }
+    return {**controls, "lifecycle_rules": json.loads(lifecycle)["rules"], **_deletion(repository)}
+
+
+def _metric_query(query: Mapping[str, Any], cfn: bool) -> tuple[Any, ...]:
+    """One query of a target-tracking metric: id, metric (namespace, name, dimension names, statistic) or
+    expression, and whether it is the tracked value."""
+    names = ("Id", "MetricStat", "Metric", "Namespace", "MetricName", "Dimensions", "Name", "Stat", "Expression")
+    if not cfn:
+        names = ("id", "metric_stat", "metric", "namespace", "metric_name", "dimensions", "name", "stat", "expression")
+    query_id, stat_at, metric_at, namespace, metric_name, dimensions, name, stat, expression = names
+    measured = query.get(stat_at)
+    metric = None
+    if measured:
+        found = measured[metric_at]
+        dimension_names = tuple(d[name] for d in found[dimensions])
+        metric = (found[namespace], found[metric_name], dimension_names, measured[stat])
+    return query[query_id], metric, query.get(expression), query.get("ReturnData" if cfn else "return_data")
+
+
+def queue_depth_scaling(stack: Stack) -> Controls:
+    target, policy = _one(stack, "scaling_target"), _one(stack, "scaling_policy")
+    if _cfn(stack):
+        config = policy.get("TargetTrackingScalingPolicyConfiguration")
+        metrics = config["CustomizedMetricSpecification"]["Metrics"]
+        controls = {
+            "capacity": (target.get("MinCapacity"), target.get("MaxCapacity")),
+            "scaled": (target.get("ServiceNamespace"), target.get("ScalableDimension")),
+            "service_linked_role": target.get("RoleARN") is None,
+            "policy_type": policy.get("PolicyType"),
+            "policy_on_target": bool(policy.refs_to(target.address, at="ScalingTargetId")),
+            "tracking": (config["TargetValue"], config["ScaleInCooldown"], config["ScaleOutCooldown"]),
+        }
+    else:
+        config = policy.get("target_tracking_scaling_policy_configuration")
+        metrics = config["customized_metric_specification"]["metrics"]
+        controls = {
+            "capacity": (target.get("min_capacity"), target.get("max_capacity")),
+            "scaled": (target.get("service_namespace"), target.get("scalable_dimension")),
+            "service_linked_role": target.get("role_arn") is None,
+            "policy_type": policy.get("policy_type"),
+            "policy_on_target": bool(policy.refs_to(target.address, at="resource_id")),
+            "tracking": (config["target_value"], config["scale_in_cooldown"], config["scale_out_cooldown"]),
+        }
+    return {**controls, "metrics": [_metric_query(query, _cfn(stack)) for query in metrics]}
+
+
 EXTRACTORS: dict[str, Callable[[Stack], Controls]] = {
     "bucket": bucket,
     "access_log_bucket": access_log_bucket,
@@ -884,6 +978,8 @@ EXTRACTORS: dict[str, Callable[[Stack], Controls]] = {
     "stream_consumer": stream_consumer,
     "service_role": service_role,
     "network_firewall": network_firewall,
+    "image_repository": image_repository,
+    "queue_depth_scaling": queue_depth_scaling,
 }
 
 
@@ -892,7 +988,7 @@ EXTRACTORS: dict[str, Callable[[Stack], Controls]] = {
 
 def test_every_twin_is_compared() -> None:
     assert set(EXTRACTORS) == set(_cdk_builders()) == set(_tf_builders())
-    assert len(EXTRACTORS) == 13
+    assert len(EXTRACTORS) == 15
     for construct, fields in ACCEPTED_DIFFERENCES.items():
         assert construct in EXTRACTORS, f"accepted differences for unknown construct {construct}"
         assert all(reason.strip() for reason in fields.values())

@@ -16,7 +16,7 @@ from aws_cdk import Duration
 from aws_cdk.assertions import Template
 from constructs import IConstruct
 
-from constructs_lib.policy import compute, encryption, engines, network_firewall, retention, services, storage
+from constructs_lib.policy import compute, encryption, engines, network_firewall, profiles, retention, services, storage
 from constructs_lib.policy.overrides import describe
 
 CONTEXT = {"profile": "dev", "environmentSuffix": "t1"}
@@ -223,6 +223,22 @@ CDK_CASES: tuple[Case, ...] = (
         _cfn_one("AWS::Lambda::EventSourceMapping", "BatchSize"),
         500,
     ),
+    Case(
+        "ImageRepository",
+        "image_scan_on_push",
+        compute.IMAGE_SCAN_ON_PUSH,
+        False,
+        _cfn_one("AWS::ECR::Repository", "ImageScanningConfiguration"),
+        {"ScanOnPush": False},
+    ),
+    Case(
+        "QueueDepthScaling",
+        "max_capacity",
+        profiles.profile_named(CONTEXT["profile"]).processing_max_tasks,
+        4,
+        _cfn_one("AWS::ApplicationAutoScaling::ScalableTarget", "MaxCapacity"),
+        4,
+    ),
 )
 
 TF_CASES: tuple[Case, ...] = (
@@ -358,6 +374,22 @@ TF_CASES: tuple[Case, ...] = (
         _tf_one("aws_lambda_event_source_mapping", "batch_size"),
         500,
     ),
+    Case(
+        "ImageRepository",
+        "image_tag_mutability",
+        compute.IMAGE_TAG_MUTABILITY,
+        "MUTABLE",
+        _tf_one("aws_ecr_repository", "image_tag_mutability"),
+        "MUTABLE",
+    ),
+    Case(
+        "QueueDepthScaling",
+        "max_capacity",
+        profiles.profile_named(CONTEXT["profile"]).processing_max_tasks,
+        4,
+        _tf_one("aws_appautoscaling_target", "max_capacity"),
+        4,
+    ),
 )
 
 
@@ -369,6 +401,7 @@ def _cdk_construct(stack: cdk.Stack, construct: str, overrides: dict[str, Any]) 
 
     from constructs_lib.cdk.alarm_topic import AlarmTopic
     from constructs_lib.cdk.aurora_cluster import AuroraServerlessCluster
+    from constructs_lib.cdk.container_cluster import ImageRepository
     from constructs_lib.cdk.encryption_key import EncryptionKey
     from constructs_lib.cdk.kinesis_stream import KinesisDataStream
     from constructs_lib.cdk.log_group import EncryptedLogGroup
@@ -391,6 +424,8 @@ def _cdk_construct(stack: cdk.Stack, construct: str, overrides: dict[str, Any]) 
         )
     if construct == "NetworkFirewall":
         return NetworkFirewall(stack, "Built", network=Network(stack, "Net"), **overrides)
+    if construct == "QueueDepthScaling":
+        return _cdk_queue_depth_scaling(stack, overrides)
     classes: dict[str, type] = {
         "SecureBucket": SecureBucket,
         "AccessLogBucket": AccessLogBucket,
@@ -403,13 +438,27 @@ def _cdk_construct(stack: cdk.Stack, construct: str, overrides: dict[str, Any]) 
         "Network": Network,
         "PostgresInstance": PostgresInstance,
         "RedisReplicationGroup": RedisReplicationGroup,
+        "ImageRepository": ImageRepository,
     }
     return classes[construct](stack, "Built", **overrides)
+
+
+def _cdk_queue_depth_scaling(stack: cdk.Stack, overrides: dict[str, Any]) -> IConstruct:
+    from aws_cdk import aws_ec2 as ec2
+    from aws_cdk import aws_sqs as sqs
+
+    from constructs_lib.cdk.container_cluster import ContainerCluster, QueueDepthScaling
+
+    cluster = ContainerCluster(stack, "Cluster")
+    tasks = ec2.SecurityGroup(stack, "Tasks", vpc=cluster.vpc)
+    service = cluster.add_processing_service("Service", cluster.add_processing_task("Task"), security_groups=[tasks])
+    return QueueDepthScaling(stack, "Built", service=service, queue=sqs.Queue(stack, "Jobs"), **overrides)
 
 
 def _tf_construct(stack: cdktf.TerraformStack, construct: str, overrides: dict[str, Any]) -> IConstruct:
     from constructs_lib.cdktf.alarm_topic import AlarmTopic
     from constructs_lib.cdktf.aurora_cluster import AuroraServerlessCluster
+    from constructs_lib.cdktf.container_cluster import ImageRepository
     from constructs_lib.cdktf.encryption_key import EncryptionKey
     from constructs_lib.cdktf.kinesis_stream import KinesisDataStream
     from constructs_lib.cdktf.log_group import EncryptedLogGroup
@@ -437,6 +486,8 @@ def _tf_construct(stack: cdktf.TerraformStack, construct: str, overrides: dict[s
     if construct == "NetworkFirewall":
         network = Network(stack, "net", public_default_route=False)
         return NetworkFirewall(stack, "built", network=network, **overrides)
+    if construct == "QueueDepthScaling":
+        return _tf_queue_depth_scaling(stack, overrides)
     classes: dict[str, type] = {
         "SecureBucket": SecureBucket,
         "AccessLogBucket": AccessLogBucket,
@@ -449,10 +500,21 @@ def _tf_construct(stack: cdktf.TerraformStack, construct: str, overrides: dict[s
         "Network": Network,
         "PostgresInstance": PostgresInstance,
         "RedisReplicationGroup": RedisReplicationGroup,
+        "ImageRepository": ImageRepository,
     }
     name_prefix = {"SecureBucket": "data", "AccessLogBucket": "logs"}.get(construct)
     extra = {"name_prefix": name_prefix} if name_prefix else {}
     return classes[construct](stack, "built", **extra, **overrides)
+
+
+def _tf_queue_depth_scaling(stack: cdktf.TerraformStack, overrides: dict[str, Any]) -> IConstruct:
+    from constructs_lib.cdktf.container_cluster import ContainerCluster, FargateTask, QueueDepthScaling
+
+    cluster = ContainerCluster(stack, "cluster")
+    service = cluster.add_processing_service(
+        "service", FargateTask(stack, "task"), security_group_ids=["sg-0"], subnet_ids=["subnet-0"]
+    )
+    return QueueDepthScaling(stack, "built", cluster=cluster, service=service, queue_name="jobs", **overrides)
 
 
 def _warnings(construct: IConstruct, kind: str) -> list[str]:
@@ -464,8 +526,8 @@ def _expected_warning(case: Case) -> str:
 
 
 def test_every_construct_is_covered_in_both_renderings() -> None:
-    assert len({case.construct for case in CDK_CASES}) == 14
-    assert len({case.construct for case in TF_CASES}) == 14
+    assert len({case.construct for case in CDK_CASES}) == 16
+    assert len({case.construct for case in TF_CASES}) == 16
 
 
 @pytest.mark.parametrize("case", CDK_CASES, ids=lambda case: case.id)
