@@ -22,7 +22,7 @@ from constructs_lib.cdk.defaults import merge_with_defaults, warn_overrides
 from constructs_lib.cdk.deployment import deployment_settings
 from constructs_lib.cdk.encryption_key import EncryptionKey
 from constructs_lib.cdk.log_group import EncryptedLogGroup
-from constructs_lib.cdk.secure_queue import SecureQueue
+from constructs_lib.cdk.secure_queue import DeadLetterQueue
 from constructs_lib.cdk.service_role import ServiceRole
 from constructs_lib.policy import accepted_findings, alarms, compute, naming, services, storage
 from constructs_lib.policy.errors import ConfigurationError
@@ -69,7 +69,7 @@ class SecureFunction(lambda_.Function):
       group, whose only egress is HTTPS (a data store's ``allow_from`` opens its own port). A :class:`ServiceRole`
       with only what it needs: write to its log group, manage its network interfaces, plus the grants the queues
       and tracing add (no AWS managed policy, no ``logs:CreateLogGroup`` on ``*``).
-    - A failed asynchronous invocation goes to ``dead_letter_queue``, a :class:`SecureQueue` (CMK, TLS only, alarm
+    - A failed asynchronous invocation goes to ``dead_letter_queue``, a :class:`DeadLetterQueue` (CMK, TLS only, alarm
       on the first message) notifying ``alarm_topic``, else one :class:`AlarmTopic` ``<id>Alarms``.
     - Two alarms of the function itself to the same topic, on breach and recovery: ``errors_alarm``
       (``alarms.FUNCTION_ERRORS``) and ``throttles_alarm`` (``alarms.FUNCTION_THROTTLES``), each on the first one.
@@ -130,7 +130,7 @@ class SecureFunction(lambda_.Function):
                 name_prefix=f"{prefix}-{storage.ALARM_TOPIC_BASE_SUFFIX}",
                 encryption_key=encryption_key,
             )
-        dead_letter_queue = SecureQueue(
+        dead_letter_queue = DeadLetterQueue(
             scope,
             f"{construct_id}DeadLetterQueue",
             encryption_key=encryption_key,

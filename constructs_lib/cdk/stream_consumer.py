@@ -16,7 +16,7 @@ from constructs import Construct
 from constructs_lib.cdk.compliance import accept
 from constructs_lib.cdk.defaults import merge_with_defaults, warn_overrides
 from constructs_lib.cdk.secure_function import SecureFunction, grant_send_to_queue
-from constructs_lib.cdk.secure_queue import SecureQueue
+from constructs_lib.cdk.secure_queue import DeadLetterQueue
 from constructs_lib.policy import accepted_findings, compute, services
 
 
@@ -40,7 +40,7 @@ class StreamConsumerFunction(SecureFunction):
     - Everything a :class:`SecureFunction` is: VPC, encrypted environment and log group, tracing, reserved
       concurrency, asynchronous dead-letter queue, errors and throttles alarms.
     - Kinesis event source: starting position, batch size, bisect on error, retries and maximum record age from the
-      policy; a batch that still fails goes to ``stream_failure_queue``, a :class:`SecureQueue` (CMK, TLS only,
+      policy; a batch that still fails goes to ``stream_failure_queue``, a :class:`DeadLetterQueue` (CMK, TLS only,
       alarm on the first message to the function's ``alarm_topic``). The role may read the stream and decrypt it.
 
     Example::
@@ -65,7 +65,7 @@ class StreamConsumerFunction(SecureFunction):
         **function_props: Any,
     ) -> None:
         super().__init__(scope, construct_id, **function_props)
-        stream_failure_queue = SecureQueue(
+        stream_failure_queue = DeadLetterQueue(
             scope,
             f"{construct_id}StreamFailureQueue",
             encryption_key=self.encryption_key,

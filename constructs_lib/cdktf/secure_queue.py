@@ -30,7 +30,7 @@ def _tls_only(scope: Construct, queue: SqsQueue) -> SqsQueuePolicy:
 
 
 class DeadLetterQueue(Construct):
-    """A queue for messages that failed, secure with no arguments (the cdktf twin of the CDK ``SecureQueue``).
+    """A queue for messages that failed, secure with no arguments (the cdktf twin of the CDK ``DeadLetterQueue``).
 
     KMS-encrypted (``encryption_key`` or a key of its own), TLS-only, keeps messages the maximum 14 days so failures
     can be inspected, and alarms as soon as one message arrives (``alarms.QUEUE_HAS_MESSAGES``: a dead letter is a

@@ -1,7 +1,7 @@
 """Settings of the data-tier and compute constructs that the other policy modules do not hold. Each value says why.
 
 Plain data only: the CDK constructs (PostgresInstance, AuroraServerlessCluster, RedisReplicationGroup,
-ContainerCluster, SecureFunction, StreamConsumerFunction, SecureQueue) and their cdktf twins read the same values.
+ContainerCluster, SecureFunction, StreamConsumerFunction, DeadLetterQueue) and their cdktf twins read the same values.
 """
 
 from __future__ import annotations

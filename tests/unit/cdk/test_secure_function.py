@@ -17,7 +17,7 @@ from aws_cdk.assertions import Annotations, Match, Template
 
 from constructs_lib.cdk.alarm_topic import AlarmTopic
 from constructs_lib.cdk.secure_function import SecureFunction, lambda_runtime
-from constructs_lib.cdk.secure_queue import SecureQueue
+from constructs_lib.cdk.secure_queue import DeadLetterQueue
 from constructs_lib.policy import ConfigurationError, alarms, compute, naming, retention, services
 
 CODE = lambda_.Code.from_inline("def handler(event, context):\n    return None\n")
@@ -118,7 +118,7 @@ def test_function_runs_in_the_private_subnets_with_its_own_security_group(built:
 
 def test_failed_async_invocations_go_to_the_functions_own_secure_queue(built: Built) -> None:
     dead_letter_queue = built.consumer.dead_letter_queue
-    assert isinstance(dead_letter_queue, SecureQueue)
+    assert isinstance(dead_letter_queue, DeadLetterQueue)
     assert function(built, built.consumer)["DeadLetterConfig"] == {"TargetArn": built.ref(dead_letter_queue.queue_arn)}
 
 

@@ -13,7 +13,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Annotations, Match, Template
 
 from constructs_lib.cdk.secure_function import SecureFunction
-from constructs_lib.cdk.secure_queue import SecureQueue
+from constructs_lib.cdk.secure_queue import DeadLetterQueue
 from constructs_lib.cdk.stream_consumer import StreamConsumerFunction
 from constructs_lib.policy import compute, services
 
@@ -95,7 +95,7 @@ def test_a_batch_that_still_fails_goes_to_a_secure_queue_apart_from_the_async_on
     failures = built.consumer.stream_failure_queue
     destination = mapping(built, built.consumer)["DestinationConfig"]
     assert destination == {"OnFailure": {"Destination": built.ref(failures.queue_arn)}}
-    assert isinstance(failures, SecureQueue)
+    assert isinstance(failures, DeadLetterQueue)
     assert built.ref(failures.queue_arn) != built.ref(built.consumer.dead_letter_queue.queue_arn)
 
 

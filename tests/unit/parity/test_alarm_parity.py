@@ -59,13 +59,13 @@ def tf_alarms(synthesized: str) -> dict[str, dict[str, Any]]:
 def twins() -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
     """The stream and the dead-letter queue in each rendering, built with no arguments."""
     from constructs_lib.cdk.kinesis_stream import KinesisDataStream
-    from constructs_lib.cdk.secure_queue import SecureQueue
+    from constructs_lib.cdk.secure_queue import DeadLetterQueue
     from constructs_lib.cdktf.kinesis_stream import KinesisDataStream as TfKinesisDataStream
     from constructs_lib.cdktf.secure_queue import DeadLetterQueue
 
     stack = cdk.Stack(cdk.App(context=CONTEXT), "Twins")
     KinesisDataStream(stack, "Stream")
-    SecureQueue(stack, "Dlq")
+    DeadLetterQueue(stack, "Dlq")
     tf_stack = cdktf.TerraformStack(cdktf.Testing.app(context=CONTEXT), "twins")
     TfKinesisDataStream(tf_stack, "stream")
     DeadLetterQueue(tf_stack, "dlq")

@@ -21,6 +21,7 @@ from aws_cdk.assertions import Template
 from constructs_lib.model import Resource, Stack
 from constructs_lib.model.cloudformation import stack_from_template
 from constructs_lib.model.terraform import stack_from_configuration
+from constructs_lib.model.tokens import render
 
 PROFILES = ("dev", "prod")
 HANDLER_DIR = Path(__file__).resolve().parents[3] / "stacks" / "pci_platform" / "handler"
@@ -39,6 +40,10 @@ _TERRAFORM_BUCKET_NOT_EMPTIED = (
     "prod: CloudFormation retains the bucket; Terraform's destroy is refused while it holds objects "
     "(force_destroy=false), so the data stays either way"
 )
+_DLQ_TOPIC_GIVEN = (
+    "the CDK DeadLetterQueue creates its own AlarmTopic; the cdktf DeadLetterQueue is only built inside a "
+    "construct that passes it that construct's topic (a stray topic per DLQ would go unsubscribed)"
+)
 ACCEPTED_DIFFERENCES: dict[str, dict[str, str]] = {
     "bucket": {
         "on_delete": _TERRAFORM_BUCKET_NOT_EMPTIED,
@@ -51,9 +56,9 @@ ACCEPTED_DIFFERENCES: dict[str, dict[str, str]] = {
     },
     "dead_letter_queue": {
         "on_delete": _TERRAFORM_HAS_NO_RETAIN,
-        "alarm_notifies": "the CDK SecureQueue creates its own AlarmTopic; the cdktf DeadLetterQueue is only built "
-        "inside a construct that passes it that construct's topic (a stray topic per DLQ would go unsubscribed)",
+        "alarm_notifies": _DLQ_TOPIC_GIVEN,
     },
+    "secure_queue": {"on_delete": _TERRAFORM_HAS_NO_RETAIN, "alarm_notifies": _DLQ_TOPIC_GIVEN},
     "network_firewall": {
         "customer_managed_key": "CloudFormation's NetworkFirewall Firewall, FirewallPolicy and RuleGroup have no "
         "encryption setting, so the CDK twin's are encrypted with an AWS-owned key; Terraform's "
@@ -79,7 +84,7 @@ def _cdk_builders() -> dict[str, Callable[[cdk.Stack], object]]:
     from constructs_lib.cdk.network_firewall import NetworkFirewall
     from constructs_lib.cdk.secure_bucket import AccessLogBucket, SecureBucket
     from constructs_lib.cdk.secure_function import SecureFunction
-    from constructs_lib.cdk.secure_queue import SecureQueue
+    from constructs_lib.cdk.secure_queue import DeadLetterQueue, SecureQueue
     from constructs_lib.cdk.service_role import ServiceRole
     from constructs_lib.cdk.stream_consumer import StreamConsumerFunction
 
@@ -99,7 +104,8 @@ def _cdk_builders() -> dict[str, Callable[[cdk.Stack], object]]:
         "bucket": lambda s: SecureBucket(s, "Data"),
         "access_log_bucket": lambda s: AccessLogBucket(s, "Logs"),
         "stream": lambda s: KinesisDataStream(s, "Stream"),
-        "dead_letter_queue": lambda s: SecureQueue(s, "Dlq"),
+        "dead_letter_queue": lambda s: DeadLetterQueue(s, "Dlq"),
+        "secure_queue": lambda s: SecureQueue(s, "Jobs"),
         "encryption_key": lambda s: EncryptionKey(s, "Key"),
         "log_group": lambda s: EncryptedLogGroup(s, "Logs"),
         "aurora_cluster": lambda s: AuroraServerlessCluster(s, "Db"),
@@ -137,7 +143,7 @@ def _tf_builders() -> dict[str, Callable[[cdktf.TerraformStack], object]]:
     from constructs_lib.cdktf.network_firewall import NetworkFirewall
     from constructs_lib.cdktf.secure_bucket import AccessLogBucket, SecureBucket
     from constructs_lib.cdktf.secure_function import SecureFunction
-    from constructs_lib.cdktf.secure_queue import DeadLetterQueue
+    from constructs_lib.cdktf.secure_queue import DeadLetterQueue, SecureQueue
     from constructs_lib.cdktf.service_role import ServiceRole
     from constructs_lib.cdktf.stream_consumer import StreamConsumerFunction
 
@@ -150,6 +156,7 @@ def _tf_builders() -> dict[str, Callable[[cdktf.TerraformStack], object]]:
         "access_log_bucket": lambda s: AccessLogBucket(s, "logs"),
         "stream": lambda s: KinesisDataStream(s, "stream"),
         "dead_letter_queue": lambda s: DeadLetterQueue(s, "dlq"),
+        "secure_queue": lambda s: SecureQueue(s, "jobs"),
         "encryption_key": lambda s: EncryptionKey(s, "key"),
         "log_group": lambda s: EncryptedLogGroup(s, "logs"),
         "aurora_cluster": lambda s: AuroraServerlessCluster(s, "db"),
@@ -462,6 +469,44 @@ def dead_letter_queue(stack: Stack) -> Controls:
         "alarms": _alarms(stack),
         "alarm_notifies": _alarm_notifies(stack),
         **_deletion(queue),
+    }
+
+
+def _redrive_allowed_from(stack: Stack, dead_letter: Resource, work: Resource) -> tuple[Any, ...]:
+    """The dead-letter queue's redrive-allow policy: (permission, whether its one source is the work queue)."""
+    if _cfn(stack):
+        policy = dead_letter.get("RedriveAllowPolicy")
+        (source,) = policy["sourceQueueArns"]
+        names_work = str(render(source)).endswith(f":{work.get('QueueName')}")
+    else:
+        policy = json.loads(_attached(stack, dead_letter, "queue_redrive_allow_policy").get("redrive_allow_policy"))
+        (source,) = policy["sourceQueueArns"]
+        names_work = f"{work.address}.arn" in source
+    return policy["redrivePermission"], names_work
+
+
+def secure_queue(stack: Stack) -> Controls:
+    """The work queue, and the dead-letter queue its redrive policy names."""
+    at = "RedrivePolicy" if _cfn(stack) else "redrive_policy"
+    (work,) = [q for q in stack.of_kind("queue") if q.get(at)]
+    (dead_letter,) = [q for q in stack.of_kind("queue") if q is not work]
+    redrive = work.get(at)
+    redrive = json.loads(redrive) if isinstance(redrive, str) else redrive
+    key_at = "KmsMasterKeyId" if _cfn(stack) else "kms_master_key_id"
+    retention_at = "MessageRetentionPeriod" if _cfn(stack) else "message_retention_seconds"
+    return {
+        "customer_managed_key": _customer_managed(stack, work, key_at),
+        "retention_seconds": work.get(retention_at),
+        "denied": _denials(_policy_of(stack, work, "queue_policy")),
+        "max_receive_count": int(redrive["maxReceiveCount"]),
+        "redrives_to_its_dead_letter_queue": dead_letter.address in str(render(redrive["deadLetterTargetArn"])),
+        "redrive_allowed_from": _redrive_allowed_from(stack, dead_letter, work),
+        "dead_letter_customer_managed_key": _customer_managed(stack, dead_letter, key_at),
+        "dead_letter_retention_seconds": dead_letter.get(retention_at),
+        "dead_letter_denied": _denials(_policy_of(stack, dead_letter, "queue_policy")),
+        "alarms": _alarms(stack),
+        "alarm_notifies": _alarm_notifies(stack),
+        **_deletion(work),
     }
 
 
@@ -969,6 +1014,7 @@ EXTRACTORS: dict[str, Callable[[Stack], Controls]] = {
     "access_log_bucket": access_log_bucket,
     "stream": stream,
     "dead_letter_queue": dead_letter_queue,
+    "secure_queue": secure_queue,
     "encryption_key": encryption_key,
     "log_group": log_group,
     "aurora_cluster": aurora_cluster,
@@ -988,7 +1034,7 @@ EXTRACTORS: dict[str, Callable[[Stack], Controls]] = {
 
 def test_every_twin_is_compared() -> None:
     assert set(EXTRACTORS) == set(_cdk_builders()) == set(_tf_builders())
-    assert len(EXTRACTORS) == 15
+    assert len(EXTRACTORS) == 16
     for construct, fields in ACCEPTED_DIFFERENCES.items():
         assert construct in EXTRACTORS, f"accepted differences for unknown construct {construct}"
         assert all(reason.strip() for reason in fields.values())

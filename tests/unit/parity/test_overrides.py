@@ -16,7 +16,17 @@ from aws_cdk import Duration
 from aws_cdk.assertions import Template
 from constructs import IConstruct
 
-from constructs_lib.policy import compute, encryption, engines, network_firewall, profiles, retention, services, storage
+from constructs_lib.policy import (
+    compute,
+    encryption,
+    engines,
+    naming,
+    network_firewall,
+    profiles,
+    retention,
+    services,
+    storage,
+)
 from constructs_lib.policy.overrides import describe
 
 CONTEXT = {"profile": "dev", "environmentSuffix": "t1"}
@@ -86,6 +96,16 @@ def _cfn_versioning(template: dict[str, Any]) -> Any:
     return bucket.get("VersioningConfiguration")
 
 
+def _cfn_work_queue_name(template: dict[str, Any]) -> Any:
+    (work,) = [q for q in _cfn(template, "AWS::SQS::Queue") if "RedrivePolicy" in q]
+    return work["QueueName"]
+
+
+def _tf_work_queue_name(configuration: dict[str, Any]) -> Any:
+    (work,) = [q for q in _tf(configuration, "aws_sqs_queue") if "redrive_policy" in q]
+    return work["name"]
+
+
 def _tf_bucket_force_destroy(base: str) -> Callable[[dict[str, Any]], Any]:
     def read(configuration: dict[str, Any]) -> Any:
         (bucket,) = [b for b in _tf(configuration, "aws_s3_bucket") if b["bucket"].startswith(f"{base}-t1-")]
@@ -117,12 +137,20 @@ CDK_CASES: tuple[Case, ...] = (
         48,
     ),
     Case(
-        "SecureQueue",
+        "DeadLetterQueue",
         "retention_period",
         Duration.seconds(retention.DEAD_LETTER_RETENTION_SECONDS),
         Duration.days(4),
         _cfn_one("AWS::SQS::Queue", "MessageRetentionPeriod"),
         4 * 86_400,
+    ),
+    Case(
+        "SecureQueue",
+        "queue_name",
+        naming.resource_name("sqs_queue", "built", "t1"),
+        "video-jobs",
+        _cfn_work_queue_name,
+        "video-jobs",
     ),
     Case(
         "EncryptionKey",
@@ -259,6 +287,14 @@ TF_CASES: tuple[Case, ...] = (
         4 * 86_400,
         _tf_one("aws_sqs_queue", "message_retention_seconds"),
         4 * 86_400,
+    ),
+    Case(
+        "SecureQueue",
+        "name",
+        naming.resource_name("sqs_queue", "built", "t1"),
+        "video-jobs",
+        _tf_work_queue_name,
+        "video-jobs",
     ),
     Case(
         "EncryptionKey",
@@ -411,7 +447,7 @@ def _cdk_construct(stack: cdk.Stack, construct: str, overrides: dict[str, Any]) 
     from constructs_lib.cdk.redis_cluster import RedisReplicationGroup
     from constructs_lib.cdk.secure_bucket import AccessLogBucket, SecureBucket
     from constructs_lib.cdk.secure_function import SecureFunction
-    from constructs_lib.cdk.secure_queue import SecureQueue
+    from constructs_lib.cdk.secure_queue import DeadLetterQueue, SecureQueue
     from constructs_lib.cdk.stream_consumer import StreamConsumerFunction
 
     code = lambda_.Code.from_asset(str(HANDLER_DIR))
@@ -430,6 +466,7 @@ def _cdk_construct(stack: cdk.Stack, construct: str, overrides: dict[str, Any]) 
         "SecureBucket": SecureBucket,
         "AccessLogBucket": AccessLogBucket,
         "KinesisDataStream": KinesisDataStream,
+        "DeadLetterQueue": DeadLetterQueue,
         "SecureQueue": SecureQueue,
         "EncryptionKey": EncryptionKey,
         "EncryptedLogGroup": EncryptedLogGroup,
@@ -468,7 +505,7 @@ def _tf_construct(stack: cdktf.TerraformStack, construct: str, overrides: dict[s
     from constructs_lib.cdktf.redis_cluster import RedisReplicationGroup
     from constructs_lib.cdktf.secure_bucket import AccessLogBucket, SecureBucket
     from constructs_lib.cdktf.secure_function import SecureFunction
-    from constructs_lib.cdktf.secure_queue import DeadLetterQueue
+    from constructs_lib.cdktf.secure_queue import DeadLetterQueue, SecureQueue
     from constructs_lib.cdktf.stream_consumer import StreamConsumerFunction
 
     if construct == "SecureFunction":
@@ -493,6 +530,7 @@ def _tf_construct(stack: cdktf.TerraformStack, construct: str, overrides: dict[s
         "AccessLogBucket": AccessLogBucket,
         "KinesisDataStream": KinesisDataStream,
         "DeadLetterQueue": DeadLetterQueue,
+        "SecureQueue": SecureQueue,
         "EncryptionKey": EncryptionKey,
         "EncryptedLogGroup": EncryptedLogGroup,
         "AuroraServerlessCluster": AuroraServerlessCluster,
@@ -526,8 +564,8 @@ def _expected_warning(case: Case) -> str:
 
 
 def test_every_construct_is_covered_in_both_renderings() -> None:
-    assert len({case.construct for case in CDK_CASES}) == 16
-    assert len({case.construct for case in TF_CASES}) == 16
+    assert len({case.construct for case in CDK_CASES}) == 17
+    assert len({case.construct for case in TF_CASES}) == 17
 
 
 @pytest.mark.parametrize("case", CDK_CASES, ids=lambda case: case.id)

@@ -1,4 +1,4 @@
-"""SecureQueue: CMK encryption, TLS only, 14-day retention and an alarm on the first dead-lettered message."""
+"""DeadLetterQueue: CMK encryption, TLS only, 14-day retention and an alarm on the first dead-lettered message."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from aws_cdk.assertions import Annotations, Match, Template
 
 from constructs_lib.cdk.alarm_topic import AlarmTopic
 from constructs_lib.cdk.encryption_key import EncryptionKey
-from constructs_lib.cdk.secure_queue import SecureQueue
+from constructs_lib.cdk.secure_queue import DeadLetterQueue
 from constructs_lib.policy import ConfigurationError, alarms, naming, retention
 
 
@@ -20,9 +20,9 @@ class Built(NamedTuple):
     stack: cdk.Stack
     template: Template
     resources: dict[str, Any]
-    queue: SecureQueue
-    notifying: SecureQueue
-    short: SecureQueue
+    queue: DeadLetterQueue
+    notifying: DeadLetterQueue
+    short: DeadLetterQueue
     topic: sns.Topic
 
     def entry(self, construct: Any) -> dict[str, Any]:
@@ -36,11 +36,11 @@ class Built(NamedTuple):
 def build(profile: str) -> Built:
     app = cdk.App(context={"profile": profile, "environmentSuffix": f"t-{profile}"})
     stack = cdk.Stack(app, "Queues")
-    queue = SecureQueue(stack, "OrdersDlq")
+    queue = DeadLetterQueue(stack, "OrdersDlq")
     key = EncryptionKey(stack, "Key")
     topic = sns.Topic(stack, "Alarms", master_key=key)
-    notifying = SecureQueue(stack, "Notifying", encryption_key=key, name_prefix="payments-dlq", alarm_topic=topic)
-    short = SecureQueue(stack, "Short", encryption_key=key, retention_period=cdk.Duration.days(1))
+    notifying = DeadLetterQueue(stack, "Notifying", encryption_key=key, name_prefix="payments-dlq", alarm_topic=topic)
+    short = DeadLetterQueue(stack, "Short", encryption_key=key, retention_period=cdk.Duration.days(1))
     template = Template.from_stack(stack)
     return Built(stack, template, template.to_json()["Resources"], queue, notifying, short, topic)
 
@@ -50,7 +50,7 @@ def built(request: pytest.FixtureRequest) -> Built:
     return build(request.param)
 
 
-def alarm(b: Built, queue: SecureQueue) -> dict[str, Any]:
+def alarm(b: Built, queue: DeadLetterQueue) -> dict[str, Any]:
     return b.resources[b.stack.get_logical_id(queue.messages_visible_alarm.node.default_child)]["Properties"]
 
 
@@ -134,4 +134,4 @@ def test_a_shorter_retention_is_applied_and_reported(built: Built) -> None:
 def test_a_name_too_long_for_sqs_fails_at_synth() -> None:
     stack = cdk.Stack(cdk.App(context={"profile": "dev"}), "LongName")
     with pytest.raises(ConfigurationError, match="sqs_queue"):
-        SecureQueue(stack, "Dlq", name_prefix="q" * 80)
+        DeadLetterQueue(stack, "Dlq", name_prefix="q" * 80)
