@@ -61,14 +61,14 @@ def twins() -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
     from constructs_lib.cdk.kinesis_stream import KinesisDataStream
     from constructs_lib.cdk.secure_queue import DeadLetterQueue
     from constructs_lib.cdktf.kinesis_stream import KinesisDataStream as TfKinesisDataStream
-    from constructs_lib.cdktf.secure_queue import DeadLetterQueue
+    from constructs_lib.cdktf.secure_queue import DeadLetterQueue as TfDeadLetterQueue
 
     stack = cdk.Stack(cdk.App(context=CONTEXT), "Twins")
     KinesisDataStream(stack, "Stream")
     DeadLetterQueue(stack, "Dlq")
     tf_stack = cdktf.TerraformStack(cdktf.Testing.app(context=CONTEXT), "twins")
     TfKinesisDataStream(tf_stack, "stream")
-    DeadLetterQueue(tf_stack, "dlq")
+    TfDeadLetterQueue(tf_stack, "dlq")
     return cdk_alarms(Template.from_stack(stack)), tf_alarms(cdktf.Testing.synth(tf_stack))
 
 
