@@ -74,6 +74,7 @@ class PciPlatformStack(HardenedStack):
         self.output("vpc_id", network.vpc.id, "The cardholder-data environment's VPC")
         self.output("private_subnet_ids", network.private_subnet_ids, "Subnets of the function")
         self.output("public_subnet_ids", network.public_subnet_ids, "Subnets of the NAT gateways")
+        self.output("isolated_subnet_ids", network.isolated_subnet_ids, "Subnets for data stores: no route out")
         self.output("firewall_subnet_ids", firewall.subnet_ids, "Subnets of the firewall endpoints")
         self.output("flow_log_group_name", network.flow_log_group.name, "VPC flow logs in CloudWatch")
         self.output("flow_log_bucket_name", networking.flow_log_bucket.bucket_name, "VPC flow logs in S3 (parquet)")

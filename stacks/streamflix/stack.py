@@ -128,6 +128,7 @@ class StreamFlixStack(HardenedStack):
             "kms_key_arn": key.arn,
             "vpc_id": network.vpc.id,
             "private_subnet_ids": network.private_subnet_ids,
+            "isolated_subnet_ids": network.isolated_subnet_ids,
             "public_subnet_ids": network.public_subnet_ids,
             "flow_log_group_name": network.flow_log_group.name,
             "kinesis_stream_name": stream.name,

@@ -316,13 +316,13 @@ def test_aurora_master_secret_is_kept_by_rds_under_the_stack_key(stack: Deployed
     assert len(value["password"]) >= 16
 
 
-def test_aurora_lives_in_the_private_subnets_and_admits_only_the_processing_tasks(
+def test_aurora_lives_in_the_isolated_subnets_and_admits_only_the_processing_tasks(
     stack: DeployedStack, cluster: dict[str, Any]
 ) -> None:
     rds, ec2 = stack.client("rds"), stack.client("ec2")
     group = rds.describe_db_subnet_groups(DBSubnetGroupName=cluster["DBSubnetGroup"])["DBSubnetGroups"][0]
     assert sorted(subnet["SubnetIdentifier"] for subnet in group["Subnets"]) == sorted(
-        stack.output("private_subnet_ids")
+        stack.output("isolated_subnet_ids")
     )
     assert [item["VpcSecurityGroupId"] for item in cluster["VpcSecurityGroups"]] == [
         stack.output("db_security_group_id")

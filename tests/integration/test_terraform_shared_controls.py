@@ -99,9 +99,11 @@ def test_alarm_topic_denies_publishing_without_tls_and_admits_only_this_accounts
 # --- Network -------------------------------------------------------------------------------------------------------
 
 
-def test_vpc_spans_two_zones_with_private_subnets_that_assign_no_public_ips(stack: DeployedStack) -> None:
-    subnet_ids = [*stack.output("public_subnet_ids"), *stack.output("private_subnet_ids")]
+def test_vpc_spans_two_zones_with_three_tiers_of_subnets_that_assign_no_public_ips(stack: DeployedStack) -> None:
+    tiers = ("public_subnet_ids", "private_subnet_ids", "isolated_subnet_ids")
+    subnet_ids = [subnet for tier in tiers for subnet in stack.output(tier)]
     found = stack.client("ec2").describe_subnets(SubnetIds=subnet_ids)["Subnets"]
+    assert len(found) == len(tiers) * services.NETWORK_AZ_COUNT
     assert {subnet["VpcId"] for subnet in found} == {stack.output("vpc_id")}
     assert len({subnet["AvailabilityZone"] for subnet in found}) == services.NETWORK_AZ_COUNT
     assert not any(subnet["MapPublicIpOnLaunch"] for subnet in found)
@@ -115,6 +117,15 @@ def test_private_subnets_reach_out_only_through_a_nat_gateway(stack: DeployedSta
     for table in tables:
         default = [route for route in table["Routes"] if route.get("DestinationCidrBlock") == "0.0.0.0/0"]
         assert len(default) == 1 and default[0].get("NatGatewayId", "").startswith("nat-"), table["Routes"]
+
+
+def test_isolated_subnets_have_no_route_out_of_the_vpc(stack: DeployedStack) -> None:
+    tables = stack.client("ec2").describe_route_tables(
+        Filters=[{"Name": "association.subnet-id", "Values": stack.output("isolated_subnet_ids")}]
+    )["RouteTables"]
+    assert len(tables) == services.NETWORK_AZ_COUNT
+    for table in tables:
+        assert [route for route in table["Routes"] if route.get("GatewayId") != "local"] == [], table["Routes"]
 
 
 def test_vpc_flow_log_records_all_traffic_to_an_encrypted_log_group_and_delivers(stack: DeployedStack) -> None:

@@ -215,6 +215,7 @@ def test_outputs_name_every_identifier_an_integration_test_needs(dev):
         "ecs_task_definition_arn",
         "ecs_tasks_security_group_id",
         "private_subnet_ids",
+        "isolated_subnet_ids",
         "region",
     }
     assert expected <= set(outputs)
