@@ -29,6 +29,8 @@ CONTEXT = {"profile": "dev", "environmentSuffix": "bench"}
 CORPUS = ROOT / "tests" / "unit" / "preflight" / "corpus"
 BARE_TEST = ROOT / "scripts" / "bare_suite" / "test_bare.py"
 LOG_DIR = ROOT / ".build" / "benchmark"
+#: Each timed command runs as the scripts run theirs: with the project's PATH and CLI settings (``scripts/env.sh``).
+PROJECT_ENVIRONMENT = '. scripts/env.sh && exec "$@"'
 
 
 def stacks() -> dict[str, Callable[[object], object]]:
@@ -68,14 +70,21 @@ def synth_seconds(build: Callable[[object], object], with_nag: bool) -> float:
 
 
 def command_seconds(command: list[str]) -> float:
-    """Wall time of one command run from the repository root. Its output goes to a log under ``.build/benchmark``
-    (named on stderr, so a long run can be followed); a failed command ends the benchmark with its log's tail."""
+    """Wall time of one command run from the repository root in the project's environment. Its output goes to a log
+    under ``.build/benchmark`` (named on stderr, so a long run can be followed); a failed command ends the benchmark
+    with its log's tail."""
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     log = LOG_DIR / (re.sub(r"[^\w.]+", "-", " ".join(command[2:])).strip("-")[:80] + ".log")
     print(f"running {' '.join(command[1:])} (log: {log})", file=sys.stderr, flush=True)
     started = time.perf_counter()
     with log.open("w") as output:
-        done = subprocess.run(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT, check=False)
+        done = subprocess.run(
+            ["bash", "-c", PROJECT_ENVIRONMENT, "bash", *command],
+            cwd=ROOT,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         tail = "\n".join(log.read_text().splitlines()[-15:])

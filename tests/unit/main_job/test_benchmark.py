@@ -51,3 +51,10 @@ def test_a_timed_command_that_fails_ends_the_benchmark_with_its_log_tail(
     assert "step 3 of 22: lifecycle FAILED" in str(raised.value)
     assert benchmark.command_seconds([sys.executable, "-c", "print('fine')"]) > 0
     assert {path.read_text() for path in tmp_path.iterdir()} >= {"fine\n"}
+
+
+def test_a_timed_command_finds_the_projects_tools_on_its_path(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    monkeypatch.setattr(benchmark, "LOG_DIR", tmp_path)
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    benchmark.command_seconds(["ruff", "--version"])
+    assert next(tmp_path.iterdir()).read_text().startswith("ruff ")
