@@ -113,7 +113,7 @@ class ContainerCluster(ecs.Cluster):
                 kms_key=encryption_key,
                 logging=ecs.ExecuteCommandLogging.OVERRIDE,
                 log_configuration=ecs.ExecuteCommandLogConfiguration(
-                    cloud_watch_log_group=exec_log_group, cloud_watch_encryption_enabled=True
+                    cloud_watch_log_group=exec_log_group, cloud_watch_encryption_enabled=compute.EXEC_LOG_ENCRYPTION
                 ),
             ),
         }

@@ -95,7 +95,7 @@ class NetworkFirewall(Construct):
                 vpc_id=network.vpc_id,
                 availability_zone=public.availability_zone,
                 cidr_block=cidr,
-                map_public_ip_on_launch=False,
+                map_public_ip_on_launch=services.SUBNET_MAP_PUBLIC_IP_ON_LAUNCH,
             )
             subnet.add_default_internet_route(network.internet_gateway_id, gateway_attachment)
             accept(subnet, accepted_findings.FIREWALL_SUBNET_INTERNET_ROUTE)

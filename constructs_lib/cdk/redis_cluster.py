@@ -108,16 +108,16 @@ class RedisReplicationGroup(IsolatedDataStore):
             "num_cache_clusters": 1 + replica_count,
             "automatic_failover_enabled": replica_count > 0,
             "multi_az_enabled": replica_count > 0,
-            "transit_encryption_enabled": True,
+            "transit_encryption_enabled": compute.CACHE_TRANSIT_ENCRYPTION,
             "transit_encryption_mode": compute.CACHE_TRANSIT_ENCRYPTION_MODE,
-            "at_rest_encryption_enabled": True,
+            "at_rest_encryption_enabled": compute.CACHE_AT_REST_ENCRYPTION,
             "kms_key_id": self.encryption_key.key_arn,
             # A dynamic reference: CloudFormation resolves it at deploy time; the template never holds the token.
             "auth_token": self.auth_secret.secret_value.unsafe_unwrap(),
             "cache_subnet_group_name": subnet_group.ref,
             "security_group_ids": [self.security_group.security_group_id],
             "snapshot_retention_limit": services.CACHE_SNAPSHOT_RETENTION_DAYS,
-            "auto_minor_version_upgrade": True,
+            "auto_minor_version_upgrade": compute.CACHE_AUTO_MINOR_VERSION_UPGRADE,
             "log_delivery_configurations": [
                 elasticache.CfnReplicationGroup.LogDeliveryConfigurationRequestProperty(
                     destination_type=compute.CACHE_LOG_DESTINATION,

@@ -79,7 +79,7 @@ class ContainerCluster(Construct):
                     "kms_key_id": encryption_key.arn,
                     "logging": "OVERRIDE",
                     "log_configuration": {
-                        "cloud_watch_encryption_enabled": True,
+                        "cloud_watch_encryption_enabled": compute.EXEC_LOG_ENCRYPTION,
                         "cloud_watch_log_group_name": self.exec_log_group.name,
                     },
                 }

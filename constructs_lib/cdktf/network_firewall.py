@@ -30,7 +30,7 @@ from constructs_lib.cdktf.deployment import deployment_settings
 from constructs_lib.cdktf.encryption_key import EncryptionKey
 from constructs_lib.cdktf.log_group import EncryptedLogGroup
 from constructs_lib.cdktf.network import ANYWHERE, FREE_SLOT, Network
-from constructs_lib.policy import naming, storage
+from constructs_lib.policy import naming, services, storage
 from constructs_lib.policy import network_firewall as policy
 from constructs_lib.policy.errors import ConfigurationError
 
@@ -93,7 +93,7 @@ class NetworkFirewall(Construct):
                 vpc_id=network.vpc.id,
                 availability_zone=network.availability_zone(index),
                 cidr_block=network.subnet_cidr(FREE_SLOT + index),
-                map_public_ip_on_launch=False,
+                map_public_ip_on_launch=services.SUBNET_MAP_PUBLIC_IP_ON_LAUNCH,
                 tags={"Name": f"{self.node.path}-{index}", "Tier": "firewall"},
             )
             table = RouteTable(

@@ -126,15 +126,15 @@ class RedisReplicationGroup(IsolatedDataStore):
             "num_cache_clusters": 1 + replica_count,
             "automatic_failover_enabled": replica_count > 0,
             "multi_az_enabled": replica_count > 0,
-            "transit_encryption_enabled": True,
+            "transit_encryption_enabled": compute.CACHE_TRANSIT_ENCRYPTION,
             "transit_encryption_mode": compute.CACHE_TRANSIT_ENCRYPTION_MODE,
             # The provider types these two as strings ("true"), not booleans.
-            "at_rest_encryption_enabled": "true",
+            "at_rest_encryption_enabled": _provider_string(compute.CACHE_AT_REST_ENCRYPTION),
             "kms_key_id": key.arn,
             "subnet_group_name": self.subnet_group.name,
             "security_group_ids": [self.security_group.id],
             "snapshot_retention_limit": services.CACHE_SNAPSHOT_RETENTION_DAYS,
-            "auto_minor_version_upgrade": "true",
+            "auto_minor_version_upgrade": _provider_string(compute.CACHE_AUTO_MINOR_VERSION_UPGRADE),
             "final_snapshot_identifier": f"{name}-final" if keeps_snapshot else None,
             "log_delivery_configuration": [
                 ElasticacheReplicationGroupLogDeliveryConfiguration(
@@ -171,3 +171,8 @@ class RedisReplicationGroup(IsolatedDataStore):
     def auth_token_read_statements(self) -> list[dict[str, Any]]:
         """What a client needs to read the AUTH token: the secret, and its key only through Secrets Manager."""
         return self._secret_read_statements(self.auth_secret.arn)
+
+
+def _provider_string(value: bool) -> str:
+    """A policy boolean as the provider types some ElastiCache arguments: the string ``"true"`` or ``"false"``."""
+    return "true" if value else "false"

@@ -76,6 +76,13 @@ AURORA_AUTO_PAUSE_RANGE_SECONDS: tuple[int, int] = (300, 86_400)
 # --- ElastiCache Redis -----------------------------------------------------------------------------------------
 #: Clients must use TLS; "preferred" would still accept plain text (only meant for migrating a live cluster).
 CACHE_TRANSIT_ENCRYPTION_MODE = "required"
+#: Traffic between clients and nodes and between nodes is TLS (PCI DSS 4.2.1); with the mode above, only TLS.
+CACHE_TRANSIT_ENCRYPTION = True
+#: Data on disk, backups and snapshots are encrypted with the cache's key (HIPAA 164.312(a)(2)(iv), PCI DSS 3.5.1);
+#: ElastiCache cannot encrypt a replication group after it is created.
+CACHE_AT_REST_ENCRYPTION = True
+#: Minor engine versions carry security fixes; ElastiCache applies them in the maintenance window (PCI DSS 6.3.3).
+CACHE_AUTO_MINOR_VERSION_UPGRADE = True
 #: Slow-log and engine-log are the two log types Redis can deliver; JSON so Logs Insights can query fields.
 CACHE_LOG_TYPES: tuple[str, ...] = ("slow-log", "engine-log")
 CACHE_LOG_FORMAT = "json"
@@ -195,6 +202,8 @@ IMAGE_REGISTRY_LOGIN_ACTION = "ecr:GetAuthorizationToken"
 ECS_TASKS_PRINCIPAL = "ecs-tasks.amazonaws.com"
 #: ECS Exec sessions are commands typed into running containers: an audit trail, kept for the ``audit`` retention.
 EXEC_LOG_PURPOSE = "audit"
+#: ECS Exec session output goes to that log group encrypted with the cluster's key, never in clear text.
+EXEC_LOG_ENCRYPTION = True
 
 # --- Grants ----------------------------------------------------------------------------------------------------
 #: What reading a Kinesis stream takes (a consumer discovers shards, then reads them), and no write.
