@@ -172,6 +172,7 @@ class ContainerCluster(ecs.Cluster):
             essential=True,
             user=compute.CONTAINER_USER,
             readonly_root_filesystem=compute.CONTAINER_READONLY_ROOT_FILESYSTEM,
+            privileged=compute.CONTAINER_PRIVILEGED,
             logging=ecs.LogDrivers.aws_logs(
                 stream_prefix=construct_id, log_group=log_group, mode=ecs.AwsLogDriverMode.NON_BLOCKING
             ),

@@ -234,7 +234,7 @@ class FargateTask(Construct):
             "image": image,
             "essential": True,
             "readonlyRootFilesystem": compute.CONTAINER_READONLY_ROOT_FILESYSTEM,
-            "privileged": False,
+            "privileged": compute.CONTAINER_PRIVILEGED,
             "user": compute.CONTAINER_USER,
             "mountPoints": [{"sourceVolume": SCRATCH_VOLUME, "containerPath": SCRATCH_PATH, "readOnly": False}],
             "environment": [{"name": k, "value": v} for k, v in sorted((environment or {}).items())],

@@ -136,6 +136,8 @@ PROCESSING_TASK_IMAGE = "public.ecr.aws/docker/library/python:3.12-slim"
 #: as root nor change the image's files (CIS Docker 4.1 and 5.12).
 CONTAINER_USER = "1000:1000"
 CONTAINER_READONLY_ROOT_FILESYSTEM = True
+#: No container gets the host's devices and kernel capabilities (CIS Docker 5.4); Fargate refuses it anyway.
+CONTAINER_PRIVILEGED = False
 #: Container output serves debugging; ECS Exec sessions (below) are the audit trail.
 CONTAINER_LOG_PURPOSE = "application"
 #: A service deployment whose new tasks keep failing stops and rolls back to the last working task definition.

@@ -144,6 +144,7 @@ def test_processing_container_runs_unprivileged_on_a_read_only_root_and_logs_to_
     definition = container(built, built.task)
     assert definition["User"] == compute.CONTAINER_USER
     assert definition["ReadonlyRootFilesystem"] is True
+    assert definition["Privileged"] is False
     assert definition["Essential"] is True
     assert definition["Image"] == compute.PROCESSING_TASK_IMAGE
     assert definition["Environment"] == [{"Name": "STREAM_NAME", "Value": built.ref(built.stream.stream_name)}]
