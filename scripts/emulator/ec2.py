@@ -254,6 +254,32 @@ def _patch_network_deletes() -> None:
 
 
 @addition(
+    "Elastic IPs in the Resource Groups Tagging API",
+    "fix",
+    "moto's GetResources lists no ec2:elastic-ip, which AWS does: an address an interrupted apply allocated, tagged, "
+    "and left outside the state could not be found by its tags, and outlived the stack's destroy",
+)
+def _patch_tagged_addresses() -> None:
+    from moto.core.resource_tagging import TaggedResource
+    from moto.ec2.models import EC2Backend
+
+    original = EC2Backend.iter_tagged_resources
+
+    def iter_tagged_resources(self: Any) -> Any:
+        yield from original(self)
+        for address in self.addresses:
+            if address.allocation_id:
+                yield TaggedResource(
+                    arn=f"arn:{self.partition}:ec2:{self.region_name}:{self.account_id}:elastic-ip/"
+                    f"{address.allocation_id}",
+                    tags=dict(self.tags.get(address.allocation_id, {})),
+                    resource_type="ec2:elastic-ip",
+                )
+
+    EC2Backend.iter_tagged_resources = iter_tagged_resources
+
+
+@addition(
     "awsvpc ECS tasks in a VPC without DNS hostnames",
     "fix",
     "moto names a network interface's private DNS name only when its VPC has DNS hostnames on, and its ECS task reads "

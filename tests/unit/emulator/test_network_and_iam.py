@@ -222,6 +222,22 @@ def test_vpn_gateway_attachments_are_detached_on_delete(aws: Account) -> None:
     assert {item["State"] for item in attachments} == {"detached"}
 
 
+def test_tagged_elastic_ips_are_listed_by_the_tagging_api(aws: Account) -> None:
+    ec2 = aws.client("ec2")
+    tags = [{"Key": "stack", "Value": "media"}]
+    tagging = [{"ResourceType": "elastic-ip", "Tags": tags}]
+    tagged = ec2.allocate_address(Domain="vpc", TagSpecifications=tagging)["AllocationId"]
+    ec2.allocate_address(Domain="vpc")
+
+    found = aws.client("resourcegroupstaggingapi").get_resources(
+        TagFilters=[{"Key": "stack", "Values": ["media"]}], ResourceTypeFilters=["ec2:elastic-ip"]
+    )["ResourceTagMappingList"]
+
+    assert [(item["ResourceARN"], item["Tags"]) for item in found] == [
+        (f"arn:aws:ec2:{aws.region}:{aws.account_id}:elastic-ip/{tagged}", tags)
+    ]
+
+
 def role(managed_policy_arns: list[Any] | None = None) -> dict[str, Any]:
     return {
         "Type": "AWS::IAM::Role",

@@ -74,6 +74,9 @@ ADDITION_TESTS: dict[str, list[str]] = {
         "test_network_and_iam::test_a_whole_public_network_is_deleted_with_its_stack",
         "test_network_and_iam::test_an_interface_endpoint_is_deleted_with_its_stack",
     ],
+    "Elastic IPs in the Resource Groups Tagging API": [
+        "test_network_and_iam::test_tagged_elastic_ips_are_listed_by_the_tagging_api",
+    ],
     "deletes for ECS resources": [
         "test_services::test_ecs_stack_delete_deactivates_the_cluster_and_deregisters_the_task",
         "test_containers::test_a_cloudformation_service_runs_and_stops_with_its_stack",
