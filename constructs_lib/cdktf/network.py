@@ -127,7 +127,13 @@ class Network(Construct):
         nat_count = min(nat_gateways, self.az_count)
         self.nat_gateways: list[NatGateway] = []
         for index in range(nat_count):
-            address = Eip(self, f"nat-{index}-ip", domain="vpc", depends_on=[self.internet_gateway])
+            address = Eip(
+                self,
+                f"nat-{index}-ip",
+                domain="vpc",
+                tags={"Name": f"{self.node.path}-nat-{index}"},
+                depends_on=[self.internet_gateway],
+            )
             self.nat_gateways.append(
                 NatGateway(self, f"nat-{index}", allocation_id=address.id, subnet_id=self.public_subnets[index].id)
             )

@@ -164,13 +164,6 @@ def _nat_gateway(values: Mapping[str, Any], account: Account) -> str:
     )
 
 
-def _internet_gateway(values: Mapping[str, Any], account: Account) -> str:
-    """A VPC takes one internet gateway (a second is refused as already attached); its id is AWS's."""
-    filters = [{"Name": "attachment.vpc-id", "Values": [values["vpc_id"]]}]
-    gateways = account.service("ec2").describe_internet_gateways(Filters=filters)["InternetGateways"]
-    return _only([gateway["InternetGatewayId"] for gateway in gateways], f"internet gateway of {values['vpc_id']}")
-
-
 def _named(attribute: str) -> Callable[[Mapping[str, Any], Account], str]:
     return lambda values, _account: str(values[attribute])
 
@@ -206,7 +199,6 @@ IMPORT_IDS: dict[str, Callable[[Mapping[str, Any], Account], str]] = {
     "aws_vpc_security_group_egress_rule": _security_group_rule(egress=True),
     "aws_flow_log": _flow_log,
     "aws_nat_gateway": _nat_gateway,
-    "aws_internet_gateway": _internet_gateway,
 }
 
 #: Types proven the stack's by what they hang off: the planned attributes that must name a resource already in the
@@ -302,13 +294,15 @@ def check_tags(orphan: Orphan, imported: Mapping[str, Any], default_tags: Mappin
 
 #: Types whose id AWS chooses, so an interrupted create leaves a resource the re-run duplicates rather than clashes
 #: with: the Resource Groups Tagging API's name for each, and its Terraform type. Each is imported by the id that ends
-#: its ARN (``key/<id>``, ``vpc/vpc-...``). Types without a distinguishing tag or attribute (an Elastic IP) are not
-#: listed: two planned creations a stray could be are no proof of which.
+#: its ARN (``key/<id>``, ``vpc/vpc-...``). An internet gateway is found here whether or not its create got as far as
+#: attaching it; a stray that two planned creations could be is left alone (:func:`pair_untracked`).
 FOUND_BY_TAGS: dict[str, str] = {
     "kms:key": "aws_kms_key",
     "ec2:vpc": "aws_vpc",
     "ec2:subnet": "aws_subnet",
     "ec2:route-table": "aws_route_table",
+    "ec2:internet-gateway": "aws_internet_gateway",
+    "ec2:elastic-ip": "aws_eip",
 }
 
 #: KMS key states a stack can still use; a key pending deletion (what a destroy leaves) is not adopted.

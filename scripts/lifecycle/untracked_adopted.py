@@ -1,5 +1,6 @@
 """The untracked-resources check: what an interrupted Terraform create leaves when AWS chooses the id (a KMS key,
-VPC, subnet, route table) is adopted by the next deploy, not duplicated (:mod:`scripts.deployer.adoption`).
+VPC, subnet, route table, internet gateway, Elastic IP) is adopted by the next deploy, not duplicated
+(:mod:`scripts.deployer.adoption`).
 
     eval "$(python -m scripts.emulator.server env)"
     python -m scripts.lifecycle.untracked_adopted [--stack streamflix]
@@ -25,11 +26,12 @@ CHECK = "untracked resources adopted"
 
 
 def check_untracked_adopted(tools: Sequence[Tool], stacks: Mapping[str, Sequence[Stack]] | None) -> list[CheckOutcome]:
-    """What an interrupted Terraform create leaves when AWS chooses the id (a KMS key, VPC, subnet, route table) is
-    adopted by the next deploy, not duplicated. An interruption leaves one only by chance (the provider's call must
-    have been cut off after AWS made it), so the check makes one of each type for certain: ``state rm`` takes it out
-    of the state, as the cut-off call leaves it; the deploy runs again, and each must be back at its address with the
-    same id (a duplicate would have a new one), with no drift. The deployed stacks run side by side."""
+    """What an interrupted Terraform create leaves when AWS chooses the id (each type of
+    :data:`~scripts.deployer.adoption.FOUND_BY_TAGS`) is adopted by the next deploy, not duplicated. An interruption
+    leaves one only by chance (the provider's call must have been cut off after AWS made it), so the check makes one
+    of each type for certain: ``state rm`` takes it out of the state, as the cut-off call leaves it; the deploy runs
+    again, and each must be back at its address with the same id (a duplicate would have a new one), with no drift.
+    The deployed stacks run side by side."""
     chosen = [(tool, stack) for tool in tools if isinstance(tool, TerraformTool) for stack in stacks_of(tool, stacks)]
     if not chosen:
         return []

@@ -235,6 +235,16 @@ def test_prod_network_has_a_nat_gateway_per_az_and_retained_log_groups(tf_app, t
     assert by_path(synthesized, "aws_cloudwatch_log_group", "bare/net/flow-logs/group")["skip_destroy"] is True
 
 
+def test_each_nat_address_carries_its_own_name_so_a_stray_one_is_adopted_as_the_right_one(tf_app, tmp_path_factory):
+    from constructs_lib.cdktf.network import Network
+
+    stack = _bare_stack(tmp_path_factory, profile="prod")
+    Network(stack, "net")
+    synthesized = _synth(stack)
+    names = [by_path(synthesized, "aws_eip", f"bare/net/nat-{index}-ip")["tags"]["Name"] for index in range(2)]
+    assert names == ["bare/net-nat-0", "bare/net-nat-1"]
+
+
 @pytest.mark.parametrize("days", [0, 30])
 def test_bucket_expiration_must_come_after_the_infrequent_access_transition(tf_app, tmp_path_factory, days):
     from constructs_lib.cdktf.secure_bucket import SecureBucket

@@ -223,17 +223,6 @@ def test_a_nat_gateway_is_found_by_its_subnet_and_elastic_ip(aws: EmulatedAccoun
     assert adoption.import_id(orphan, planned, in_account(aws)) == gateway
 
 
-def test_an_internet_gateway_is_found_by_the_vpc_it_is_attached_to(aws: EmulatedAccount) -> None:
-    ec2 = aws.client("ec2")
-    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    gateway = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
-    ec2.create_internet_gateway()
-    ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=vpc)
-    orphan = Orphan("aws_internet_gateway.igw", "aws_internet_gateway", "Resource.AlreadyAssociated")
-
-    assert adoption.import_id(orphan, {"vpc_id": vpc}, in_account(aws)) == gateway
-
-
 STACK_TAGS = {"System": "streamflix", "Environment": "pr-1"}
 
 
@@ -261,6 +250,23 @@ def test_untracked_lists_the_live_resources_carrying_every_stack_tag_that_the_st
     by_kind = {item.kind: item for item in found}
     assert by_kind["aws_kms_key"].facts == {"description": "streamflix-key (pr-1)"}
     assert by_kind["aws_subnet"].tags == named and by_kind["aws_subnet"].facts == {}
+
+
+def test_untracked_finds_an_unattached_internet_gateway_and_an_elastic_ip_by_their_tags(
+    aws: EmulatedAccount,
+) -> None:
+    ec2 = aws.client("ec2")
+    named = {**STACK_TAGS, "Name": "network-nat-0"}
+    gateway = ec2.create_internet_gateway(TagSpecifications=tag_specification("internet-gateway", STACK_TAGS))
+    address = ec2.allocate_address(Domain="vpc", TagSpecifications=tag_specification("elastic-ip", named))
+    ec2.allocate_address(Domain="vpc")
+
+    found = adoption.untracked(in_account(aws), STACK_TAGS, set())
+
+    assert sorted((item.kind, item.identifier, item.tags == named) for item in found) == [
+        ("aws_eip", address["AllocationId"], True),
+        ("aws_internet_gateway", gateway["InternetGateway"]["InternetGatewayId"], False),
+    ]
 
 
 def stray(kind: str, identifier: str, tags: dict[str, str], **facts: str) -> adoption.Untracked:
