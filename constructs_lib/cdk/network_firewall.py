@@ -101,37 +101,22 @@ class NetworkFirewall(Construct):
             accept(subnet, accepted_findings.FIREWALL_SUBNET_INTERNET_ROUTE)
             self.subnets.append(subnet)
 
-        stateful_options = networkfirewall.CfnRuleGroup.StatefulRuleOptionsProperty(rule_order=policy.RULE_ORDER)
-        self.protocol_rules = networkfirewall.CfnRuleGroup(
-            self,
+        self.protocol_rules = self._stateful_rule_group(
             "ProtocolRules",
-            rule_group_name=naming.resource_name("network_firewall", f"{prefix}-protocols", suffix),
-            description="Drop clear-text HTTP and TLS older than 1.2 leaving the VPC",
-            type="STATEFUL",
-            capacity=policy.RULE_GROUP_CAPACITY,
-            rule_group=networkfirewall.CfnRuleGroup.RuleGroupProperty(
-                rules_source=networkfirewall.CfnRuleGroup.RulesSourceProperty(
-                    rules_string=policy.EGRESS_SURICATA_RULES
-                ),
-                stateful_rule_options=stateful_options,
-            ),
+            naming.resource_name("network_firewall", f"{prefix}-protocols", suffix),
+            "Drop clear-text HTTP and TLS older than 1.2 leaving the VPC",
+            networkfirewall.CfnRuleGroup.RulesSourceProperty(rules_string=policy.EGRESS_SURICATA_RULES),
         )
-        self.domain_allow_list = networkfirewall.CfnRuleGroup(
-            self,
+        self.domain_allow_list = self._stateful_rule_group(
             "DomainAllowList",
-            rule_group_name=naming.resource_name("network_firewall", f"{prefix}-domains", suffix),
-            description="HTTPS egress only to allow-listed domains (TLS SNI)",
-            type="STATEFUL",
-            capacity=policy.RULE_GROUP_CAPACITY,
-            rule_group=networkfirewall.CfnRuleGroup.RuleGroupProperty(
-                rules_source=networkfirewall.CfnRuleGroup.RulesSourceProperty(
-                    rules_source_list=networkfirewall.CfnRuleGroup.RulesSourceListProperty(
-                        generated_rules_type="ALLOWLIST",
-                        target_types=list(policy.ALLOW_LIST_TARGET_TYPES),
-                        targets=list(allowed_domains),
-                    )
-                ),
-                stateful_rule_options=stateful_options,
+            naming.resource_name("network_firewall", f"{prefix}-domains", suffix),
+            "HTTPS egress only to allow-listed domains (TLS SNI)",
+            networkfirewall.CfnRuleGroup.RulesSourceProperty(
+                rules_source_list=networkfirewall.CfnRuleGroup.RulesSourceListProperty(
+                    generated_rules_type="ALLOWLIST",
+                    target_types=list(policy.ALLOW_LIST_TARGET_TYPES),
+                    targets=list(allowed_domains),
+                )
             ),
         )
         groups = (
@@ -200,6 +185,29 @@ class NetworkFirewall(Construct):
         )
         self.endpoint_ids = self._route_through_endpoints(gateway_attachment)
         _accept_provider_findings(Stack.of(self))
+
+    def _stateful_rule_group(
+        self,
+        construct_id: str,
+        name: str,
+        description: str,
+        rules_source: networkfirewall.CfnRuleGroup.RulesSourceProperty,
+    ) -> networkfirewall.CfnRuleGroup:
+        """A stateful rule group with policy's capacity and strict rule order."""
+        return networkfirewall.CfnRuleGroup(
+            self,
+            construct_id,
+            rule_group_name=name,
+            description=description,
+            type="STATEFUL",
+            capacity=policy.RULE_GROUP_CAPACITY,
+            rule_group=networkfirewall.CfnRuleGroup.RuleGroupProperty(
+                rules_source=rules_source,
+                stateful_rule_options=networkfirewall.CfnRuleGroup.StatefulRuleOptionsProperty(
+                    rule_order=policy.RULE_ORDER
+                ),
+            ),
+        )
 
     def _route_through_endpoints(self, gateway_attachment: IConstruct) -> list[str]:
         """Send each public subnet's internet traffic, both ways, through the firewall endpoint in its AZ."""

@@ -109,38 +109,25 @@ class NetworkFirewall(Construct):
             )
             self.subnets.append(subnet)
 
-        stateful_options = {"rule_order": policy.RULE_ORDER}
-        self.protocol_rules = NetworkfirewallRuleGroup(
-            self,
+        self.protocol_rules = self._stateful_rule_group(
             "protocol-rules",
-            name=naming.resource_name("network_firewall", f"{prefix}-protocols", suffix),
-            description="Drop clear-text HTTP and TLS older than 1.2 leaving the VPC",
-            type="STATEFUL",
-            capacity=policy.RULE_GROUP_CAPACITY,
-            rule_group={
-                "rules_source": {"rules_string": policy.EGRESS_SURICATA_RULES},
-                "stateful_rule_options": stateful_options,
-            },
-            encryption_configuration=encryption,
+            naming.resource_name("network_firewall", f"{prefix}-protocols", suffix),
+            "Drop clear-text HTTP and TLS older than 1.2 leaving the VPC",
+            {"rules_string": policy.EGRESS_SURICATA_RULES},
+            encryption,
         )
-        self.domain_allow_list = NetworkfirewallRuleGroup(
-            self,
+        self.domain_allow_list = self._stateful_rule_group(
             "domain-allow-list",
-            name=naming.resource_name("network_firewall", f"{prefix}-domains", suffix),
-            description="HTTPS egress only to allow-listed domains (TLS SNI)",
-            type="STATEFUL",
-            capacity=policy.RULE_GROUP_CAPACITY,
-            rule_group={
-                "rules_source": {
-                    "rules_source_list": {
-                        "generated_rules_type": "ALLOWLIST",
-                        "target_types": list(policy.ALLOW_LIST_TARGET_TYPES),
-                        "targets": list(allowed_domains),
-                    }
-                },
-                "stateful_rule_options": stateful_options,
+            naming.resource_name("network_firewall", f"{prefix}-domains", suffix),
+            "HTTPS egress only to allow-listed domains (TLS SNI)",
+            {
+                "rules_source_list": {
+                    "generated_rules_type": "ALLOWLIST",
+                    "target_types": list(policy.ALLOW_LIST_TARGET_TYPES),
+                    "targets": list(allowed_domains),
+                }
             },
-            encryption_configuration=encryption,
+            encryption,
         )
         groups = (
             (policy.PROTOCOL_RULES_PRIORITY, self.protocol_rules),
@@ -208,6 +195,26 @@ class NetworkFirewall(Construct):
             },
         )
         self.endpoint_ids = self._route_through_endpoints()
+
+    def _stateful_rule_group(
+        self,
+        construct_id: str,
+        name: str,
+        description: str,
+        rules_source: dict[str, Any],
+        encryption: dict[str, str],
+    ) -> NetworkfirewallRuleGroup:
+        """A stateful rule group with policy's capacity and strict rule order, encrypted with the firewall's key."""
+        return NetworkfirewallRuleGroup(
+            self,
+            construct_id,
+            name=name,
+            description=description,
+            type="STATEFUL",
+            capacity=policy.RULE_GROUP_CAPACITY,
+            rule_group={"rules_source": rules_source, "stateful_rule_options": {"rule_order": policy.RULE_ORDER}},
+            encryption_configuration=encryption,
+        )
 
     def _route_through_endpoints(self) -> list[str]:
         """Send each public subnet's internet traffic, both ways, through the firewall endpoint in its AZ."""
