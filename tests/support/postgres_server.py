@@ -2,7 +2,7 @@
 
 The Debian ``postgresql`` package provides the binaries (``apt-get install -y postgresql``, or
 ``scripts/system-packages.sh postgresql``). PostgreSQL refuses to run as root, so under root every server command
-runs as the ``postgres`` user (runuser).
+runs as the ``postgres`` user.
 The server accepts TLS connections only (``hostssl``; plain ``host`` is rejected), with a certificate made here for
 ``localhost``/``127.0.0.1``, and passwords checked with SCRAM.
 """
@@ -19,10 +19,9 @@ from pathlib import Path
 
 import pg8000.native
 
-from scripts.emulator.runtime.servers import postgres_binaries
+from scripts.emulator.runtime.servers import POSTGRES_USER, postgres_binaries, postgres_user_arguments
 from tests.support.certificates import free_port, self_signed_certificate
 
-SERVICE_USER = "postgres"
 START_TIMEOUT_SECONDS = 60
 
 
@@ -39,15 +38,21 @@ class ThrowawayPostgres:
         self._as_service_user = os.geteuid() == 0
 
     def _run(self, *command: str) -> None:
-        prefix = ["runuser", "-u", SERVICE_USER, "--"] if self._as_service_user else []
-        subprocess.run([*prefix, *command], check=True, capture_output=True, text=True, timeout=START_TIMEOUT_SECONDS)
+        subprocess.run(
+            command,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=START_TIMEOUT_SECONDS,
+            **postgres_user_arguments(),
+        )
 
     def start(self) -> ThrowawayPostgres:
         self.workdir.mkdir(parents=True, exist_ok=True)
         password_file = self.workdir / "superuser.pw"
         password_file.write_text(self.superuser_password)
         if self._as_service_user:
-            account = pwd.getpwnam(SERVICE_USER)
+            account = pwd.getpwnam(POSTGRES_USER)
             os.chown(self.workdir, account.pw_uid, account.pw_gid)
             os.chown(password_file, account.pw_uid, account.pw_gid)
         self._run(

@@ -113,7 +113,7 @@ def redis_binary() -> Path:
     )
 
 
-def _service_user() -> dict[str, Any]:
+def postgres_user_arguments() -> dict[str, Any]:
     """Popen arguments that run a command as the ``postgres`` user when we are root (else as ourselves)."""
     if os.geteuid() != 0:
         return {}
@@ -202,7 +202,7 @@ def _postgres_template() -> tuple[Path, str]:
                 [str(binaries / "initdb"), "-D", str(directory / "data"), "-U", POSTGRES_USER,
                  f"--pwfile={password_file}", "--auth-local=scram-sha-256", "--auth-host=scram-sha-256",
                  "--encoding=UTF8", "--no-sync"],
-                check=True, capture_output=True, cwd=directory, timeout=120, **_service_user(),
+                check=True, capture_output=True, cwd=directory, timeout=120, **postgres_user_arguments(),
             )  # fmt: skip
             password_file.unlink()
             _template = (directory / "data", password)
@@ -248,7 +248,7 @@ class PostgresServer(ChildServer):
             "-p",
             str(self.port),
         ]
-        self._spawn(command, **_service_user())
+        self._spawn(command, **postgres_user_arguments())
 
     def connect(self, user: str, password: str, database: str) -> Any:
         import pg8000.native
