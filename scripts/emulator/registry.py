@@ -24,6 +24,7 @@ EXTENSIONS_PATH = "/moto-api/extensions"
 
 #: The modules of ``scripts.emulator`` that declare additions, in the order :func:`register` applies them.
 AREAS = (
+    "atomic_calls",
     "cloudformation",
     "custom_resources",
     "ec2",

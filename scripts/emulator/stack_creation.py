@@ -12,6 +12,7 @@ from moto.cloudformation import models as cfn_models
 from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import ValidationError
 
+from scripts.emulator.atomic_calls import held, released
 from scripts.emulator.registry import addition
 
 
@@ -82,9 +83,11 @@ def _patch_background_creation() -> None:
         return None
 
     def parse_and_create_resource(*args: Any, **kwargs: Any) -> Any:
-        if getattr(_creating, "active", False) and STACK_CREATION.seconds_per_resource:
-            time.sleep(STACK_CREATION.seconds_per_resource)
-        return original_parse(*args, **kwargs)
+        if not getattr(_creating, "active", False):
+            return original_parse(*args, **kwargs)
+        time.sleep(STACK_CREATION.seconds_per_resource)
+        with held():  # each resource is created whole, between the API calls served meanwhile
+            return original_parse(*args, **kwargs)
 
     def outputs(self: cfn_models.Stack) -> Any:
         return None if self.status == "CREATE_IN_PROGRESS" else original_outputs(self)
@@ -100,7 +103,8 @@ def _patch_background_creation() -> None:
         )
         creation = getattr(stack, "creation_thread", None)
         if creation is not None:
-            creation.join(CREATION_JOIN_SECONDS)
+            with released():
+                creation.join(CREATION_JOIN_SECONDS)
         return original_delete(self, name_or_stack_id)
 
     cfn_models.Stack.create_resources = create_resources

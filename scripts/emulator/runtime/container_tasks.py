@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from scripts.emulator.atomic_calls import released
 from scripts.emulator.images.store import ANNOTATION
 from scripts.emulator.runtime import functions, lifecycle, tls
 from scripts.emulator.server import DUMMY_ACCESS_KEY, DUMMY_SECRET_KEY
@@ -244,7 +245,8 @@ class Process:
             return
         self.terminate()
         try:
-            self.popen.wait(timeout=self.grace)
+            with released():  # a task may call the emulator while it shuts down
+                self.popen.wait(timeout=self.grace)
         except subprocess.TimeoutExpired:
             with _suppress_missing():
                 os.killpg(self.popen.pid, signal.SIGKILL)

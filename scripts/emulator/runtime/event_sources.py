@@ -17,6 +17,7 @@ import urllib.parse
 import uuid
 from typing import Any
 
+from scripts.emulator.atomic_calls import released
 from scripts.emulator.registry import addition
 from scripts.emulator.runtime import destinations, functions, lifecycle
 
@@ -71,7 +72,8 @@ class Poller:
     def stop(self) -> None:
         self.stopping.set()
         if self.thread.is_alive() and self.thread is not threading.current_thread():
-            self.thread.join(timeout=5)
+            with released():
+                self.thread.join(timeout=5)
 
     def mapping(self) -> Any:
         return getattr(self.backend, "_event_source_mappings", {}).get(self.uuid)

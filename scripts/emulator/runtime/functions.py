@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from scripts.emulator.atomic_calls import released
 from scripts.emulator.registry import addition
 from scripts.emulator.runtime import destinations, lifecycle
 from scripts.emulator.server import DEFAULT_PORT, DUMMY_ACCESS_KEY, DUMMY_SECRET_KEY, HOST
@@ -141,7 +142,8 @@ def run(function: Any, event: Any) -> Outcome:
         start_new_session=True,
     )  # fmt: skip
     try:
-        output, _ = process.communicate(json.dumps(event).encode(), timeout=float(function.timeout))
+        with released():  # the handler may call the emulator back
+            output, _ = process.communicate(json.dumps(event).encode(), timeout=float(function.timeout))
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         output, _ = process.communicate()

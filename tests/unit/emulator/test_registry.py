@@ -13,6 +13,10 @@ from tests.unit.local_aws import Account
 
 #: Each addition and the test(s) that prove it (module::function). A new addition without an entry fails below.
 ADDITION_TESTS: dict[str, list[str]] = {
+    "one API call at a time": [
+        "test_atomic_calls::test_the_server_answers_concurrent_requests_one_at_a_time",
+        "test_atomic_calls::test_a_call_waiting_in_released_lets_another_call_run",
+    ],
     "Fn::GetAZs and dynamic references": [
         "test_cloudformation_engine::test_fn_getazs_lists_the_zones_of_the_stack_region",
         "test_cloudformation_engine::test_secretsmanager_dynamic_reference_is_replaced_by_the_secret_value",

@@ -1,0 +1,77 @@
+"""One API call at a time: the emulator applies each call whole, as AWS does.
+
+moto's backends are plain dictionaries and the server answers each request on a thread of its own, so two calls at
+once can fail half-way (``dictionary changed size during iteration``, answered with a 500). The SDKs retry a 500, and
+a create that had already happened is sent again: a duplicate, or a conflict AWS would never answer. Every request
+runs inside :func:`held`; code that waits, inside a call, for something that may call the emulator back (a Lambda
+function's process, a stack's creation thread, a task's shutdown) waits inside :func:`released`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from scripts.emulator.registry import addition
+
+_lock = threading.Lock()
+_depth = threading.local()
+
+
+@contextmanager
+def held() -> Iterator[None]:
+    """Run the block as one call: no other call runs meanwhile (re-entrant on the same thread)."""
+    depth = getattr(_depth, "value", 0)
+    if depth == 0:
+        _lock.acquire()
+    _depth.value = depth + 1
+    try:
+        yield
+    finally:
+        _depth.value = depth
+        if depth == 0:
+            _lock.release()
+
+
+@contextmanager
+def released() -> Iterator[None]:
+    """Let other calls run while the block waits; the call this thread is in resumes holding the lock again."""
+    depth = getattr(_depth, "value", 0)
+    if depth:
+        _depth.value = 0
+        _lock.release()
+    try:
+        yield
+    finally:
+        if depth:
+            _lock.acquire()
+            _depth.value = depth
+
+
+def one_at_a_time(app: Callable[..., Any]) -> Callable[..., Any]:
+    """A WSGI application that answers each request inside :func:`held` (moto builds its answers whole)."""
+
+    def serve(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        with held():
+            return app(environ, start_response)
+
+    return serve
+
+
+@addition(
+    "one API call at a time",
+    "fix",
+    "AWS applies each call whole; moto's backends fail a call that runs while another changes them (a 500 the SDKs "
+    "retry, so a create that had already happened is sent twice and answered with a conflict)",
+)
+def _patch_request_dispatch() -> None:
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    dispatch = DomainDispatcherApplication.__call__
+
+    def call(self: DomainDispatcherApplication, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        return one_at_a_time(lambda env, start: dispatch(self, env, start))(environ, start_response)
+
+    DomainDispatcherApplication.__call__ = call
