@@ -38,6 +38,10 @@ PARALLELISM = ("-parallelism=20",)
 APPLY = ["apply", "-auto-approve", "-input=false", "-no-color", *PARALLELISM]
 
 
+#: The file a deploy writes beside the app for what it adopts by tags: Terraform ``import`` blocks that its apply
+#: carries out together with everything else (removed when the apply is over).
+ADOPTION_IMPORTS = "adoption-imports.tf.json"
+
 #: Rounds of imports of what an interrupted apply left outside the state, each then applying again: a clash needs one;
 #: a later one adopts what a clashing dependency kept the apply from reaching (a group, then its rules).
 ADOPTION_ROUNDS = 3
@@ -157,19 +161,23 @@ class TerraformTool:
         lacks (what an interrupted apply leaves) adopts those it can prove are the stack's own
         (:mod:`scripts.deployer.adoption`) and applies again; its log is kept as ``<stack>-apply-clashed.log``.
         Before the apply, what an interrupted create left that would not clash is adopted too
-        (:meth:`adopt_untracked`)."""
-        self.adopt_untracked(stack)
-        for attempt in range(ADOPTION_ROUNDS + 1):
-            try:
-                self._terraform(stack, "apply", APPLY, DEPLOY_TIMEOUT_TF)
-                break
-            except protocol.DeployError:
-                apply_log = self._log(stack, "apply")
-                orphans = adoption.orphans_in(apply_log.read_text())
-                if not orphans or attempt == ADOPTION_ROUNDS:
-                    raise
-                apply_log.replace(self._log(stack, "apply-clashed"))
-                self.adopt(stack, orphans)
+        (:meth:`adopt_untracked`), by the first apply itself."""
+        imports = self.directory(stack) / ADOPTION_IMPORTS
+        try:
+            self.adopt_untracked(stack)
+            for attempt in range(ADOPTION_ROUNDS + 1):
+                try:
+                    self._terraform(stack, "apply", APPLY, DEPLOY_TIMEOUT_TF)
+                    break
+                except protocol.DeployError:
+                    apply_log = self._log(stack, "apply")
+                    orphans = adoption.orphans_in(apply_log.read_text())
+                    if not orphans or attempt == ADOPTION_ROUNDS:
+                        raise
+                    apply_log.replace(self._log(stack, "apply-clashed"))
+                    self.adopt(stack, orphans)
+        finally:
+            imports.unlink(missing_ok=True)
         self.check_no_drift(stack)
 
     def adopt(self, stack: protocol.Stack, orphans: list[adoption.Orphan]) -> None:
@@ -210,10 +218,11 @@ class TerraformTool:
                 raise protocol.DeployError(f"{stack.construct_id}: {refused}") from None
 
     def adopt_untracked(self, stack: protocol.Stack) -> None:
-        """``terraform import`` each live resource that carries the stack's default tags, is of a type whose id AWS
-        chooses, and is missing from the state, as the one planned creation it matches: without this the apply would
-        create a second one and leave the first behind. One tagging-API call when there is none (every deploy); a
-        plan only when there is one. A resource with no one-to-one match is logged and left alone."""
+        """Import each live resource that carries the stack's default tags, is of a type whose id AWS chooses, and
+        is missing from the state, as the one planned creation it matches: without this the apply would create a
+        second one and leave the first behind. The imports are ``import`` blocks in :data:`ADOPTION_IMPORTS`, which
+        the next apply carries out. One tagging-API call when there is none (every deploy); a plan only when there is
+        one. A resource with no one-to-one match is logged and left alone."""
         default_tags = self.default_tags(stack)
         if not default_tags:
             return
@@ -230,11 +239,14 @@ class TerraformTool:
         pairs, left = adoption.pair_untracked(strays, self.planned_creations(stack), default_tags)
         for reason in left:
             protocol.log(f"{stack.construct_id}: {reason}")
-        for index, (address, stray) in enumerate(pairs.items()):
+        for address, stray in pairs.items():
             protocol.log(
-                f"{stack.construct_id}: {stray.arn} carries the stack's tags outside its state: importing as {address}"
+                f"{stack.construct_id}: {stray.arn} carries the stack's tags outside its state: the apply imports it"
+                f" as {address}"
             )
-            self.import_resource(stack, address, stray.identifier, f"import-untracked-{index}")
+        if pairs:
+            blocks = [{"to": address, "id": stray.identifier} for address, stray in pairs.items()]
+            (self.directory(stack) / ADOPTION_IMPORTS).write_text(json.dumps({"import": blocks}, indent=2))
 
     def planned_creations(self, stack: protocol.Stack) -> dict[str, dict[str, Any]]:
         """``{address: planned values}`` of every resource the next apply would create (a saved plan, as JSON)."""

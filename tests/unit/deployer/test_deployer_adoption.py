@@ -2,7 +2,8 @@
 interrupted apply leaves) imports it when it is provably the stack's own, and applies again; anything else fails.
 
 A fake ``terraform`` keeps a state file: its apply fails with the API's "already exists" while the orphan's address
-is not in the state, and succeeds once an ``import`` has put it there.
+is not in the state, and succeeds once an ``import`` (the command, or an ``import`` block the apply carries out) has
+put it there.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 import boto3
 import pytest
 
+from scripts.deployer import terraform_tool
 from scripts.deployer.adoption import Account
 from scripts.deployer.protocol import DeployError, Stack
 from scripts.deployer.terraform_tool import TerraformTool
@@ -22,6 +24,11 @@ from tests.unit.local_aws import Account as EmulatedAccount
 FAKE_TERRAFORM = """
 orphan = os.environ["FAKE_TF_ORPHAN"]
 kind, name = orphan.split(".")
+blocks = directory / "adoption-imports.tf.json"
+if arguments[0] == "apply" and blocks.exists():
+    for block in json.loads(blocks.read_text())["import"]:
+        imported = dict(mode="managed", type=block["to"].split(".")[0], name=block["to"].split(".")[1])
+        state["resources"].append(dict(imported, instances=[dict(attributes=dict(id=block["id"]))]))
 addresses = [
     resource["type"] + "." + resource["name"]
     for resource in state["resources"]
@@ -30,6 +37,7 @@ addresses = [
 if arguments[0] == "apply":
     if orphan not in addresses:
         print(os.environ["FAKE_TF_APPLY_ERROR"])
+        state_file.write_text(json.dumps(state))  # what the failed apply did is kept, as Terraform keeps it
         sys.exit(1)
 elif arguments[0] == "plan" and any(argument.startswith("-out=") for argument in arguments):
     (directory / "adoption.tfplan").write_text("plan")
@@ -207,10 +215,11 @@ def stack_key(description: str = KEY_DESCRIPTION, tags: dict[str, str] = DEFAULT
     return emulated("kms").create_key(Description=description, Tags=key_tags)["KeyMetadata"]["KeyId"]
 
 
-def test_a_key_an_interrupted_apply_left_outside_the_state_is_imported_before_the_apply_duplicates_it(
+def test_a_key_an_interrupted_apply_left_outside_the_state_is_imported_by_the_apply_instead_of_duplicated(
     tool: TerraformTool, terraform: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The fake's apply fails unless the planned key is in state first: without the import it would make a second."""
+    """The fake's apply fails unless the planned key is in state first: without the import it would make a second.
+    The import is an ``import`` block the apply carries out, gone once the deploy is over."""
     key_id = stack_key()
     gone = stack_key()
     emulated("kms").schedule_key_deletion(KeyId=gone, PendingWindowInDays=7)
@@ -219,9 +228,25 @@ def test_a_key_an_interrupted_apply_left_outside_the_state_is_imported_before_th
 
     tool.deploy(STACK)
 
-    steps = [call[0] for call in commands(terraform)]
-    assert steps == ["plan", "show", "import", "apply", "plan"]
-    assert commands(terraform)[2][-2:] == ["aws_kms_key.key", key_id]
+    assert [call[0] for call in commands(terraform)] == ["plan", "show", "apply", "plan"]
+    managed = {address: attributes["id"] for address, _, attributes in tool.managed_resources(STACK)}
+    assert managed["aws_kms_key.key"] == key_id
+    assert not (tool.directory(STACK) / terraform_tool.ADOPTION_IMPORTS).exists()
+
+
+def test_the_import_blocks_are_removed_when_the_apply_fails_too(
+    tool: TerraformTool, terraform: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stack_key()
+    planned = {"description": KEY_DESCRIPTION, "tags_all": DEFAULT_TAGS}
+    orphan_setup(monkeypatch, "aws_route_table.other", "creating: AccessDeniedException", planned, {})
+    monkeypatch.setattr(tool, "planned_creations", lambda stack: {"aws_kms_key.key": planned})
+
+    with pytest.raises(DeployError, match="apply exited 1"):
+        tool.deploy(STACK)
+
+    assert "aws_kms_key.key" in [address for address, _, _ in tool.managed_resources(STACK)]  # the apply had them
+    assert not (tool.directory(STACK) / terraform_tool.ADOPTION_IMPORTS).exists()
 
 
 @pytest.mark.parametrize(
