@@ -58,3 +58,21 @@ def test_a_timed_command_finds_the_projects_tools_on_its_path(monkeypatch: pytes
     monkeypatch.setenv("PATH", "/usr/bin:/bin")
     benchmark.command_seconds(["ruff", "--version"])
     assert next(tmp_path.iterdir()).read_text().startswith("ruff ")
+
+
+def test_the_main_job_mode_prints_each_runs_cpu_time_and_the_wall_time_floor_it_sets(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    readings = iter([100.0, 1700.0, 2000.0, 3800.0])  # the serial run kept the machine busy 1,600 s, the other 1,800 s
+    monkeypatch.setattr(benchmark, "busy_seconds", lambda: next(readings))
+    monkeypatch.setattr(benchmark, "command_seconds", lambda command: 1000.0)
+    monkeypatch.setattr(benchmark.os, "cpu_count", lambda: 2)
+    benchmark.main(["main-job"])
+    rows = [line.split() for line in capsys.readouterr().out.splitlines() if " floor " in line]
+    assert [(row[-5], row[-2]) for row in rows] == [("1600.00", "800.00"), ("1800.00", "900.00")]
+
+
+def test_busy_seconds_grows_while_the_machine_works() -> None:
+    before = benchmark.busy_seconds()
+    sum(range(3_000_000))
+    assert benchmark.busy_seconds() > before
