@@ -11,17 +11,30 @@ from __future__ import annotations
 
 from cdktf import App
 
-from stacks.pci_platform.stack import PciPlatformStack
-from stacks.streamflix.stack import StreamFlixStack
+from constructs_lib.policy import cdktf_backend
+from constructs_lib.policy.settings import resolve_settings
 
 #: Stack names: directories under cdktf.out/stacks and ``cdktf deploy <name>``.
 STREAMFLIX = "streamflix"
 PCI_PLATFORM = "pci-platform"
 
 
+def check_configuration(app: App) -> None:
+    """Refuse a bad suffix, profile or region shape in the app's context or environment with the stacks' own
+    ConfigurationError, before the stacks and their provider bindings (seconds to import) are loaded."""
+    resolve_settings(app.node.try_get_context)
+    region = cdktf_backend.region_setting(app.node.try_get_context)
+    if region is not None:
+        cdktf_backend.check_region(region)
+
+
 def build_app(app: App | None = None) -> App:
     """Both stacks in one app (the CLI passes the output directory through its environment)."""
     app = app or App()
+    check_configuration(app)
+    from stacks.pci_platform.stack import PciPlatformStack
+    from stacks.streamflix.stack import StreamFlixStack
+
     StreamFlixStack(app, STREAMFLIX)
     PciPlatformStack(app, PCI_PLATFORM)
     return app

@@ -19,9 +19,7 @@ from constructs_lib.policy import cdktf_backend as backend_policy
 
 def resolve_region(scope: IConstruct, default: str, environ: Mapping[str, str] | None = None) -> str:
     """Region from context ``region``, else ``AWS_REGION``, else the stack's default; validated."""
-    env = os.environ if environ is None else environ
-    region = scope.node.try_get_context(backend_policy.CONTEXT_REGION) or env.get(backend_policy.ENV_REGION) or default
-    return backend_policy.check_region(str(region))
+    return backend_policy.check_region(backend_policy.region_setting(scope.node.try_get_context, environ) or default)
 
 
 def emulator_endpoint(environ: Mapping[str, str] | None = None) -> str | None:

@@ -6,7 +6,9 @@ path of one machine (seed 003's synthesized JSON did) nor, when shared, unencryp
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Callable, Mapping
 
 from constructs_lib.policy.errors import ConfigurationError
 
@@ -42,6 +44,13 @@ def check_state_bucket(bucket: str, field: str = CONTEXT_STATE_BUCKET) -> str:
     if not isinstance(bucket, str) or not STATE_BUCKET_PATTERN.fullmatch(bucket) or ".." in bucket:
         raise ConfigurationError(field, bucket, STATE_BUCKET_RULE)
     return bucket
+
+
+def region_setting(context: Callable[[str], object | None], environ: Mapping[str, str] | None = None) -> str | None:
+    """The region a deployment names: context ``region``, else ``AWS_REGION``; None when neither is set."""
+    env = os.environ if environ is None else environ
+    region = context(CONTEXT_REGION) or env.get(ENV_REGION)
+    return None if region is None else str(region)
 
 
 def check_region(region: str, field: str = CONTEXT_REGION) -> str:

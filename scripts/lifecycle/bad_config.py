@@ -28,7 +28,8 @@ from scripts.lifecycle.inventory import Inventory, count, shown
 CHECK = "bad config creates nothing"
 #: Regions the stacks use (IoT, healthcare and stream processor: eu-west-2; the cdktf stacks: us-east-1).
 STACK_REGIONS = ("eu-west-2", "us-east-1")
-#: Seconds one bad deploy may take: a synth that fails (cdktf imports its provider bindings first, ~30 s).
+#: Seconds one bad deploy may take: a synth that fails (an engine's region is checked once cdktf's stacks, and the
+#: provider bindings they import, have loaded: ~30 s on a busy machine).
 TIMEOUT_SECONDS = 300
 
 #: A concrete region where no engine version of the policy is offered (an opt-in region).

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 from tfjson import PROFILES, STACKS, TWELVE_DIGITS, resources
 
 from constructs_lib.policy import ConfigurationError
+from scripts import ROOT
 from scripts.deployer.adoption import FOUND_BY_TAGS
 
 ALL = [(profile, stack) for profile in PROFILES for stack in STACKS]
@@ -125,3 +129,33 @@ def test_without_context_the_app_is_prod_named_prod(synth_app):
     stack = synth["streamflix"]
     (cluster,) = stack["resource"]["aws_rds_cluster"].values()
     assert cluster["cluster_identifier"] == "streamflix-metadata-prod" and cluster["deletion_protection"] is True
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "field"),
+    [("ENVIRONMENT_SUFFIX", "Pr_7", "environment_suffix"), ("DEPLOY_PROFILE", "staging", "profile"),
+     ("AWS_REGION", "moon-base-1a", "region")],
+)  # fmt: skip
+def test_the_app_refuses_bad_settings_before_the_provider_bindings_load(tmp_path, variable, value, field):
+    """A fresh interpreter, as ``cdktf synth`` runs the app: the error, and no binding imported to reach it."""
+    probe = (
+        "import sys, tf_app\n"
+        "from constructs_lib.policy import ConfigurationError\n"
+        "try:\n    tf_app.build_app()\n"
+        "except ConfigurationError as error:\n"
+        "    print(error.field, 'cdktf_cdktf_provider_aws' in sys.modules)\n"
+    )
+    environment = {**os.environ, variable: value, "CDKTF_OUTDIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=environment, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == [field, "False"]
+
+
+def test_region_setting_reads_the_context_first_then_aws_region():
+    from constructs_lib.policy import cdktf_backend
+
+    context = {"region": "eu-west-2"}.get
+    assert cdktf_backend.region_setting(context, {"AWS_REGION": "us-west-2"}) == "eu-west-2"
+    assert cdktf_backend.region_setting({}.get, {"AWS_REGION": "us-west-2"}) == "us-west-2"
+    assert cdktf_backend.region_setting({}.get, {}) is None
