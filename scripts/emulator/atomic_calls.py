@@ -50,16 +50,6 @@ def released() -> Iterator[None]:
             _depth.value = depth
 
 
-def one_at_a_time(app: Callable[..., Any]) -> Callable[..., Any]:
-    """A WSGI application that answers each request inside :func:`held` (moto builds its answers whole)."""
-
-    def serve(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        with held():
-            return app(environ, start_response)
-
-    return serve
-
-
 @addition(
     "one API call at a time",
     "fix",
@@ -72,6 +62,7 @@ def _patch_request_dispatch() -> None:
     dispatch = DomainDispatcherApplication.__call__
 
     def call(self: DomainDispatcherApplication, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        return one_at_a_time(lambda env, start: dispatch(self, env, start))(environ, start_response)
+        with held():  # moto builds each answer whole, so nothing of the call runs after the lock is let go
+            return dispatch(self, environ, start_response)
 
     DomainDispatcherApplication.__call__ = call
