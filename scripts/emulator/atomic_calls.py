@@ -4,7 +4,8 @@ moto's backends are plain dictionaries and the server answers each request on a 
 once can fail half-way (``dictionary changed size during iteration``, answered with a 500). The SDKs retry a 500, and
 a create that had already happened is sent again: a duplicate, or a conflict AWS would never answer. Every request
 runs inside :func:`held`; code that waits, inside a call, for something that may call the emulator back (a Lambda
-function's process, a stack's creation thread, a task's shutdown) waits inside :func:`released`.
+function's process, a stack's creation thread, a task's shutdown) or for another call (SQS long polling waits for a
+SendMessage) waits inside :func:`released`.
 """
 
 from __future__ import annotations
@@ -56,13 +57,20 @@ def released() -> Iterator[None]:
     "AWS applies each call whole; moto's backends fail a call that runs while another changes them (a 500 the SDKs "
     "retry, so a create that had already happened is sent twice and answered with a conflict)",
 )
-def _patch_request_dispatch() -> None:
+def _patch_calls() -> None:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+    from moto.sqs.models import Queue
 
     dispatch = DomainDispatcherApplication.__call__
+    wait_for_messages = Queue.wait_for_messages
 
     def call(self: DomainDispatcherApplication, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         with held():  # moto builds each answer whole, so nothing of the call runs after the lock is let go
             return dispatch(self, environ, start_response)
 
+    def long_poll(self: Queue, timeout: int) -> None:
+        with released():  # a ReceiveMessage waiting up to 20 s lets the SendMessage it waits for through
+            wait_for_messages(self, timeout)
+
     DomainDispatcherApplication.__call__ = call
+    Queue.wait_for_messages = long_poll

@@ -11,6 +11,7 @@ from typing import Any
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
 from scripts.emulator.atomic_calls import held, released
+from tests.unit.local_aws import Account
 
 
 class Overlap:
@@ -92,3 +93,29 @@ def test_a_call_holds_the_lock_again_after_its_wait() -> None:
         thread.join(5)
 
     assert order == ["invoke resumes", "invoke answers", "other call"]
+
+
+def test_a_long_poll_waits_without_holding_up_the_send_it_waits_for(aws: Account) -> None:
+    """ReceiveMessage with WaitTimeSeconds inside a call; the SendMessage call that ends its wait gets through."""
+    sqs = aws.client("sqs")
+    queue = sqs.create_queue(QueueName="long-poll")["QueueUrl"]
+    received: list[dict] = []
+
+    def receive() -> None:
+        with held():
+            received.extend(sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=10).get("Messages", []))
+
+    def send() -> None:
+        time.sleep(0.2)
+        with held():
+            sqs.send_message(QueueUrl=queue, MessageBody="hello")
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=receive), threading.Thread(target=send)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(15)
+
+    assert [message["Body"] for message in received] == ["hello"]
+    assert time.monotonic() - started < 5

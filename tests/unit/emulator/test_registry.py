@@ -16,6 +16,7 @@ ADDITION_TESTS: dict[str, list[str]] = {
     "one API call at a time": [
         "test_atomic_calls::test_the_server_answers_concurrent_requests_one_at_a_time",
         "test_atomic_calls::test_a_call_waiting_in_released_lets_another_call_run",
+        "test_atomic_calls::test_a_long_poll_waits_without_holding_up_the_send_it_waits_for",
     ],
     "Fn::GetAZs and dynamic references": [
         "test_cloudformation_engine::test_fn_getazs_lists_the_zones_of_the_stack_region",
